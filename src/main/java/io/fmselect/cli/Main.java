@@ -1,0 +1,58 @@
+package io.fmselect.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code fmselect} command line: one subcommand per task. */
+@Command(
+    name = "fmselect",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Keeps a small, informative, class-balanced subset of a labeled (image) dataset.",
+    subcommands = {SelectCommand.class, GenerateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  /** Exit code of a usage or input error. */
+  public static final int EXIT_BAD_INPUT = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (select, generate, demo)");
+  }
+
+  /** The command line with fmselect's one-line error handling. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler((ex, args) -> {
+      CommandLine cmd = ex.getCommandLine();
+      cmd.getErr().println(cmd.getCommandName().equals("fmselect")
+          ? "fmselect: error: " + ex.getMessage() + " (see fmselect --help)"
+          : "fmselect " + cmd.getCommandName() + ": error: " + ex.getMessage() + " (see fmselect " + cmd.getCommandName() + " --help)");
+      return EXIT_BAD_INPUT;
+    });
+    cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+      if (ex instanceof UserError) {
+        cmd.getErr().println("fmselect " + cmd.getCommandName() + ": error: " + ex.getMessage());
+        return EXIT_BAD_INPUT;
+      }
+      cmd.getErr().println("fmselect " + cmd.getCommandName() + ": internal error: " + ex);
+      ex.printStackTrace(cmd.getErr());
+      return 1;
+    });
+    return cl;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** Version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"fmselect " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

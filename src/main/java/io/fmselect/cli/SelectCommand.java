@@ -1,0 +1,262 @@
+package io.fmselect.cli;
+
+import io.fmselect.io.AtomicFile;
+import io.fmselect.io.NpyFormatException;
+import io.fmselect.io.NpyHeader;
+import io.fmselect.io.NpyReader;
+import io.fmselect.select.BatchSelector;
+import io.fmselect.io.NpyMatrix;
+import io.fmselect.select.EmbeddingSource;
+import io.fmselect.select.Methods;
+import io.fmselect.select.PseudoLabeler;
+import io.fmselect.select.SelectionMethod;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fmselect select}: the batch selector over .npy embeddings. */
+@Command(
+    name = "select",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Selects a class-balanced subset of the rows of .npy embeddings.",
+      "Writes the selected row indexes (0-based, ascending, one per line) to --out and, with",
+      "--scores, a CSV of the figures behind every row. Exit code 2 on bad input; no output file",
+      "is left behind unless all of them were written."
+    })
+public final class SelectCommand implements Callable<Integer> {
+
+  @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl",
+      description = "ram-apl (default), min, moderate-ds, kcenter, graphcut, facility-location, uniform")
+  String method;
+
+  @Option(names = "--fraction", paramLabel = "R", required = true,
+      description = "fraction of each class to keep, in (0, 1]")
+  double fraction;
+
+  @Option(names = "--labels", paramLabel = "FILE", required = true,
+      description = ".npy, 1-D int32/int64: the label of each row")
+  Path labels;
+
+  @Option(names = "--features", paramLabel = "NAME=FILE", required = true,
+      description = ".npy, 2-D float32/float64 (rows x dims), C order; repeat per feature set "
+          + "(RAM-APL: one or more; the baselines: exactly one)")
+  List<String> features;
+
+  @Option(names = "--out", paramLabel = "FILE", required = true, description = "selected row indexes")
+  Path out;
+
+  @Option(names = "--scores", paramLabel = "FILE",
+      description = "CSV of every row's figures (ram-apl: index,label,ram,apl,score,rank,selected)")
+  Path scores;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "seed of the uniform baseline (default 0)")
+  long seed;
+
+  @Option(names = "--a", paramLabel = "A", defaultValue = "0.2", description = "RAM-APL weight floor a (default 0.2)")
+  double weightA;
+
+  @Option(names = "--k", paramLabel = "K", defaultValue = "1", description = "RAM-APL weight slope k (default 1)")
+  double weightK;
+
+  @Option(names = "--s", paramLabel = "S", defaultValue = "0.5", description = "RAM-APL weight midpoint s (default 0.5)")
+  double weightS;
+
+  @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: available processors)")
+  Integer threads;
+
+  @Option(names = "--stats", description = "print timings, heap use and fast-path counters to stderr")
+  boolean stats;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private record Feature(String name, Path path) {}
+
+  @Override
+  public Integer call() throws IOException {
+    long t0 = System.nanoTime();
+    if (!Methods.NAMES.contains(method)) {
+      throw new UserError("unknown method '" + method + "' (expected one of " + String.join(", ", Methods.NAMES) + ")");
+    }
+    if (!(fraction > 0.0 && fraction <= 1.0)) {
+      throw new UserError("--fraction must be in (0, 1], got " + fraction);
+    }
+    List<Feature> feats = parseFeatures();
+    PseudoLabeler.Stats counters = new PseudoLabeler.Stats();
+    SelectionMethod m;
+    try {
+      m = Methods.create(method, new Methods.Params(weightA, weightK, weightS, seed, counters));
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (!m.multiModel() && feats.size() != 1) {
+      throw new UserError(method + " takes exactly one --features, got " + feats.size());
+    }
+    int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    if (nThreads < 1) {
+      throw new UserError("--threads must be at least 1");
+    }
+    checkOutput(out, "--out");
+    if (scores != null) {
+      checkOutput(scores, "--scores");
+    }
+
+    // Headers first: cheap, and every shape mistake is reported before any data is read.
+    long[] labelValues;
+    NpyMatrix[] matrices = new NpyMatrix[feats.size()];
+    try {
+      NpyHeader lh = NpyReader.header(labels);
+      if (lh.shape().length != 1) {
+        throw new NpyFormatException(labels, "labels must be 1-D, got shape " + lh.shapeText());
+      }
+      long n = lh.shape()[0];
+      if (n == 0) {
+        throw new NpyFormatException(labels, "no rows (zero labels)");
+      }
+      for (Feature f : feats) {
+        NpyHeader fh = NpyReader.header(f.path());
+        if (fh.shape().length == 2 && fh.shape()[0] != n) {
+          throw new NpyFormatException(f.path(), "has " + fh.shape()[0] + " rows but " + labels + " has " + n + " labels");
+        }
+      }
+      labelValues = NpyReader.readLabels(labels);
+      for (int i = 0; i < feats.size(); i++) {
+        matrices[i] = NpyReader.mapFeatures(feats.get(i).path());
+        if (matrices[i].dim() == 0) {
+          throw new NpyFormatException(feats.get(i).path(), "features have zero columns");
+        }
+      }
+    } catch (NpyFormatException e) {
+      throw new UserError(e.getMessage());
+    }
+    long t1 = System.nanoTime();
+
+    BatchSelector.Result result;
+    try {
+      result = BatchSelector.select(labelValues, matrices, m, fraction, nThreads);
+    } catch (EmbeddingSource.NonFiniteValueException e) {
+      throw new UserError(e.getMessage());
+    }
+    long t2 = System.nanoTime();
+
+    try (AtomicFile.Batch batch = new AtomicFile.Batch()) {
+      batch.add(out, os -> writeSelected(os, result));
+      if (scores != null) {
+        batch.add(scores, os -> writeScores(os, result, labelValues, m));
+      }
+      batch.commit();
+    }
+    long t3 = System.nanoTime();
+    if (stats) {
+      printStats(t0, t1, t2, t3, result, counters, matrices);
+    }
+    return 0;
+  }
+
+  private List<Feature> parseFeatures() {
+    List<Feature> out = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (String spec : features) {
+      int eq = spec.indexOf('=');
+      if (eq <= 0 || eq == spec.length() - 1) {
+        throw new UserError("--features expects NAME=FILE, got '" + spec + "'");
+      }
+      String name = spec.substring(0, eq);
+      if (!names.add(name)) {
+        throw new UserError("feature name '" + name + "' is given twice");
+      }
+      out.add(new Feature(name, Path.of(spec.substring(eq + 1))));
+    }
+    return out;
+  }
+
+  private static void checkOutput(Path file, String flag) {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent == null || !Files.isDirectory(parent)) {
+      throw new UserError(flag + " " + file + ": directory " + parent + " does not exist");
+    }
+    if (Files.isDirectory(file)) {
+      throw new UserError(flag + " " + file + ": is a directory");
+    }
+    if (!Files.isWritable(parent)) {
+      throw new UserError(flag + " " + file + ": directory " + parent + " is not writable");
+    }
+  }
+
+  private static void writeSelected(java.io.OutputStream os, BatchSelector.Result r) throws IOException {
+    Writer w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.US_ASCII), 1 << 16);
+    for (int row : r.selectedRows()) {
+      w.write(Integer.toString(row));
+      w.write('\n');
+    }
+    w.flush();
+  }
+
+  private static String num(double v) {
+    return Double.isNaN(v) ? "" : Double.toString(v);
+  }
+
+  private static void writeScores(java.io.OutputStream os, BatchSelector.Result r, long[] labels, SelectionMethod m)
+      throws IOException {
+    Writer w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.US_ASCII), 1 << 16);
+    boolean ramApl = r.hasRamApl();
+    w.write(ramApl ? "index,label,ram,apl,score,rank,selected\n" : "index,label," + m.figureName() + ",rank,selected\n");
+    StringBuilder sb = new StringBuilder(96);
+    for (int i = 0; i < r.rows(); i++) {
+      sb.setLength(0);
+      sb.append(i).append(',').append(labels[i]).append(',');
+      if (ramApl) {
+        sb.append(num(r.ram(i))).append(',').append(num(r.apl(i))).append(',');
+      }
+      sb.append(num(r.figure(i))).append(',');
+      int rank = r.rank(i);
+      if (rank >= 0) {
+        sb.append(rank);
+      }
+      sb.append(',').append(r.selected(i) ? '1' : '0').append('\n');
+      w.append(sb);
+    }
+    w.flush();
+  }
+
+  private void printStats(long t0, long t1, long t2, long t3, BatchSelector.Result r, PseudoLabeler.Stats c, NpyMatrix[] ms) {
+    long heapPeak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        heapPeak += pool.getPeakUsage().getUsed();
+      }
+    }
+    long featureBytes = 0;
+    for (NpyMatrix e : ms) {
+      featureBytes += (long) e.rows() * e.dim() * (e.isFloat() ? Float.BYTES : Double.BYTES);
+    }
+    long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+    double sinceJvm = (System.currentTimeMillis() - jvmStart) / 1000.0;
+    PrintWriter err = spec.commandLine().getErr();
+    err.printf("stats: load_s=%.3f select_s=%.3f write_s=%.3f command_s=%.3f since_jvm_start_s=%.3f"
+            + " rows=%d selected=%d heap_peak_bytes=%d feature_bytes=%d heap_over_features=%.2f"
+            + " pseudo_rows=%d pseudo_rechecked=%d%n",
+        (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9, sinceJvm,
+        r.rows(), r.selectedRows().length, heapPeak, featureBytes, (double) heapPeak / featureBytes,
+        c.rows(), c.rechecked());
+    err.flush();
+  }
+
+}

@@ -1,0 +1,187 @@
+package io.fmselect.select;
+
+/**
+ * Nearest-centroid pseudo-labels, exact under the reference double arithmetic, fast in float32.
+ *
+ * <p>Problem: for each row x, the class c minimizing the reference squared distance
+ * {@code ||x - mu_c||^2} (see {@link Kernels}), ties to the smaller label (lower index).
+ *
+ * <p>Method: the distance is expanded as {@code ||x||^2 + ||mu_c||^2 - 2 x·mu_c}; the squared norms
+ * come from the reference kernel, the dot products from the float32 SIMD kernel, whose error is
+ * bounded by {@code e_c = 2 (gamma_k + 3u) ||x|| ||mu_c||} (float rounding of the products, of the
+ * centroid and of a float64 input row; Cauchy-Schwarz bounds {@code sum |x_i mu_i|}) plus a margin for
+ * the double arithmetic on both sides. Every class whose lower bound reaches the smallest upper bound
+ * is a candidate; with one candidate the answer is certain, with several (close calls and exact ties)
+ * the candidates are compared with the reference kernel. So the result is the reference answer,
+ * bit for bit, at float32 speed.
+ *
+ * <p>Complexity: O(n C D) float32 multiply-adds plus O(n D) per close call. Thread-safe (no state).
+ */
+public final class PseudoLabeler {
+  private PseudoLabeler() {}
+
+  /** Counters of one run, to see how often the fast path was not enough. */
+  public static final class Stats {
+    long rows;
+    long rechecked;
+
+    public long rows() {
+      return rows;
+    }
+
+    public long rechecked() {
+      return rechecked;
+    }
+
+    synchronized void add(long rowsDone, long recheckedRows) {
+      rows += rowsDone;
+      rechecked += recheckedRows;
+    }
+  }
+
+  /**
+   * Index (into {@code centroids}) of the nearest centroid of every row of {@code rows}.
+   *
+   * @param stats optional counters, may be null
+   */
+  public static int[] nearest(Embeddings rows, Centroids centroids, Stats stats) {
+    int n = rows.rows();
+    int count = centroids.count();
+    int dim = rows.dim();
+    if (centroids.dim() != dim) {
+      throw new IllegalArgumentException("rows have dimension " + dim + ", centroids " + centroids.dim());
+    }
+    int[] out = new int[n];
+    if (count == 0) {
+      java.util.Arrays.fill(out, -1);
+      return out;
+    }
+    float[] packed = centroids.packedFloat();
+    double[] mm = new double[count];
+    double[] nm = new double[count];
+    for (int c = 0; c < count; c++) {
+      mm[c] = centroids.squaredNorm(c);
+      nm[c] = Math.sqrt(mm[c]);
+    }
+    double u = 0x1p-24;
+    double relDot = 2.0 * (Kernels.f32DotErrorFactor(dim) + 3.0 * u);
+    double relDouble = 4.0 * (dim + 16) * 0x1p-52;
+    float[] dots = new float[4 * count];
+    float[] single = new float[count];
+    float[] scratch = rows.isFloat() ? null : new float[4 * dim];
+    double[] lb = new double[count];
+    long rechecked = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      if (rows.isFloat()) {
+        Kernels.dotsF32x4(rows.floatBlock(i), rows.offset(i), rows.floatBlock(i + 1), rows.offset(i + 1),
+            rows.floatBlock(i + 2), rows.offset(i + 2), rows.floatBlock(i + 3), rows.offset(i + 3),
+            packed, count, dim, dots);
+      } else {
+        for (int r = 0; r < 4; r++) {
+          toFloat(rows, i + r, scratch, r * dim);
+        }
+        Kernels.dotsF32x4(scratch, 0, scratch, dim, scratch, 2 * dim, scratch, 3 * dim, packed, count, dim, dots);
+      }
+      for (int r = 0; r < 4; r++) {
+        int best = decide(rows, i + r, centroids, dots, r * count, mm, nm, relDot, relDouble, lb);
+        if (best < 0) {
+          rechecked++;
+          best = -best - 1;
+        }
+        out[i + r] = best;
+      }
+    }
+    for (; i < n; i++) {
+      if (rows.isFloat()) {
+        Kernels.dotsF32(rows.floatBlock(i), rows.offset(i), packed, count, dim, single);
+      } else {
+        toFloat(rows, i, scratch, 0);
+        Kernels.dotsF32(scratch, 0, packed, count, dim, single);
+      }
+      int best = decide(rows, i, centroids, single, 0, mm, nm, relDot, relDouble, lb);
+      if (best < 0) {
+        rechecked++;
+        best = -best - 1;
+      }
+      out[i] = best;
+    }
+    if (stats != null) {
+      stats.add(n, rechecked);
+    }
+    return out;
+  }
+
+  private static void toFloat(Embeddings rows, int i, float[] dst, int at) {
+    double[] a = rows.doubleBlock(i);
+    int off = rows.offset(i);
+    for (int j = 0; j < rows.dim(); j++) {
+      dst[at + j] = (float) a[off + j];
+    }
+  }
+
+  /**
+   * The nearest centroid of row i given its float32 dot products {@code dots[at .. at + count)}:
+   * the index if the fast path settled it, {@code -(index + 1)} if candidates had to be compared
+   * with the reference kernel.
+   */
+  private static int decide(Embeddings rows, int i, Centroids centroids, float[] dots, int at, double[] mm,
+      double[] nm, double relDot, double relDouble, double[] lb) {
+    int count = mm.length;
+    double xx = Kernels.squaredNorm(rows, i);
+    double nx = Math.sqrt(xx);
+    double minUb = Double.POSITIVE_INFINITY;
+    int best = 0;
+    for (int c = 0; c < count; c++) {
+      double cross = nx * nm[c];
+      double est = (xx + mm[c]) - 2.0 * dots[at + c];
+      double err = relDot * cross + relDouble * (xx + mm[c] + 2.0 * cross) + Double.MIN_NORMAL;
+      double ub = est + err;
+      lb[c] = est - err;
+      if (ub < minUb) {
+        minUb = ub;
+        best = c;
+      }
+    }
+    int candidates = 0;
+    for (int c = 0; c < count; c++) {
+      if (lb[c] <= minUb) {
+        candidates++;
+      }
+    }
+    if (candidates == 1) {
+      return best;
+    }
+    Embeddings means = centroids.means();
+    double bestD = Double.POSITIVE_INFINITY;
+    best = -1;
+    for (int c = 0; c < count; c++) {
+      if (lb[c] <= minUb) {
+        double d = Kernels.squaredDistance(rows, i, means, c);
+        if (d < bestD) {
+          bestD = d;
+          best = c;
+        }
+      }
+    }
+    return -best - 1;
+  }
+
+  /** The reference answer by brute force in double: for tests and for checking the fast path. */
+  public static int[] nearestReference(Embeddings rows, Centroids centroids) {
+    int[] out = new int[rows.rows()];
+    for (int i = 0; i < rows.rows(); i++) {
+      double bestD = Double.POSITIVE_INFINITY;
+      int best = -1;
+      for (int c = 0; c < centroids.count(); c++) {
+        double d = Kernels.squaredDistanceScalar(rows, i, centroids.means(), c);
+        if (d < bestD) {
+          bestD = d;
+          best = c;
+        }
+      }
+      out[i] = best;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,119 @@
+package io.fmselect.select;
+
+/**
+ * RAM-APL (Wan et al., "Foundation Model Insights and a Multi-Model Approach for Superior
+ * Fine-Grained One-shot Subset Selection", ICML 2025), exactly as DESIGN.md §1 states it.
+ *
+ * <p>For class c with n members and M feature sets:
+ * <ul>
+ *   <li>RAM(x) = (sum_m rank_m(x) / M) / n, rank_m = position of x when the class is sorted by
+ *       reference squared distance to its own centroid under FM m (0 = closest, ties by sample order);
+ *   <li>APL(x) = (number of FMs whose nearest centroid, over all classes, is not x's class) / M,
+ *       nearest-centroid ties to the smaller label;
+ *   <li>W1 = a + (1 - a) / (1 + exp(k (r - s))) (StrictMath.exp, so every JVM agrees), W2 = 1 - W1;
+ *   <li>score = W1 * RAM + W2 * APL; the class keeps its round_half_even(n r) lowest scores, ties by
+ *       sample order.
+ * </ul>
+ *
+ * <p>Complexity per class: O(n C D M) float32 multiply-adds for the pseudo-labels (see
+ * {@link PseudoLabeler}) plus O(n D M + n log n M) double work.
+ */
+public final class RamApl implements SelectionMethod {
+  public static final double DEFAULT_A = 0.2;
+  public static final double DEFAULT_K = 1.0;
+  public static final double DEFAULT_S = 0.5;
+
+  private final double a;
+  private final double k;
+  private final double s;
+  private final PseudoLabeler.Stats stats;
+
+  public RamApl() {
+    this(DEFAULT_A, DEFAULT_K, DEFAULT_S, null);
+  }
+
+  /**
+   * @param stats optional counters of the pseudo-labeler's fast path (may be null)
+   */
+  public RamApl(double a, double k, double s, PseudoLabeler.Stats stats) {
+    if (!Double.isFinite(a) || !Double.isFinite(k) || !Double.isFinite(s)) {
+      throw new IllegalArgumentException("a, k and s must be finite");
+    }
+    this.a = a;
+    this.k = k;
+    this.s = s;
+    this.stats = stats;
+  }
+
+  @Override
+  public String name() {
+    return "ram-apl";
+  }
+
+  @Override
+  public String figureName() {
+    return "score";
+  }
+
+  @Override
+  public boolean multiModel() {
+    return true;
+  }
+
+  /** The RAM weight W1 for fraction r. */
+  public double w1(double fraction) {
+    return a + (1 - a) / (1 + StrictMath.exp(k * (fraction - s)));
+  }
+
+  @Override
+  public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction) {
+    int n = members.size();
+    int m = centroids.length;
+    if (m == 0 || members.featureSets() != m) {
+      throw new IllegalArgumentException("need one centroid table per feature set (" + members.featureSets() + "), got " + m);
+    }
+    long[] rankSum = new long[n];
+    int[] disagree = new int[n];
+    long[][] pseudo = new long[m][n];
+    double[] d2 = new double[n];
+    for (int f = 0; f < m; f++) {
+      Embeddings x = members.features(f);
+      Centroids cents = centroids[f];
+      int own = cents.indexOf(members.label());
+      if (own < 0) {
+        throw new IllegalArgumentException("no centroid for class " + members.label() + " in feature set " + f);
+      }
+      for (int i = 0; i < n; i++) {
+        d2[i] = Kernels.squaredDistance(x, i, cents.means(), own);
+      }
+      int[] order = Order.ascending(d2);
+      for (int pos = 0; pos < n; pos++) {
+        rankSum[order[pos]] += pos;
+      }
+      int[] nearest = PseudoLabeler.nearest(x, cents, stats);
+      for (int i = 0; i < n; i++) {
+        pseudo[f][i] = cents.label(nearest[i]);
+        if (nearest[i] != own) {
+          disagree[i]++;
+        }
+      }
+    }
+    double w1 = w1(fraction);
+    double w2 = 1 - w1;
+    double[] ram = new double[n];
+    double[] apl = new double[n];
+    double[] score = new double[n];
+    for (int i = 0; i < n; i++) {
+      ram[i] = ((double) rankSum[i] / m) / n;
+      apl[i] = (double) disagree[i] / m;
+      score[i] = w1 * ram[i] + w2 * apl[i];
+    }
+    int budget = Budget.of(n, fraction);
+    int[] order = Order.ascending(score);
+    boolean[] sel = new boolean[n];
+    for (int pos = 0; pos < budget; pos++) {
+      sel[order[pos]] = true;
+    }
+    return new ClassSelection(members.label(), budget, sel, Order.ranks(order), score, ram, apl, pseudo);
+  }
+}
