@@ -250,10 +250,10 @@ public final class SelectCommand implements Callable<Integer> {
     long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
     double sinceJvm = (System.currentTimeMillis() - jvmStart) / 1000.0;
     PrintWriter err = spec.commandLine().getErr();
-    err.printf("stats: load_s=%.3f select_s=%.3f write_s=%.3f command_s=%.3f since_jvm_start_s=%.3f"
+    err.printf("stats: load_s=%.3f centroid_pass_s=%.3f method_pass_s=%.3f select_s=%.3f write_s=%.3f command_s=%.3f since_jvm_start_s=%.3f"
             + " rows=%d selected=%d heap_peak_bytes=%d feature_bytes=%d heap_over_features=%.2f"
             + " pseudo_rows=%d pseudo_rechecked=%d%n",
-        (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9, sinceJvm,
+        (t1 - t0) / 1e9, r.centroidNanos() / 1e9, r.selectNanos() / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9, sinceJvm,
         r.rows(), r.selectedRows().length, heapPeak, featureBytes, (double) heapPeak / featureBytes,
         c.rows(), c.rechecked());
     err.flush();

@@ -19,12 +19,27 @@ public final class BatchSelector {
     private final int[] classOf;
     private final int[] memberIndex;
     private final ClassSelection[] classes;
+    private final long centroidNanos;
+    private final long selectNanos;
 
-    Result(long[] classLabels, int[] classOf, int[] memberIndex, ClassSelection[] classes) {
+    Result(long[] classLabels, int[] classOf, int[] memberIndex, ClassSelection[] classes, long centroidNanos,
+        long selectNanos) {
       this.classLabels = classLabels;
       this.classOf = classOf;
       this.memberIndex = memberIndex;
       this.classes = classes;
+      this.centroidNanos = centroidNanos;
+      this.selectNanos = selectNanos;
+    }
+
+    /** Wall time of the first pass (gathering rows, exact centroid sums). */
+    public long centroidNanos() {
+      return centroidNanos;
+    }
+
+    /** Wall time of the second pass (gathering rows, the method on every class). */
+    public long selectNanos() {
+      return selectNanos;
     }
 
     public int rows() {
@@ -119,6 +134,7 @@ public final class BatchSelector {
     int fms = features.length;
     ForkJoinPool pool = new ForkJoinPool(Math.max(1, threads));
     try {
+      long t0 = System.nanoTime();
       double[][][] sums = new double[fms][count][];
       EmbeddingSource.NonFiniteValueException[] bad = new EmbeddingSource.NonFiniteValueException[count * fms];
       pool.submit(() -> IntStream.range(0, count * fms).parallel().forEach(t -> {
@@ -143,6 +159,7 @@ public final class BatchSelector {
       for (int f = 0; f < fms; f++) {
         centroids[f] = Centroids.fromSums(distinct, sizes, sums[f]);
       }
+      long t1 = System.nanoTime();
       ClassSelection[] results = new ClassSelection[count];
       pool.submit(() -> IntStream.range(0, count).parallel().forEach(c -> {
         long[] keys = new long[sizes[c]];
@@ -155,7 +172,7 @@ public final class BatchSelector {
         }
         results[c] = method.select(new ClassMembers(distinct[c], keys, rows), centroids, fraction);
       })).get();
-      return new Result(distinct, classOf, memberIndex, results);
+      return new Result(distinct, classOf, memberIndex, results, t1 - t0, System.nanoTime() - t1);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);

@@ -1,5 +1,10 @@
 package io.fmselect.select;
 
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Order-independent sums: the exact sum of a set of doubles, correctly rounded once.
  *
@@ -15,6 +20,9 @@ package io.fmselect.select;
  * with the half-way correction that makes the result correctly rounded (round-half-even).
  */
 public final class ExactSum {
+  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+  private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+
   private ExactSum() {}
 
   /**
@@ -27,27 +35,25 @@ public final class ExactSum {
     int n = e.rows();
     double[] sum = new double[dim];
     double[] err = new double[dim];
+    int d4 = dim & ~3;
     for (int i = 0; i < n; i++) {
       int off = e.offset(i);
       if (e.isFloat()) {
         float[] a = e.floatBlock(i);
-        for (int j = 0; j < dim; j++) {
-          double x = a[off + j];
-          double s = sum[j] + x;
-          double bv = s - sum[j];
-          double r = (sum[j] - (s - bv)) + (x - bv);
-          sum[j] = s;
-          err[j] = Math.abs(r) + err[j];
+        for (int j = 0; j < d4; j += 4) {
+          DoubleVector x = (DoubleVector) FloatVector.fromArray(F4, a, off + j).convertShape(VectorOperators.F2D, D4, 0);
+          twoSumStep(sum, err, j, x);
+        }
+        for (int j = d4; j < dim; j++) {
+          twoSumStep(sum, err, j, a[off + j]);
         }
       } else {
         double[] a = e.doubleBlock(i);
-        for (int j = 0; j < dim; j++) {
-          double x = a[off + j];
-          double s = sum[j] + x;
-          double bv = s - sum[j];
-          double r = (sum[j] - (s - bv)) + (x - bv);
-          sum[j] = s;
-          err[j] = Math.abs(r) + err[j];
+        for (int j = 0; j < d4; j += 4) {
+          twoSumStep(sum, err, j, DoubleVector.fromArray(D4, a, off + j));
+        }
+        for (int j = d4; j < dim; j++) {
+          twoSumStep(sum, err, j, a[off + j]);
         }
       }
     }
@@ -59,6 +65,24 @@ public final class ExactSum {
       }
     }
     return sum;
+  }
+
+  /** sum[j..j+4) += x, adding |rounding error| (Knuth's TwoSum, exact) to err[j..j+4). */
+  private static void twoSumStep(double[] sum, double[] err, int j, DoubleVector x) {
+    DoubleVector acc = DoubleVector.fromArray(D4, sum, j);
+    DoubleVector s = acc.add(x);
+    DoubleVector bv = s.sub(acc);
+    DoubleVector r = acc.sub(s.sub(bv)).add(x.sub(bv));
+    r.abs().add(DoubleVector.fromArray(D4, err, j)).intoArray(err, j);
+    s.intoArray(sum, j);
+  }
+
+  private static void twoSumStep(double[] sum, double[] err, int j, double x) {
+    double s = sum[j] + x;
+    double bv = s - sum[j];
+    double r = (sum[j] - (s - bv)) + (x - bv);
+    sum[j] = s;
+    err[j] = Math.abs(r) + err[j];
   }
 
   private static double columnFsum(Embeddings e, int col) {
