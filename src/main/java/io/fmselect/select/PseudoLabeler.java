@@ -57,11 +57,14 @@ public final class PseudoLabeler {
       return out;
     }
     float[] packed = centroids.packedFloat();
-    double[] mm = new double[count];
-    double[] nm = new double[count];
+    // mm[count] and nm[count] hold the largest squared norm and norm
+    double[] mm = new double[count + 1];
+    double[] nm = new double[count + 1];
     for (int c = 0; c < count; c++) {
       mm[c] = centroids.squaredNorm(c);
       nm[c] = Math.sqrt(mm[c]);
+      mm[count] = Math.max(mm[count], mm[c]);
+      nm[count] = Math.max(nm[count], nm[c]);
     }
     double u = 0x1p-24;
     double relDot = 2.0 * (Kernels.f32DotErrorFactor(dim) + 3.0 * u);
@@ -127,11 +130,38 @@ public final class PseudoLabeler {
    */
   private static int decide(Embeddings rows, int i, Centroids centroids, float[] dots, int at, double[] mm,
       double[] nm, double relDot, double relDouble, double[] lb) {
-    int count = mm.length;
+    int count = mm.length - 1;
     double xx = Kernels.squaredNorm(rows, i);
     double nx = Math.sqrt(xx);
-    double minUb = Double.POSITIVE_INFINITY;
+    // Quick test first: ||x||^2 is common to every class, so compare e_c = ||mu_c||^2 - 2 x.mu_c
+    // against one bound valid for all classes (the largest centroid norm); if no other class comes
+    // within twice that bound of the best, the best is certain.
+    double nmMax = nm[count];
+    double crossMax = nx * nmMax;
+    double errMax = relDot * crossMax + relDouble * (xx + mm[count] + 2.0 * crossMax) + Double.MIN_NORMAL;
+    double bestE = Double.POSITIVE_INFINITY;
     int best = 0;
+    for (int c = 0; c < count; c++) {
+      double e = mm[c] - 2.0 * dots[at + c];
+      if (e < bestE) {
+        bestE = e;
+        best = c;
+      }
+    }
+    double limit = bestE + 2.0 * errMax;
+    boolean alone = true;
+    for (int c = 0; c < count; c++) {
+      if (c != best && mm[c] - 2.0 * dots[at + c] <= limit) {
+        alone = false;
+        break;
+      }
+    }
+    if (alone) {
+      return best;
+    }
+    // Precise bounds per class.
+    double minUb = Double.POSITIVE_INFINITY;
+    best = 0;
     for (int c = 0; c < count; c++) {
       double cross = nx * nm[c];
       double est = (xx + mm[c]) - 2.0 * dots[at + c];
