@@ -6,13 +6,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Fast checks that arrays hold only finite values ({@code v - v} is 0 for finite v, NaN otherwise). */
-final class Finite {
+public final class Finite {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
 
   private Finite() {}
 
-  static boolean allFinite(float[] a, int off, int len) {
+  public static boolean allFinite(float[] a, int off, int len) {
     FloatVector acc = FloatVector.zero(F);
     int i = 0;
     int end = len - len % F.length();
@@ -27,7 +27,7 @@ final class Finite {
     return s == 0f;
   }
 
-  static boolean allFinite(double[] a, int off, int len) {
+  public static boolean allFinite(double[] a, int off, int len) {
     DoubleVector acc = DoubleVector.zero(D);
     int i = 0;
     int end = len - len % D.length();
