@@ -117,6 +117,28 @@ class HandComputedTest {
   }
 
   @Test
+  void uniformKeepsTheSmallestDraws() {
+    // Row keys are the row indexes; with seed 7 the class keeps the rint(6 * 0.5) = 3 smallest draws.
+    UniformRandom u = new UniformRandom(7);
+    long[] one = {4, 4, 4, 4, 4, 4};
+    double[] draws = new double[6];
+    for (int i = 0; i < 6; i++) {
+      draws[i] = u.draw(i);
+    }
+    int[] order = Order.ascending(draws);
+    int[] expected = {order[0], order[1], order[2]};
+    java.util.Arrays.sort(expected);
+    BatchSelector.Result r = BatchSelector.select(one, new Embeddings[] {X}, u, 0.5, 1);
+    assertArrayEquals(expected, r.selectedRows());
+    for (int i = 0; i < 6; i++) {
+      assertEquals(draws[i], r.figure(i), 0.0);
+    }
+    // the draw is the top 53 bits of SplitMix64's finalizer of (mix(seed) + golden * (key + 1))
+    long z = UniformRandom.mix64(UniformRandom.mix64(7) + 0x9e3779b97f4a7c15L * 3);
+    assertEquals((z >>> 11) * 0x1p-53, u.draw(2), 0.0);
+  }
+
+  @Test
   void weightsFollowTheFormula() {
     RamApl m = new RamApl();
     assertEquals(0.6, m.w1(0.5), 1e-15);
