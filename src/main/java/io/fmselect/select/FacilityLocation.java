@@ -18,21 +18,12 @@ import java.util.PriorityQueue;
  * index asc). The figure is the gain at pick time; NaN for unpicked members.
  * O(n^2 D) for the first gains, O(n D) per re-evaluation; O(n) memory.
  */
-public final class FacilityLocation implements SelectionMethod {
-  @Override
-  public String name() {
-    return "facility-location";
+public final class FacilityLocation extends NamedMethod {
+  public FacilityLocation() {
+    super("facility-location", "gain", false);
   }
 
-  @Override
-  public String figureName() {
-    return "gain";
-  }
 
-  @Override
-  public boolean multiModel() {
-    return false;
-  }
 
   private record Entry(double gain, int index, int round) {}
 

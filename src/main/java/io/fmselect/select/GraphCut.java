@@ -10,7 +10,7 @@ package io.fmselect.select;
  * figure is the gain at pick time; for an unpicked member, its gain after the last pick.
  * O(n^2 D) per class (the column sums), O(n) memory: similarity rows are computed when needed.
  */
-public final class GraphCut implements SelectionMethod {
+public final class GraphCut extends NamedMethod {
   private final double lambda;
 
   public GraphCut() {
@@ -18,23 +18,12 @@ public final class GraphCut implements SelectionMethod {
   }
 
   public GraphCut(double lambda) {
+    super("graphcut", "gain", false);
     this.lambda = lambda;
   }
 
-  @Override
-  public String name() {
-    return "graphcut";
-  }
 
-  @Override
-  public String figureName() {
-    return "gain";
-  }
 
-  @Override
-  public boolean multiModel() {
-    return false;
-  }
 
   @Override
   public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction) {

@@ -12,21 +12,12 @@ import java.util.Arrays;
  * distance at pick time (to the centroid for the first); an unpicked member's figure is its final
  * distance to the nearest center (NaN if the budget is 0). O(n b D) per class.
  */
-public final class KCenterGreedy implements SelectionMethod {
-  @Override
-  public String name() {
-    return "kcenter";
+public final class KCenterGreedy extends NamedMethod {
+  public KCenterGreedy() {
+    super("kcenter", "distance", false);
   }
 
-  @Override
-  public String figureName() {
-    return "distance";
-  }
 
-  @Override
-  public boolean multiModel() {
-    return false;
-  }
 
   @Override
   public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction) {

@@ -5,21 +5,12 @@ package io.fmselect.select;
  * Distance = reference squared distance (ties by sample order); the figure reported is the distance.
  * O(n D + n log n) per class.
  */
-public final class MinDistance implements SelectionMethod {
-  @Override
-  public String name() {
-    return "min";
+public final class MinDistance extends NamedMethod {
+  public MinDistance() {
+    super("min", "distance", false);
   }
 
-  @Override
-  public String figureName() {
-    return "distance";
-  }
 
-  @Override
-  public boolean multiModel() {
-    return false;
-  }
 
   @Override
   public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction) {

@@ -10,21 +10,12 @@ import java.util.Arrays;
  * (ties by sample order) and positions [L, L + budget) kept, L = round_half_even(0.5 (n - budget)).
  * O(D n log n) per class for the medians.
  */
-public final class ModerateDs implements SelectionMethod {
-  @Override
-  public String name() {
-    return "moderate-ds";
+public final class ModerateDs extends NamedMethod {
+  public ModerateDs() {
+    super("moderate-ds", "distance", false);
   }
 
-  @Override
-  public String figureName() {
-    return "distance";
-  }
 
-  @Override
-  public boolean multiModel() {
-    return false;
-  }
 
   /** Per-dimension median of the rows of {@code x}. */
   static double[] median(Embeddings x) {

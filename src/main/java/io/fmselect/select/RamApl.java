@@ -18,7 +18,7 @@ package io.fmselect.select;
  * <p>Complexity per class: O(n C D M) float32 multiply-adds for the pseudo-labels (see
  * {@link PseudoLabeler}) plus O(n D M + n log n M) double work.
  */
-public final class RamApl implements SelectionMethod {
+public final class RamApl extends NamedMethod {
   public static final double DEFAULT_A = 0.2;
   public static final double DEFAULT_K = 1.0;
   public static final double DEFAULT_S = 0.5;
@@ -36,6 +36,7 @@ public final class RamApl implements SelectionMethod {
    * @param stats optional counters of the pseudo-labeler's fast path (may be null)
    */
   public RamApl(double a, double k, double s, PseudoLabeler.Stats stats) {
+    super("ram-apl", "score", true);
     if (!Double.isFinite(a) || !Double.isFinite(k) || !Double.isFinite(s)) {
       throw new IllegalArgumentException("a, k and s must be finite");
     }
@@ -45,20 +46,8 @@ public final class RamApl implements SelectionMethod {
     this.stats = stats;
   }
 
-  @Override
-  public String name() {
-    return "ram-apl";
-  }
 
-  @Override
-  public String figureName() {
-    return "score";
-  }
 
-  @Override
-  public boolean multiModel() {
-    return true;
-  }
 
   /** The RAM weight W1 for fraction r. */
   public double w1(double fraction) {

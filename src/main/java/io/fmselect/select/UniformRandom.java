@@ -10,27 +10,16 @@ package io.fmselect.select;
  * when other members come and go, which keeps a stream's churn down. The figure is the draw.
  * O(n log n) per class.
  */
-public final class UniformRandom implements SelectionMethod {
+public final class UniformRandom extends NamedMethod {
   private final long seed;
 
   public UniformRandom(long seed) {
+    super("uniform", "draw", false);
     this.seed = seed;
   }
 
-  @Override
-  public String name() {
-    return "uniform";
-  }
 
-  @Override
-  public String figureName() {
-    return "draw";
-  }
 
-  @Override
-  public boolean multiModel() {
-    return false;
-  }
 
   static long mix64(long z) {
     z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
