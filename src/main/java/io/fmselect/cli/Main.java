@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Keeps a small, informative, class-balanced subset of a labeled (image) dataset.",
-    subcommands = {SelectCommand.class, GenerateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {SelectCommand.class, GenerateCommand.class, DemoCommand.class, KafkaCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit code of a usage or input error. */
   public static final int EXIT_BAD_INPUT = 2;
