@@ -1,9 +1,6 @@
 package io.fmselect.cli;
 
 import io.fmselect.io.AtomicFile;
-import io.fmselect.io.NpyFormatException;
-import io.fmselect.io.NpyHeader;
-import io.fmselect.io.NpyReader;
 import io.fmselect.select.BatchSelector;
 import io.fmselect.io.NpyMatrix;
 import io.fmselect.select.EmbeddingSource;
@@ -21,10 +18,7 @@ import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -87,8 +81,6 @@ public final class SelectCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  private record Feature(String name, Path path) {}
-
   @Override
   public Integer call() throws IOException {
     long t0 = System.nanoTime();
@@ -98,7 +90,7 @@ public final class SelectCommand implements Callable<Integer> {
     if (!(fraction > 0.0 && fraction <= 1.0)) {
       throw new UserError("--fraction must be in (0, 1], got " + fraction);
     }
-    List<Feature> feats = parseFeatures();
+    int featureCount = NpyInputs.parseSpecs(features).size();
     PseudoLabeler.Stats counters = new PseudoLabeler.Stats();
     SelectionMethod m;
     try {
@@ -106,8 +98,8 @@ public final class SelectCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    if (!m.multiModel() && feats.size() != 1) {
-      throw new UserError(method + " takes exactly one --features, got " + feats.size());
+    if (!m.multiModel() && featureCount != 1) {
+      throw new UserError(method + " takes exactly one --features, got " + featureCount);
     }
     int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     if (nThreads < 1) {
@@ -119,33 +111,9 @@ public final class SelectCommand implements Callable<Integer> {
     }
 
     // Headers first: cheap, and every shape mistake is reported before any data is read.
-    long[] labelValues;
-    NpyMatrix[] matrices = new NpyMatrix[feats.size()];
-    try {
-      NpyHeader lh = NpyReader.header(labels);
-      if (lh.shape().length != 1) {
-        throw new NpyFormatException(labels, "labels must be 1-D, got shape " + lh.shapeText());
-      }
-      long n = lh.shape()[0];
-      if (n == 0) {
-        throw new NpyFormatException(labels, "no rows (zero labels)");
-      }
-      for (Feature f : feats) {
-        NpyHeader fh = NpyReader.header(f.path());
-        if (fh.shape().length == 2 && fh.shape()[0] != n) {
-          throw new NpyFormatException(f.path(), "has " + fh.shape()[0] + " rows but " + labels + " has " + n + " labels");
-        }
-      }
-      labelValues = NpyReader.readLabels(labels);
-      for (int i = 0; i < feats.size(); i++) {
-        matrices[i] = NpyReader.mapFeatures(feats.get(i).path());
-        if (matrices[i].dim() == 0) {
-          throw new NpyFormatException(feats.get(i).path(), "features have zero columns");
-        }
-      }
-    } catch (NpyFormatException e) {
-      throw new UserError(e.getMessage());
-    }
+    NpyInputs in = NpyInputs.open(labels, features);
+    long[] labelValues = in.labels();
+    NpyMatrix[] matrices = in.features();
     long t1 = System.nanoTime();
 
     BatchSelector.Result result;
@@ -168,23 +136,6 @@ public final class SelectCommand implements Callable<Integer> {
       printStats(t0, t1, t2, t3, result, counters, matrices);
     }
     return 0;
-  }
-
-  private List<Feature> parseFeatures() {
-    List<Feature> out = new ArrayList<>();
-    Set<String> names = new HashSet<>();
-    for (String spec : features) {
-      int eq = spec.indexOf('=');
-      if (eq <= 0 || eq == spec.length() - 1) {
-        throw new UserError("--features expects NAME=FILE, got '" + spec + "'");
-      }
-      String name = spec.substring(0, eq);
-      if (!names.add(name)) {
-        throw new UserError("feature name '" + name + "' is given twice");
-      }
-      out.add(new Feature(name, Path.of(spec.substring(eq + 1))));
-    }
-    return out;
   }
 
   private static void checkOutput(Path file, String flag) {

@@ -96,6 +96,33 @@ public final class NpyMatrix implements EmbeddingSource {
     return out;
   }
 
+  /**
+   * Copies one row into {@code dst} as float32 (float64 files are rounded to nearest), checking that
+   * every value is finite.
+   */
+  public void copyRowAsFloat(int row, float[] dst) {
+    if (row < 0 || row >= rows) {
+      throw new IndexOutOfBoundsException("row " + row + " of " + rows);
+    }
+    int w = row / rowsPerWindow;
+    int at = (row - w * rowsPerWindow) * dim;
+    if (f32) {
+      floatWindows[w].get(at, dst, 0, dim);
+      if (!Finite.allFinite(dst, 0, dim)) {
+        throw nonFinite(row, j -> dst[j]);
+      }
+    } else {
+      DoubleBuffer b = doubleWindows[w];
+      for (int j = 0; j < dim; j++) {
+        double v = b.get(at + j);
+        if (!Double.isFinite(v)) {
+          throw new NonFiniteValueException(file.toString(), row, j, v);
+        }
+        dst[j] = (float) v;
+      }
+    }
+  }
+
   private NonFiniteValueException nonFinite(int row, java.util.function.IntToDoubleFunction value) {
     for (int j = 0; j < dim; j++) {
       double v = value.applyAsDouble(j);

@@ -1,0 +1,39 @@
+package io.fmselect.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/**
+ * The Kafka connection flags every Kafka command takes: the bootstrap servers, and a properties file
+ * for everything else (SASL/SSL settings pass through untouched). Flags win over the file.
+ */
+final class KafkaClientOptions {
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", required = true,
+      description = "Kafka brokers to connect to")
+  String bootstrapServers;
+
+  @Option(names = "--kafka-properties", paramLabel = "FILE",
+      description = "Kafka client properties (security.protocol, sasl.*, ssl.*, ...), passed through")
+  Path propertiesFile;
+
+  /** The client properties: the file's, then the bootstrap servers. */
+  Properties properties() {
+    Properties p = new Properties();
+    if (propertiesFile != null) {
+      try (InputStream in = Files.newInputStream(propertiesFile)) {
+        p.load(in);
+      } catch (NoSuchFileException e) {
+        throw new UserError("--kafka-properties " + propertiesFile + ": no such file");
+      } catch (IOException | IllegalArgumentException e) {
+        throw new UserError("--kafka-properties " + propertiesFile + ": cannot read (" + e.getMessage() + ")");
+      }
+    }
+    p.put("bootstrap.servers", bootstrapServers);
+    return p;
+  }
+}

@@ -1,0 +1,200 @@
+package io.fmselect.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fmselect.avro.LabeledSample;
+import io.fmselect.avro.Op;
+import io.fmselect.avro.SubsetChange;
+import io.fmselect.io.NpyWriter;
+import io.fmselect.kafka.InJvmKafka;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code produce} and {@code subset} against a real (in-JVM) Kafka broker. */
+class ProduceSubsetITCase {
+  static InJvmKafka kafka;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void broker() throws Exception {
+    kafka = InJvmKafka.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    kafka.close();
+  }
+
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter o = new StringWriter();
+    StringWriter e = new StringWriter();
+    cl.setOut(new PrintWriter(o));
+    cl.setErr(new PrintWriter(e));
+    return new Run(cl.execute(args), o.toString(), e.toString());
+  }
+
+  static List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected) {
+    return readAll(topic, expected, 30);
+  }
+
+  static List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected, int seconds) {
+    Properties p = kafka.clientProperties();
+    p.put("group.id", "t" + System.nanoTime());
+    p.put("auto.offset.reset", "earliest");
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      while (out.size() < expected && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void producePublishesEveryRowAsALabeledSample() throws Exception {
+    NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {5, 3, 5});
+    NpyWriter.writeFloat32(dir.resolve("a.npy"), new float[][] {{1, 2}, {3, 4}, {5, 6}});
+    NpyWriter.writeFloat64(dir.resolve("b.npy"), new double[][] {{0.5}, {0.25}, {0.1}});
+    Run r = run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p1",
+        "--labels", dir.resolve("labels.npy").toString(), "--features", "dinov2=" + dir.resolve("a.npy"),
+        "--features", "clip=" + dir.resolve("b.npy"), "--interval-ms", "100", "--start-time", "1000");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("produced 3 samples to p1\n", r.out());
+    List<ConsumerRecord<String, byte[]>> recs = readAll("p1", 3);
+    assertEquals(3, recs.size());
+    for (int i = 0; i < 3; i++) {
+      LabeledSample s = LabeledSample.fromByteBuffer(ByteBuffer.wrap(recs.get(i).value()));
+      assertEquals(String.format("%010d", i), s.getId());
+      assertEquals(s.getId(), recs.get(i).key());
+      assertEquals(new long[] {5, 3, 5}[i], s.getLabel());
+      assertEquals(Op.UPSERT, s.getOp());
+      assertEquals(Instant.ofEpochMilli(1000 + 100L * i), s.getEventTime());
+      ByteBuffer a = s.getEmbeddings().get("dinov2").order(ByteOrder.LITTLE_ENDIAN);
+      assertArrayEquals(new float[] {2 * i + 1, 2 * i + 2}, new float[] {a.getFloat(0), a.getFloat(4)});
+      assertEquals((float) new double[] {0.5, 0.25, 0.1}[i],
+          s.getEmbeddings().get("clip").order(ByteOrder.LITTLE_ENDIAN).getFloat(0));
+    }
+  }
+
+  @Test
+  void produceSendsNothingWhenARowIsBad() throws Exception {
+    kafka.createTopic("p2", 1);
+    NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {1, 2, 3});
+    NpyWriter.writeFloat32(dir.resolve("a.npy"), new float[][] {{1}, {2}, {Float.POSITIVE_INFINITY}});
+    Run r = run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p2",
+        "--labels", dir.resolve("labels.npy").toString(), "--features", "x=" + dir.resolve("a.npy"));
+    assertEquals(2, r.code());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains("row 2, column 0: value is +infinity"), r.err());
+    assertTrue(readAll("p2", 1, 3).isEmpty()); // nothing arrives (3 s is ample on a local broker)
+  }
+
+  static SubsetChange change(String id, long label, boolean selected, long version) {
+    return SubsetChange.newBuilder().setId(id).setLabel(label).setSelected(selected).setScore(0.5).setRam(0.25)
+        .setApl(0.0).setRank(selected ? 0 : 3).setClassSize(10).setBudget(1).setWindowEnd(Instant.ofEpochMilli(9))
+        .setVersion(version).build();
+  }
+
+  static byte[] bytes(SubsetChange c) throws Exception {
+    ByteBuffer b = c.toByteBuffer();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  @Test
+  void subsetKeepsTheLatestCommittedChangePerId() throws Exception {
+    kafka.createTopic("s1", 2);
+    Properties p = kafka.clientProperties();
+    p.put("transactional.id", "test-writer");
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("s1", "a", bytes(change("a", 1, true, 1))));
+      producer.send(new ProducerRecord<>("s1", "b", bytes(change("b", 1, true, 1))));
+      producer.send(new ProducerRecord<>("s1", "d", bytes(change("d", 2, true, 1))));
+      producer.commitTransaction();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("s1", "a", bytes(change("a", 1, false, 2))));
+      producer.commitTransaction();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("s1", "c", bytes(change("c", 2, true, 1))));
+      producer.send(new ProducerRecord<>("s1", "d", bytes(change("d", 2, false, 2))));
+      producer.flush();
+      producer.abortTransaction(); // never visible to read_committed readers
+    }
+    Path ids = dir.resolve("subset.txt");
+    Run r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s1", "--out", ids.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(List.of("b", "d"), Files.readAllLines(ids));
+    Path csv = dir.resolve("subset.csv");
+    r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s1", "--out", csv.toString(),
+        "--format", "csv");
+    assertEquals(0, r.code(), r.err());
+    List<String> lines = Files.readAllLines(csv);
+    assertEquals("id,label,selected,score,ram,apl,rank,class_size,budget,method,window_end,version", lines.get(0));
+    assertEquals("a,1,0,0.5,0.25,0.0,3,10,1,ram-apl,9,2", lines.get(1));
+    assertEquals(4, lines.size());
+  }
+
+  @Test
+  void subsetRefusesAMissingTopicAndForeignRecords() throws Exception {
+    Path out = dir.resolve("x.txt");
+    Run r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "nope", "--out", out.toString(),
+        "--timeout-s", "5");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("topic 'nope' does not exist"), r.err());
+    assertFalse(Files.exists(out));
+    kafka.createTopic("s2", 1);
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientProperties(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>("s2", "k", new byte[] {1, 2, 3})).get();
+    }
+    r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s2", "--out", out.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("partition 0 offset 0: not a SubsetChange"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void kafkaPropertiesFileMustExist() {
+    Run r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--kafka-properties",
+        dir.resolve("missing.properties").toString(), "--out", dir.resolve("o.txt").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("missing.properties: no such file"), r.err());
+  }
+
+}
