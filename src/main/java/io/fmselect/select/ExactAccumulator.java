@@ -1,0 +1,153 @@
+package io.fmselect.select;
+
+import java.math.BigInteger;
+import java.util.Arrays;
+
+/**
+ * Exact running sums of float32 vectors, with subtraction: the state the stream keeps per class so
+ * that a centroid after any sequence of adds and removes equals, bit for bit, the batch centroid of
+ * the members that remain ({@link ExactSum#columnSums}: the exact sum rounded once).
+ *
+ * <p>Every float32 is an integer multiple of 2^-149 below 2^128, so a sum of up to 2^31 of them is an
+ * integer multiple of 2^-149 below 2^160: it is held exactly as fixed point in ten 32-bit digits per
+ * dimension, each digit in a {@code long} so carries can wait (a digit absorbs 2^30 updates before it
+ * must be normalized). Adding or removing a vector costs O(D); {@link #sum(int)} rounds to nearest
+ * double, ties to even. Plain arrays, so the state serializes as it is.
+ */
+public final class ExactAccumulator {
+  static final int DIGITS = 10;
+  private static final int NORMALIZE_EVERY = 1 << 30;
+
+  private final int dim;
+  private final long[] digits;
+  private long count;
+  private int sinceNormalize;
+
+  public ExactAccumulator(int dim) {
+    this(dim, new long[dim * DIGITS], 0);
+  }
+
+  private ExactAccumulator(int dim, long[] digits, long count) {
+    this.dim = dim;
+    this.digits = digits;
+    this.count = count;
+  }
+
+  /** Restores an accumulator from {@link #state()} and {@link #count()}. */
+  public static ExactAccumulator restore(int dim, long[] state, long count) {
+    if (state.length != dim * DIGITS) {
+      throw new IllegalArgumentException("state has " + state.length + " digits, expected " + dim * DIGITS);
+    }
+    return new ExactAccumulator(dim, state.clone(), count);
+  }
+
+  public int dim() {
+    return dim;
+  }
+
+  /** Number of vectors added minus removed. */
+  public long count() {
+    return count;
+  }
+
+  /** The raw digits (normalized), for storing. */
+  public long[] state() {
+    normalize();
+    return digits.clone();
+  }
+
+  /** Adds {@code v[off .. off + dim)}. */
+  public void add(float[] v, int off) {
+    update(v, off, 1);
+    count++;
+  }
+
+  /** Removes {@code v[off .. off + dim)}, which must have been added before. */
+  public void remove(float[] v, int off) {
+    update(v, off, -1);
+    count--;
+  }
+
+  private void update(float[] v, int off, long sign) {
+    if (++sinceNormalize >= NORMALIZE_EVERY) {
+      normalize();
+    }
+    for (int j = 0; j < dim; j++) {
+      int bits = Float.floatToRawIntBits(v[off + j]);
+      int exp = (bits >>> 23) & 0xff;
+      if (exp == 0xff) {
+        throw new IllegalArgumentException("non-finite value at dimension " + j);
+      }
+      long mant = bits & 0x7fffff;
+      int p; // position of the mantissa's lowest bit, in units of 2^-149
+      if (exp == 0) {
+        p = 0;
+      } else {
+        mant |= 0x800000;
+        p = exp - 1;
+      }
+      if (mant == 0) {
+        continue;
+      }
+      long wide = mant << (p & 31);
+      int k = j * DIGITS + (p >>> 5);
+      long s = bits < 0 ? -sign : sign;
+      digits[k] += s * (wide & 0xffffffffL);
+      digits[k + 1] += s * (wide >>> 32);
+    }
+  }
+
+  /** Propagates carries: every digit but the top one in [0, 2^32), the top one signed. */
+  private void normalize() {
+    for (int j = 0; j < dim; j++) {
+      int base = j * DIGITS;
+      for (int i = 0; i < DIGITS - 1; i++) {
+        long carry = digits[base + i] >> 32;
+        digits[base + i] -= carry << 32;
+        digits[base + i + 1] += carry;
+      }
+    }
+    sinceNormalize = 0;
+  }
+
+  /** The exact sum of dimension {@code j}, rounded to the nearest double (ties to even). */
+  public double sum(int j) {
+    normalize();
+    int base = j * DIGITS;
+    BigInteger total = BigInteger.valueOf(digits[base + DIGITS - 1]);
+    for (int i = DIGITS - 2; i >= 0; i--) {
+      total = total.shiftLeft(32).add(BigInteger.valueOf(digits[base + i]));
+    }
+    if (total.signum() == 0) {
+      return 0.0;
+    }
+    // |total| < 2^320, so doubleValue() (correctly rounded) is finite, and the result is at least
+    // 2^-149, far above the subnormal range: scaling by 2^-149 is exact.
+    return Math.scalb(total.doubleValue(), -149);
+  }
+
+  /** All dimensions' sums. */
+  public double[] sums() {
+    double[] out = new double[dim];
+    for (int j = 0; j < dim; j++) {
+      out[j] = sum(j);
+    }
+    return out;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof ExactAccumulator a) || a.dim != dim || a.count != count) {
+      return false;
+    }
+    normalize();
+    a.normalize();
+    return Arrays.equals(digits, a.digits);
+  }
+
+  @Override
+  public int hashCode() {
+    normalize();
+    return Arrays.hashCode(digits) * 31 + Long.hashCode(count);
+  }
+}

@@ -1,0 +1,73 @@
+package io.fmselect.select;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The stream's incremental sums equal the batch's exact sums after any adds and removes. */
+class ExactAccumulatorTest {
+
+  static float[][] randomRows(int n, int dim, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[][] rows = new float[n][dim];
+    for (float[] row : rows) {
+      for (int j = 0; j < dim; j++) {
+        // magnitudes from 1e-40 (subnormal float) to 1e30, both signs
+        row[j] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(70) - 40));
+      }
+    }
+    rows[0][0] = Float.MIN_VALUE;
+    rows[1][0] = -Float.MAX_VALUE;
+    return rows;
+  }
+
+  @Test
+  void addThenRemoveEqualsTheBatchSumOfWhatRemains() {
+    int dim = 9;
+    float[][] rows = randomRows(300, dim, 3);
+    ExactAccumulator acc = new ExactAccumulator(dim);
+    for (float[] row : rows) {
+      acc.add(row, 0);
+    }
+    // remove every third row, in reverse order
+    for (int i = rows.length - 1; i >= 0; i--) {
+      if (i % 3 == 0) {
+        acc.remove(rows[i], 0);
+      }
+    }
+    int kept = 0;
+    for (int i = 0; i < rows.length; i++) {
+      if (i % 3 != 0) {
+        kept++;
+      }
+    }
+    float[][] remaining = new float[kept][];
+    int k = 0;
+    for (int i = 0; i < rows.length; i++) {
+      if (i % 3 != 0) {
+        remaining[k++] = rows[i];
+      }
+    }
+    assertEquals(kept, acc.count());
+    assertArrayEquals(ExactSum.columnSums(Embeddings.ofFloats(remaining)), acc.sums(), 0.0);
+  }
+
+  @Test
+  void restoresFromItsState() {
+    float[][] rows = randomRows(50, 4, 8);
+    ExactAccumulator a = new ExactAccumulator(4);
+    for (float[] row : rows) {
+      a.add(row, 0);
+    }
+    ExactAccumulator b = ExactAccumulator.restore(4, a.state(), a.count());
+    assertEquals(a, b);
+    assertArrayEquals(a.sums(), b.sums(), 0.0);
+    for (float[] row : rows) {
+      b.remove(row, 0);
+    }
+    assertArrayEquals(new double[4], b.sums(), 0.0);
+    assertEquals(0, b.count());
+  }
+}
