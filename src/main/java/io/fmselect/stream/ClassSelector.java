@@ -1,0 +1,244 @@
+package io.fmselect.stream;
+
+import io.fmselect.avro.SubsetChange;
+import io.fmselect.select.Centroids;
+import io.fmselect.select.ClassMembers;
+import io.fmselect.select.ClassSelection;
+import io.fmselect.select.Embeddings;
+import io.fmselect.select.SelectionMethod;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keyed by class: holds the class's members and, at every window end where the class or any
+ * centroid changed, runs the selection core on the class (its members plus every class's centroid
+ * at that window end) and publishes the members whose membership or explanation changed.
+ *
+ * <p>Centroids arrive on the broadcast side as versioned sums (one version per class and window end),
+ * so a window's computation always sees every class as of that window end, however the inputs
+ * interleave. Timers: one per window end that has own changes, and a wake-up at the next window end
+ * where some centroid changed while the class has members.
+ */
+public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, MemberChange, CentroidUpdate, SubsetChange> {
+  private static final long serialVersionUID = 1L;
+
+  public static final MapStateDescriptor<Long, CentroidHistory> CENTROIDS =
+      new MapStateDescriptor<>("centroids", Types.LONG, TypeInformation.of(CentroidHistory.class));
+
+  private final StreamConfig config;
+  private transient SelectionMethod method;
+  private transient MapState<String, float[]> members;
+  private transient MapState<String, EmittedState> emitted;
+  private transient ListState<MemberChange> pending;
+  private transient ValueState<Long> lastComputed;
+  private transient Counter recomputes;
+  private transient Counter changesOut;
+
+  public ClassSelector(StreamConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    method = config.createMethod();
+    members = getRuntimeContext().getMapState(
+        new MapStateDescriptor<>("members", Types.STRING, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+    emitted = getRuntimeContext().getMapState(
+        new MapStateDescriptor<>("emitted", Types.STRING, TypeInformation.of(EmittedState.class)));
+    pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending", MemberChange.class));
+    lastComputed = getRuntimeContext().getState(new ValueStateDescriptor<>("last-computed", Types.LONG));
+    recomputes = getRuntimeContext().getMetricGroup().counter("recomputes");
+    changesOut = getRuntimeContext().getMetricGroup().counter("subsetChanges");
+  }
+
+  @Override
+  public void processBroadcastElement(CentroidUpdate u, Context ctx, Collector<SubsetChange> out) throws Exception {
+    CentroidHistory h = ctx.getBroadcastState(CENTROIDS).get(u.label);
+    ctx.getBroadcastState(CENTROIDS).put(u.label, (h == null ? new CentroidHistory() : h).with(u, ctx.currentWatermark()));
+  }
+
+  @Override
+  public void processElement(MemberChange c, ReadOnlyContext ctx, Collector<SubsetChange> out) throws Exception {
+    pending.add(c);
+    ctx.timerService().registerEventTimeTimer(config.windowEnd(c.eventTime));
+  }
+
+  @Override
+  public void onTimer(long t, OnTimerContext ctx, Collector<SubsetChange> out) throws Exception {
+    long label = ctx.getCurrentKey();
+    // 1. apply this window's changes, in event-time order
+    List<MemberChange> due = new ArrayList<>();
+    List<MemberChange> later = new ArrayList<>();
+    for (MemberChange c : pending.get()) {
+      (c.eventTime <= t ? due : later).add(c);
+    }
+    if (later.isEmpty()) {
+      pending.clear();
+    } else {
+      pending.update(later);
+    }
+    due.sort(Comparator.comparingLong(c -> c.eventTime));
+    Map<String, Integer> lastKind = new LinkedHashMap<>();
+    for (MemberChange c : due) {
+      if (c.kind == MemberChange.ADD) {
+        members.put(c.id, c.values);
+      } else {
+        members.remove(c.id);
+      }
+      lastKind.put(c.id, c.kind);
+    }
+    ReadOnlyBroadcastState<Long, CentroidHistory> table = ctx.getBroadcastState(CENTROIDS);
+    Long lastValue = lastComputed.value();
+    long last = lastValue == null ? Long.MIN_VALUE : lastValue;
+    boolean centroidsChanged = false;
+    long nextChange = Long.MAX_VALUE;
+    for (Map.Entry<Long, CentroidHistory> e : table.immutableEntries()) {
+      centroidsChanged |= e.getValue().changedIn(last, t);
+      for (long w : e.getValue().windowEnds) {
+        if (w > t) {
+          nextChange = Math.min(nextChange, w);
+        }
+      }
+    }
+    // 2. recompute if anything this class depends on changed
+    if (!due.isEmpty() || centroidsChanged) {
+      recompute(label, t, lastKind, table, out);
+      lastComputed.update(t);
+    }
+    // 3. wake up at the next window end where something may change
+    if (members.isEmpty()) {
+      return;
+    }
+    long wm = ctx.timerService().currentWatermark();
+    if (nextChange != Long.MAX_VALUE && nextChange <= wm) {
+      ctx.timerService().registerEventTimeTimer(nextChange); // known change, already final
+    } else if (wm == Long.MAX_VALUE) {
+      return; // end of input: every change is known and none is left
+    } else {
+      ctx.timerService().registerEventTimeTimer(Math.max(t + config.windowMs(), config.windowEnd(wm + 1)));
+    }
+  }
+
+  private void recompute(long label, long t, Map<String, Integer> lastKind,
+      ReadOnlyBroadcastState<Long, CentroidHistory> table, Collector<SubsetChange> out) throws Exception {
+    recomputes.inc();
+    for (Map.Entry<String, Integer> e : lastKind.entrySet()) {
+      if (e.getValue() != MemberChange.ADD) {
+        emitted.remove(e.getKey());
+        if (e.getValue() == MemberChange.REMOVE) {
+          out.collect(removal(e.getKey(), label, t));
+          changesOut.inc();
+        }
+      }
+    }
+    TreeMap<String, float[]> snapshot = new TreeMap<>(Ids.ORDER);
+    for (Map.Entry<String, float[]> e : members.entries()) {
+      snapshot.put(e.getKey(), e.getValue());
+    }
+    if (snapshot.isEmpty()) {
+      return;
+    }
+    Centroids[] centroids = centroidsAt(t, table);
+    int n = snapshot.size();
+    int fms = config.dims().length;
+    Embeddings[] x = new Embeddings[fms];
+    for (int f = 0; f < fms; f++) {
+      x[f] = Embeddings.allocateFloat(n, config.dims()[f]);
+    }
+    long[] keys = new long[n];
+    String[] ids = new String[n];
+    int i = 0;
+    for (Map.Entry<String, float[]> e : snapshot.entrySet()) {
+      ids[i] = e.getKey();
+      keys[i] = Ids.key(e.getKey());
+      for (int f = 0; f < fms; f++) {
+        System.arraycopy(e.getValue(), config.offset(f), x[f].floatBlock(i), x[f].offset(i), config.dims()[f]);
+      }
+      i++;
+    }
+    ClassSelection sel = method.select(new ClassMembers(label, keys, x), centroids, config.fraction());
+    for (i = 0; i < n; i++) {
+      EmittedState now = new EmittedState();
+      now.selected = sel.selected(i);
+      now.score = sel.figure(i);
+      now.ram = sel.hasRamApl() ? sel.ram(i) : Double.NaN;
+      now.apl = sel.hasRamApl() ? sel.apl(i) : Double.NaN;
+      now.rank = sel.rank(i);
+      now.classSize = n;
+      now.budget = sel.budget();
+      EmittedState before = emitted.get(ids[i]);
+      if (before != null && same(before, now)) {
+        continue;
+      }
+      emitted.put(ids[i], now);
+      Map<String, Long> pseudo = new HashMap<>();
+      if (sel.hasRamApl()) {
+        for (int f = 0; f < fms; f++) {
+          pseudo.put(config.fmNames().get(f), sel.pseudoLabel(f, i));
+        }
+      }
+      out.collect(SubsetChange.newBuilder().setId(ids[i]).setLabel(label).setSelected(now.selected)
+          .setScore(now.score).setRam(now.ram).setApl(now.apl).setRank(now.rank).setPseudoLabels(pseudo)
+          .setClassSize(n).setBudget(now.budget).setMethod(method.name()).setWindowEnd(Instant.ofEpochMilli(t))
+          .setVersion(t).build());
+      changesOut.inc();
+    }
+  }
+
+  private static boolean same(EmittedState a, EmittedState b) {
+    return a.selected == b.selected && Double.compare(a.score, b.score) == 0 && Double.compare(a.ram, b.ram) == 0
+        && Double.compare(a.apl, b.apl) == 0 && a.rank == b.rank && a.classSize == b.classSize
+        && a.budget == b.budget;
+  }
+
+  private SubsetChange removal(String id, long label, long t) {
+    return SubsetChange.newBuilder().setId(id).setLabel(label).setSelected(false).setScore(Double.NaN)
+        .setRam(Double.NaN).setApl(Double.NaN).setRank(-1).setClassSize(0).setBudget(0).setMethod(method.name())
+        .setWindowEnd(Instant.ofEpochMilli(t)).setVersion(t).build();
+  }
+
+  /** Every class's centroids as of window end t, one table per FM. */
+  private Centroids[] centroidsAt(long t, ReadOnlyBroadcastState<Long, CentroidHistory> table) throws Exception {
+    TreeMap<Long, double[]> sums = new TreeMap<>();
+    TreeMap<Long, Long> counts = new TreeMap<>();
+    for (Map.Entry<Long, CentroidHistory> e : table.immutableEntries()) {
+      int v = e.getValue().at(t);
+      if (v >= 0 && e.getValue().counts[v] > 0) {
+        sums.put(e.getKey(), e.getValue().sums[v]);
+        counts.put(e.getKey(), e.getValue().counts[v]);
+      }
+    }
+    long[] labels = sums.keySet().stream().mapToLong(Long::longValue).toArray();
+    int[] sizes = counts.values().stream().mapToInt(Long::intValue).toArray();
+    Centroids[] out = new Centroids[config.dims().length];
+    for (int f = 0; f < out.length; f++) {
+      double[][] s = new double[labels.length][];
+      int c = 0;
+      for (double[] all : sums.values()) {
+        s[c++] = java.util.Arrays.copyOfRange(all, config.offset(f), config.offset(f) + config.dims()[f]);
+      }
+      out[f] = Centroids.fromSums(labels, sizes, s);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,22 @@
+package io.fmselect.stream;
+
+import java.util.List;
+
+/** Why a record went to the rejects topic: short, stable, machine-readable. */
+public final class Reasons {
+  private Reasons() {}
+
+  public static final String UNDECODABLE = "undecodable";
+  public static final String MISSING_ID = "missing-id";
+  public static final String MISSING_LABEL = "missing-label";
+  public static final String UNKNOWN_FM = "unknown-fm";
+  public static final String MISSING_EMBEDDING = "missing-embedding";
+  public static final String DIMENSION_MISMATCH = "dimension-mismatch";
+  public static final String NON_FINITE = "non-finite";
+  public static final String UNKNOWN_DELETE = "unknown-delete";
+  public static final String LATE = "late";
+
+  /** Every reason, for metrics. */
+  public static final List<String> ALL = List.of(UNDECODABLE, MISSING_ID, MISSING_LABEL, UNKNOWN_FM,
+      MISSING_EMBEDDING, DIMENSION_MISMATCH, NON_FINITE, UNKNOWN_DELETE, LATE);
+}

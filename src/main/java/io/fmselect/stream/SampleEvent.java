@@ -1,0 +1,26 @@
+package io.fmselect.stream;
+
+/**
+ * One record of the samples topic as it travels the job: decoded from Avro, then validated. A POJO
+ * (public fields, no-arg constructor) so Flink serializes it field by field; embeddings of all
+ * configured FMs are one float array, in the configured FM order.
+ */
+public class SampleEvent {
+  public String id;
+  public long label;
+  public boolean hasLabel;
+  public boolean delete;
+  public long eventTime;
+  /** Embeddings of every configured FM, concatenated; null for DELETE. */
+  public float[] values;
+  /** Why the record cannot be used; null if it can. */
+  public String reason;
+  public String detail;
+  /** The record's value bytes; kept only while it may still be rejected. */
+  public byte[] raw;
+  public String topic;
+  public int partition;
+  public long offset;
+
+  public SampleEvent() {}
+}

@@ -1,0 +1,87 @@
+package io.fmselect.stream;
+
+import io.fmselect.select.Methods;
+import io.fmselect.select.SelectionMethod;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.Configuration;
+
+/** The resolved settings every operator needs, checked once when the job is built. */
+public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, String method, double fraction,
+    double a, double k, double s, long seed) implements Serializable {
+
+  /** Reads and checks the options; throws IllegalArgumentException naming the bad one. */
+  public static StreamConfig from(Configuration conf) {
+    List<String> fms = conf.get(StreamOptions.FMS);
+    if (fms == null || fms.isEmpty()) {
+      throw new IllegalArgumentException(StreamOptions.FMS.key() + " must name at least one FM as NAME=DIM");
+    }
+    List<String> names = new ArrayList<>();
+    int[] dims = new int[fms.size()];
+    for (int i = 0; i < fms.size(); i++) {
+      String spec = fms.get(i).trim();
+      int eq = spec.indexOf('=');
+      try {
+        if (eq <= 0) {
+          throw new NumberFormatException();
+        }
+        dims[i] = Integer.parseInt(spec.substring(eq + 1).trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("FM '" + spec + "' must be NAME=DIM");
+      }
+      if (dims[i] < 1) {
+        throw new IllegalArgumentException("FM '" + spec + "': dimension must be at least 1");
+      }
+      String name = spec.substring(0, eq).trim();
+      if (names.contains(name)) {
+        throw new IllegalArgumentException("FM '" + name + "' is given twice");
+      }
+      names.add(name);
+    }
+    double fraction = conf.get(StreamOptions.FRACTION);
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new IllegalArgumentException(StreamOptions.FRACTION.key() + " must be in (0, 1], got " + fraction);
+    }
+    long window = conf.get(StreamOptions.WINDOW).toMillis();
+    if (window < 1) {
+      throw new IllegalArgumentException(StreamOptions.WINDOW.key() + " must be at least 1 ms");
+    }
+    StreamConfig c = new StreamConfig(List.copyOf(names), dims, window, conf.get(StreamOptions.METHOD), fraction,
+        conf.get(StreamOptions.WEIGHT_A), conf.get(StreamOptions.WEIGHT_K), conf.get(StreamOptions.WEIGHT_S),
+        conf.get(StreamOptions.SEED));
+    SelectionMethod m = c.createMethod();
+    if (!m.multiModel() && names.size() != 1) {
+      throw new IllegalArgumentException(m.name() + " takes exactly one FM, got " + names.size());
+    }
+    return c;
+  }
+
+  /** The selection method (throws IllegalArgumentException for an unknown name). */
+  public SelectionMethod createMethod() {
+    return Methods.create(method, new Methods.Params(a, k, s, seed, null));
+  }
+
+  /** Sum of the FM dimensions: the length of a sample's concatenated embedding. */
+  public int totalDim() {
+    int t = 0;
+    for (int d : dims) {
+      t += d;
+    }
+    return t;
+  }
+
+  /** Where FM i starts in a concatenated embedding. */
+  public int offset(int fm) {
+    int t = 0;
+    for (int i = 0; i < fm; i++) {
+      t += dims[i];
+    }
+    return t;
+  }
+
+  /** The window end that event time t belongs to: the smallest multiple of the window >= t. */
+  public long windowEnd(long t) {
+    return Math.floorDiv(t + windowMs - 1, windowMs) * windowMs;
+  }
+}

@@ -1,0 +1,60 @@
+package io.fmselect.stream;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Every tunable of the streaming job, typed, with its default and description. Values come from
+ * these defaults, then {@code flink-conf/config.yaml}, then command-line flags.
+ */
+public final class StreamOptions {
+  private StreamOptions() {}
+
+  public static final ConfigOption<String> INPUT_TOPIC = ConfigOptions.key("fmselect.input-topic")
+      .stringType().defaultValue("samples").withDescription("Kafka topic of LabeledSample records.");
+
+  public static final ConfigOption<String> OUTPUT_TOPIC = ConfigOptions.key("fmselect.output-topic")
+      .stringType().defaultValue("subset").withDescription("Kafka topic the SubsetChange records go to.");
+
+  public static final ConfigOption<String> REJECTS_TOPIC = ConfigOptions.key("fmselect.rejects-topic")
+      .stringType().defaultValue("rejects").withDescription("Kafka topic of records the job could not use.");
+
+  public static final ConfigOption<String> METHOD = ConfigOptions.key("fmselect.method")
+      .stringType().defaultValue("ram-apl").withDescription("Selection method (any method of the selection core).");
+
+  public static final ConfigOption<Double> FRACTION = ConfigOptions.key("fmselect.fraction")
+      .doubleType().defaultValue(0.1).withDescription("Fraction of each class to keep, in (0, 1].");
+
+  public static final ConfigOption<List<String>> FMS = ConfigOptions.key("fmselect.fms")
+      .stringType().asList().noDefaultValue()
+      .withDescription("The foundation models, as NAME=DIM; every sample needs an embedding of each.");
+
+  public static final ConfigOption<Duration> WINDOW = ConfigOptions.key("fmselect.window")
+      .durationType().defaultValue(Duration.ofSeconds(10))
+      .withDescription("Event-time window: the subset is recomputed at every multiple of it.");
+
+  public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("fmselect.out-of-orderness")
+      .durationType().defaultValue(Duration.ofSeconds(1))
+      .withDescription("How far behind the newest event time an event may arrive; later ones are rejected as 'late'.");
+
+  public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("fmselect.idleness")
+      .durationType().defaultValue(Duration.ofSeconds(5))
+      .withDescription("A partition silent for this long stops holding the watermark back.");
+
+  public static final ConfigOption<Double> WEIGHT_A = ConfigOptions.key("fmselect.ram-apl.a")
+      .doubleType().defaultValue(0.2).withDescription("RAM-APL weight floor a.");
+
+  public static final ConfigOption<Double> WEIGHT_K = ConfigOptions.key("fmselect.ram-apl.k")
+      .doubleType().defaultValue(1.0).withDescription("RAM-APL weight slope k.");
+
+  public static final ConfigOption<Double> WEIGHT_S = ConfigOptions.key("fmselect.ram-apl.s")
+      .doubleType().defaultValue(0.5).withDescription("RAM-APL weight midpoint s.");
+
+  public static final ConfigOption<Long> SEED = ConfigOptions.key("fmselect.seed")
+      .longType().defaultValue(0L).withDescription("Seed of the uniform method.");
+
+  public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("fmselect.transactional-id-prefix")
+      .stringType().defaultValue("fmselect").withDescription("Prefix of the Kafka transactional ids of the sinks.");
+}
