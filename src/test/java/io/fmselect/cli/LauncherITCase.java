@@ -15,19 +15,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code bin/fmselect} as a user runs it: a separate process, the packaged jar. */
-class LauncherITCase {
+public class LauncherITCase {
   @TempDir Path dir;
 
-  record Result(int code, String out, String err) {}
+  public record Result(int code, String out, String err) {}
 
-  static Result launch(String... args) throws IOException, InterruptedException {
+  public static Result launch(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of("bin/fmselect").toAbsolutePath().toString());
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile("launcher", ".out");
     Path err = Files.createTempFile("launcher", ".err");
     Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "launcher finished");
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "launcher finished");
     Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     Files.delete(out);
     Files.delete(err);

@@ -1,0 +1,161 @@
+package io.fmselect.cli;
+
+import io.fmselect.stream.StreamConfig;
+import io.fmselect.stream.StreamOptions;
+import io.fmselect.stream.SubsetJob;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fmselect run}: the streaming selector on a local Flink mini-cluster (with its web UI). */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Runs the streaming selector: reads LabeledSamples from --input-topic, keeps the selected subset of",
+      "every class up to date at each --window boundary (event time), and publishes what changed to",
+      "--output-topic, exactly once. Settings: option defaults, then flink-conf/config.yaml, then flags.",
+      "With --bounded it stops at the end offsets present at start (after a final flush)."
+    })
+public final class RunCommand implements Callable<Integer> {
+  @Mixin KafkaClientOptions kafka;
+
+  @Option(names = "--input-topic", paramLabel = "TOPIC", description = "LabeledSample topic (default samples)")
+  String inputTopic;
+
+  @Option(names = "--output-topic", paramLabel = "TOPIC", description = "SubsetChange topic (default subset)")
+  String outputTopic;
+
+  @Option(names = "--rejects-topic", paramLabel = "TOPIC", description = "Rejected topic (default rejects)")
+  String rejectsTopic;
+
+  @Option(names = "--fm", paramLabel = "NAME=DIM", description = "a foundation model and its embedding dimension; repeat")
+  List<String> fms;
+
+  @Option(names = "--method", paramLabel = "NAME", description = "selection method (default ram-apl)")
+  String method;
+
+  @Option(names = "--fraction", paramLabel = "R", description = "fraction of each class to keep (default 0.1)")
+  Double fraction;
+
+  @Option(names = "--window", paramLabel = "DURATION", description = "window length, e.g. 10s (default 10s)")
+  String window;
+
+  @Option(names = "--out-of-orderness", paramLabel = "DURATION", description = "watermark bound, e.g. 1s (default 1s)")
+  String outOfOrderness;
+
+  @Option(names = "--idleness", paramLabel = "DURATION", description = "idle partition timeout (default 5s)")
+  String idleness;
+
+  @Option(names = "--bounded", description = "stop at the end offsets present at start")
+  boolean bounded;
+
+  @Option(names = "--parallelism", paramLabel = "N", defaultValue = "1", description = "operator parallelism (default 1)")
+  int parallelism;
+
+  @Option(names = "--group-id", paramLabel = "ID", defaultValue = "fmselect", description = "Kafka consumer group (default fmselect)")
+  String groupId;
+
+  @Option(names = "--conf-dir", paramLabel = "DIR", description = "directory of config.yaml (default: flink-conf next to bin/)")
+  Path confDir;
+
+  @Option(names = "--no-web-ui", description = "do not start the Flink web UI")
+  boolean noWebUi;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  Configuration configuration() {
+    Path dir = confDir;
+    if (dir == null) {
+      String home = System.getProperty("fmselect.home");
+      dir = home == null ? Path.of("flink-conf") : Path.of(home, "flink-conf");
+    }
+    Configuration conf = Files.isRegularFile(dir.resolve("config.yaml"))
+        ? GlobalConfiguration.loadConfiguration(dir.toString()) : new Configuration();
+    if (inputTopic != null) {
+      conf.set(StreamOptions.INPUT_TOPIC, inputTopic);
+    }
+    if (outputTopic != null) {
+      conf.set(StreamOptions.OUTPUT_TOPIC, outputTopic);
+    }
+    if (rejectsTopic != null) {
+      conf.set(StreamOptions.REJECTS_TOPIC, rejectsTopic);
+    }
+    if (fms != null) {
+      conf.set(StreamOptions.FMS, fms);
+    }
+    if (method != null) {
+      conf.set(StreamOptions.METHOD, method);
+    }
+    if (fraction != null) {
+      conf.set(StreamOptions.FRACTION, fraction);
+    }
+    try {
+      if (window != null) {
+        conf.set(StreamOptions.WINDOW, TimeUtils.parseDuration(window));
+      }
+      if (outOfOrderness != null) {
+        conf.set(StreamOptions.OUT_OF_ORDERNESS, TimeUtils.parseDuration(outOfOrderness));
+      }
+      if (idleness != null) {
+        conf.set(StreamOptions.IDLENESS, TimeUtils.parseDuration(idleness));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UserError("bad duration: " + e.getMessage());
+    }
+    return conf;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (parallelism < 1) {
+      throw new UserError("--parallelism must be at least 1");
+    }
+    Configuration conf = configuration();
+    StreamConfig config;
+    try {
+      config = StreamConfig.from(conf);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    Properties props = kafka.properties();
+    StreamExecutionEnvironment env = noWebUi
+        ? StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf)
+        : StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    env.setParallelism(parallelism);
+    if (!conf.contains(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
+      env.enableCheckpointing(2000, CheckpointingMode.EXACTLY_ONCE);
+    }
+    String prefix = conf.get(StreamOptions.TRANSACTIONAL_ID_PREFIX);
+    SubsetJob.build(env,
+        SubsetJob.kafkaSource(props, conf.get(StreamOptions.INPUT_TOPIC), groupId, config, bounded),
+        SubsetJob.subsetSink(props, conf.get(StreamOptions.OUTPUT_TOPIC), prefix),
+        SubsetJob.rejectsSink(props, conf.get(StreamOptions.REJECTS_TOPIC), prefix),
+        config, conf.get(StreamOptions.OUT_OF_ORDERNESS), conf.get(StreamOptions.IDLENESS));
+    var out = spec.commandLine().getOut();
+    if (!noWebUi) {
+      out.printf("Flink web UI: http://%s:%d%n", conf.get(RestOptions.ADDRESS, "127.0.0.1"), conf.get(RestOptions.PORT));
+    }
+    out.printf("running %s on %s -> %s (window %s, fraction %s)%n", config.method(), conf.get(StreamOptions.INPUT_TOPIC),
+        conf.get(StreamOptions.OUTPUT_TOPIC), Duration.ofMillis(config.windowMs()), config.fraction());
+    out.flush();
+    env.execute("fmselect " + config.method());
+    out.println("done");
+    out.flush();
+    return 0;
+  }
+}
