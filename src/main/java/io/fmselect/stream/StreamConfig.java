@@ -9,7 +9,7 @@ import org.apache.flink.configuration.Configuration;
 
 /** The resolved settings every operator needs, checked once when the job is built. */
 public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, String method, double fraction,
-    double a, double k, double s, long seed) implements Serializable {
+    double a, double k, double s, long seed, long failAfterRecords) implements Serializable {
 
   /** Reads and checks the options; throws IllegalArgumentException naming the bad one. */
   public static StreamConfig from(Configuration conf) {
@@ -49,7 +49,7 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     }
     StreamConfig c = new StreamConfig(List.copyOf(names), dims, window, conf.get(StreamOptions.METHOD), fraction,
         conf.get(StreamOptions.WEIGHT_A), conf.get(StreamOptions.WEIGHT_K), conf.get(StreamOptions.WEIGHT_S),
-        conf.get(StreamOptions.SEED));
+        conf.get(StreamOptions.SEED), conf.get(StreamOptions.FAIL_AFTER_RECORDS));
     SelectionMethod m = c.createMethod();
     if (!m.multiModel() && names.size() != 1) {
       throw new IllegalArgumentException(m.name() + " takes exactly one FM, got " + names.size());

@@ -55,6 +55,11 @@ public final class StreamOptions {
   public static final ConfigOption<Long> SEED = ConfigOptions.key("fmselect.seed")
       .longType().defaultValue(0L).withDescription("Seed of the uniform method.");
 
+  public static final ConfigOption<Long> FAIL_AFTER_RECORDS = ConfigOptions.key("fmselect.chaos.fail-after-records")
+      .longType().defaultValue(0L)
+      .withDescription("Chaos testing: each decode task fails once, in its first attempt, after this many records"
+          + " (0 = never). Used to check that a restore loses and repeats nothing.");
+
   public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("fmselect.transactional-id-prefix")
       .stringType().defaultValue("fmselect").withDescription("Prefix of the Kafka transactional ids of the sinks.");
 }

@@ -35,7 +35,7 @@ public final class SubsetJob {
     WatermarkStrategy<SampleEvent> watermarks = WatermarkStrategy.<SampleEvent>forBoundedOutOfOrderness(outOfOrderness)
         .withTimestampAssigner((e, ts) -> e.eventTime).withIdleness(idleness);
     DataStream<SampleEvent> records = env.fromSource(source, watermarks, "samples").uid("samples-source");
-    SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples())
+    SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords()))
         .name("decode-validate").uid("decode-validate");
     SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id).process(new SampleChanges())
         .name("per-sample-changes").uid("per-sample-changes");

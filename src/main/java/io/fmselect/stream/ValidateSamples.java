@@ -20,7 +20,21 @@ public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEv
   private static final long serialVersionUID = 1L;
   public static final OutputTag<Rejected> REJECTS = new OutputTag<>("rejects") {};
 
+  /** Injected failures so far in this JVM (chaos testing; a MiniCluster runs its tasks in-process). */
+  public static final java.util.concurrent.atomic.AtomicLong INJECTED_FAILURES = new java.util.concurrent.atomic.AtomicLong();
+
+  private final long failAfterRecords;
   private transient Map<String, Counter> counters;
+  private transient long seen;
+
+  public ValidateSamples() {
+    this(0);
+  }
+
+  /** @param failAfterRecords chaos testing: fail once, in the first attempt, after this many records (0 = never) */
+  public ValidateSamples(long failAfterRecords) {
+    this.failAfterRecords = failAfterRecords;
+  }
 
   @Override
   public void open(OpenContext openContext) {
@@ -32,6 +46,10 @@ public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEv
 
   @Override
   public void processElement(SampleEvent e, Context ctx, Collector<SampleEvent> out) {
+    if (failAfterRecords > 0 && ++seen == failAfterRecords && getRuntimeContext().getTaskInfo().getAttemptNumber() == 0) {
+      INJECTED_FAILURES.incrementAndGet();
+      throw new IllegalStateException("injected failure after " + seen + " records (" + StreamOptions.FAIL_AFTER_RECORDS.key() + ")");
+    }
     if (e.reason == null && e.eventTime <= ctx.timerService().currentWatermark()) {
       e.reason = Reasons.LATE;
       e.detail = "event time " + e.eventTime + " is at or behind the watermark " + ctx.timerService().currentWatermark();
