@@ -53,6 +53,17 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   private transient ValueState<Long> lastComputed;
   private transient Counter recomputes;
   private transient Counter changesOut;
+  private transient Map<Long, ClassStats> stats;
+
+  /** The latest figures of one class, read by its gauges (metric group {@code class=<label>}). */
+  static final class ClassStats {
+    volatile long members;
+    volatile long selected;
+    volatile long budget;
+    volatile double recomputeMillis;
+    volatile double labelNoiseRate;
+    volatile long churn;
+  }
 
   public ClassSelector(StreamConfig config) {
     this.config = config;
@@ -69,6 +80,21 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     lastComputed = getRuntimeContext().getState(new ValueStateDescriptor<>("last-computed", Types.LONG));
     recomputes = getRuntimeContext().getMetricGroup().counter("recomputes");
     changesOut = getRuntimeContext().getMetricGroup().counter("subsetChanges");
+    stats = new HashMap<>();
+  }
+
+  private ClassStats statsOf(long label) {
+    return stats.computeIfAbsent(label, l -> {
+      ClassStats st = new ClassStats();
+      var g = getRuntimeContext().getMetricGroup().addGroup("class", Long.toString(l));
+      g.gauge("members", () -> st.members);
+      g.gauge("selected", () -> st.selected);
+      g.gauge("budget", () -> st.budget);
+      g.gauge("recomputeMillis", () -> st.recomputeMillis);
+      g.gauge("labelNoiseRate", () -> st.labelNoiseRate);
+      g.gauge("churn", () -> st.churn);
+      return st;
+    });
   }
 
   @Override
@@ -141,9 +167,16 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
 
   private void recompute(long label, long t, Map<String, Integer> lastKind,
       ReadOnlyBroadcastState<Long, CentroidHistory> table, Collector<SubsetChange> out) throws Exception {
+    long started = System.nanoTime();
     recomputes.inc();
+    ClassStats st = statsOf(label);
+    long churn = 0;
     for (Map.Entry<String, Integer> e : lastKind.entrySet()) {
       if (e.getValue() != MemberChange.ADD) {
+        EmittedState prev = emitted.get(e.getKey());
+        if (prev != null && prev.selected) {
+          churn++; // a selected member left
+        }
         emitted.remove(e.getKey());
         if (e.getValue() == MemberChange.REMOVE) {
           out.collect(removal(e.getKey(), label, t));
@@ -156,6 +189,12 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       snapshot.put(e.getKey(), e.getValue());
     }
     if (snapshot.isEmpty()) {
+      st.members = 0;
+      st.selected = 0;
+      st.budget = 0;
+      st.labelNoiseRate = 0;
+      st.churn = churn;
+      st.recomputeMillis = (System.nanoTime() - started) / 1e6;
       return;
     }
     Centroids[] centroids = centroidsAt(t, table);
@@ -177,7 +216,11 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       i++;
     }
     ClassSelection sel = method.select(new ClassMembers(label, keys, x), centroids, config.fraction());
+    double aplSum = 0;
     for (i = 0; i < n; i++) {
+      if (sel.hasRamApl()) {
+        aplSum += sel.apl(i);
+      }
       EmittedState now = new EmittedState();
       now.selected = sel.selected(i);
       now.score = sel.figure(i);
@@ -187,6 +230,9 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       now.classSize = n;
       now.budget = sel.budget();
       EmittedState before = emitted.get(ids[i]);
+      if (before == null ? now.selected : before.selected != now.selected) {
+        churn++;
+      }
       if (before != null && same(before, now)) {
         continue;
       }
@@ -203,6 +249,12 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
           .setVersion(t).build());
       changesOut.inc();
     }
+    st.members = n;
+    st.selected = sel.selectedCount();
+    st.budget = sel.budget();
+    st.labelNoiseRate = sel.hasRamApl() ? aplSum / n : Double.NaN;
+    st.churn = churn;
+    st.recomputeMillis = (System.nanoTime() - started) / 1e6;
   }
 
   private static boolean same(EmittedState a, EmittedState b) {
