@@ -7,8 +7,6 @@ import io.fmselect.select.ClassSelection;
 import io.fmselect.select.Embeddings;
 import io.fmselect.select.SelectionMethod;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,17 +111,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   public void onTimer(long t, OnTimerContext ctx, Collector<SubsetChange> out) throws Exception {
     long label = ctx.getCurrentKey();
     // 1. apply this window's changes, in event-time order
-    List<MemberChange> due = new ArrayList<>();
-    List<MemberChange> later = new ArrayList<>();
-    for (MemberChange c : pending.get()) {
-      (c.eventTime <= t ? due : later).add(c);
-    }
-    if (later.isEmpty()) {
-      pending.clear();
-    } else {
-      pending.update(later);
-    }
-    due.sort(Comparator.comparingLong(c -> c.eventTime));
+    List<MemberChange> due = Pending.takeDue(pending, t, c -> c.eventTime);
     Map<String, Integer> lastKind = new LinkedHashMap<>();
     for (MemberChange c : due) {
       if (c.kind == MemberChange.ADD) {

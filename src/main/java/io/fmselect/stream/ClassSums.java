@@ -1,8 +1,6 @@
 package io.fmselect.stream;
 
 import io.fmselect.select.ExactAccumulator;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -46,20 +44,10 @@ public final class ClassSums extends KeyedProcessFunction<Long, MemberChange, Ce
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<CentroidUpdate> out) throws Exception {
-    List<MemberChange> due = new ArrayList<>();
-    List<MemberChange> later = new ArrayList<>();
-    for (MemberChange c : pending.get()) {
-      (c.eventTime <= timestamp ? due : later).add(c);
-    }
-    if (later.isEmpty()) {
-      pending.clear();
-    } else {
-      pending.update(later);
-    }
+    List<MemberChange> due = Pending.takeDue(pending, timestamp, c -> c.eventTime);
     if (due.isEmpty()) {
       return;
     }
-    due.sort(Comparator.comparingLong(c -> c.eventTime));
     int dim = config.totalDim();
     long[] state = digits.value();
     Long n = count.value();

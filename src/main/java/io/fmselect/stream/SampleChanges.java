@@ -1,9 +1,7 @@
 package io.fmselect.stream;
 
 import io.fmselect.avro.Rejected;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -49,12 +47,7 @@ public final class SampleChanges extends KeyedProcessFunction<String, SampleEven
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<MemberChange> out) throws Exception {
-    List<SampleEvent> due = new ArrayList<>();
-    List<SampleEvent> later = new ArrayList<>();
-    for (SampleEvent e : pending.get()) {
-      (e.eventTime <= timestamp ? due : later).add(e);
-    }
-    due.sort(Comparator.comparingLong(e -> e.eventTime)); // stable: arrival order among equal times
+    List<SampleEvent> due = Pending.takeDue(pending, timestamp, e -> e.eventTime);
     String id = ctx.getCurrentKey();
     for (SampleEvent e : due) {
       Long current = label.value();
@@ -86,11 +79,6 @@ public final class SampleChanges extends KeyedProcessFunction<String, SampleEven
       }
       label.update(e.label);
       values.update(e.values);
-    }
-    if (later.isEmpty()) {
-      pending.clear();
-    } else {
-      pending.update(later);
     }
   }
 }
