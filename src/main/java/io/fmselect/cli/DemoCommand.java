@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Generates a small labeled example (2,000 rows, 10 classes, two feature sets) and selects 10%",
+      "Generates a small labeled example (2,000 rows, 10 classes, two feature sets) and selects 10%%",
       "of it with RAM-APL, printing what it did and where the files are."
     })
 public final class DemoCommand implements Callable<Integer> {
