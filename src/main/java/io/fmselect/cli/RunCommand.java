@@ -137,6 +137,13 @@ public final class RunCommand implements Callable<Integer> {
         ? StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf)
         : StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     env.setParallelism(parallelism);
+    if (!conf.contains(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      // without a directory, checkpoints would live in the JobManager's memory (5 MB at most)
+      String home = System.getProperty("fmselect.home", ".");
+      conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+          Path.of(home, "target", "checkpoints").toAbsolutePath().toUri().toString());
+      env.configure(conf);
+    }
     if (!conf.contains(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
       env.enableCheckpointing(2000, CheckpointingMode.EXACTLY_ONCE);
     }
@@ -153,8 +160,8 @@ public final class RunCommand implements Callable<Integer> {
     out.printf("running %s on %s -> %s (window %s, fraction %s)%n", config.method(), conf.get(StreamOptions.INPUT_TOPIC),
         conf.get(StreamOptions.OUTPUT_TOPIC), Duration.ofMillis(config.windowMs()), config.fraction());
     out.flush();
-    env.execute("fmselect " + config.method());
-    out.println("done");
+    var result = env.execute("fmselect " + config.method());
+    out.printf("done (job net runtime %.3f s)%n", result.getNetRuntime() / 1000.0);
     out.flush();
     return 0;
   }

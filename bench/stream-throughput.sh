@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Streaming throughput: Kafka -> fmselect job -> Kafka, against a plain Kafka consume-and-produce copy of
+# the same records, in the same run, on a local broker process.
+# Data: ROWS samples, 2 FMs x 512 float32 dims, 100 classes, event times 1 ms apart, 10 s windows.
+# Usage: bench/stream-throughput.sh [ROWS] [RUNS] [PARALLELISM]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+rows="${1:-100000}"; runs="${2:-3}"; par="${3:-2}"
+fm="$here/bin/fmselect"
+work="$here/target/bench-stream"; rm -rf "$work"; mkdir -p "$work"
+port=39092
+"$fm" kafka --port $port --data-dir "$work/kafka" > "$work/kafka.out" 2> "$work/kafka.err" &
+broker=$!
+trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do grep -q ready "$work/kafka.out" && break; sleep 1; done
+bs=127.0.0.1:$port
+"$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
+"$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
+  --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 2> /dev/null
+for ((i = 1; i <= runs; i++)); do
+  "$fm" bench-copy --bootstrap-servers $bs --from samples --to "copy-$i" 2> /dev/null | tee -a "$work/copy.txt"
+  "$fm" run --bootstrap-servers $bs --input-topic samples --output-topic "subset-$i" --rejects-topic "rejects-$i" \
+    --group-id "bench-$i" --fm fm1=512 --fm fm2=512 --fraction 0.1 --window 10s --bounded --parallelism "$par" \
+    --no-web-ui 2> "$work/job-$i.err" | grep done | sed "s/^/job: $rows records, /" | tee -a "$work/job.txt"
+done
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+copy_rate=$(grep -o '([0-9]* records/s)' "$work/copy.txt" | tr -d '(' | awk '{print $1}' | median)
+job_s=$(grep -o 'runtime [0-9.]*' "$work/job.txt" | awk '{print $2}' | median)
+job_rate=$(echo "$rows / $job_s" | bc -l)
+printf 'median copy %.0f records/s; median job %.0f records/s (net runtime %s s); job/copy %.2f\n' \
+  "$copy_rate" "$job_rate" "$job_s" "$(echo "$job_rate / $copy_rate" | bc -l)"
