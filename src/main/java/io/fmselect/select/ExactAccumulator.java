@@ -100,37 +100,96 @@ public final class ExactAccumulator {
   /** Propagates carries: every digit but the top one in [0, 2^32), the top one signed. */
   private void normalize() {
     for (int j = 0; j < dim; j++) {
-      int base = j * DIGITS;
-      for (int i = 0; i < DIGITS - 1; i++) {
-        long carry = digits[base + i] >> 32;
-        digits[base + i] -= carry << 32;
-        digits[base + i + 1] += carry;
-      }
+      normalize(j);
     }
     sinceNormalize = 0;
   }
 
+  private void normalize(int j) {
+    int base = j * DIGITS;
+    for (int i = 0; i < DIGITS - 1; i++) {
+      long carry = digits[base + i] >> 32;
+      digits[base + i] -= carry << 32;
+      digits[base + i + 1] += carry;
+    }
+  }
+
   /** The exact sum of dimension {@code j}, rounded to the nearest double (ties to even). */
   public double sum(int j) {
-    normalize();
-    int base = j * DIGITS;
-    BigInteger total = BigInteger.valueOf(digits[base + DIGITS - 1]);
-    for (int i = DIGITS - 2; i >= 0; i--) {
-      total = total.shiftLeft(32).add(BigInteger.valueOf(digits[base + i]));
+    normalize(j);
+    return toDouble(digits, j * DIGITS);
+  }
+
+  /**
+   * Rounds the normalized fixed-point number {@code sum_i d[base + i] 2^(32 i - 149)} to the nearest
+   * double, ties to even: the top 64 bits give 53 bits of mantissa, a rounding bit and guard bits, and
+   * every lower bit goes into a sticky flag.
+   */
+  static double toDouble(long[] d, int base) {
+    long[] m = new long[DIGITS];
+    boolean negative = d[base + DIGITS - 1] < 0;
+    if (negative) { // two's complement negation, digit by digit
+      long borrow = 0;
+      for (int i = 0; i < DIGITS; i++) {
+        long v = -d[base + i] - borrow;
+        borrow = 0;
+        if (i < DIGITS - 1 && v < 0) {
+          v += 1L << 32;
+          borrow = 1;
+        }
+        m[i] = v;
+      }
+    } else {
+      System.arraycopy(d, base, m, 0, DIGITS);
     }
-    if (total.signum() == 0) {
+    int h = DIGITS - 1;
+    while (h >= 0 && m[h] == 0) {
+      h--;
+    }
+    if (h < 0) {
       return 0.0;
     }
-    // |total| < 2^320, so doubleValue() (correctly rounded) is finite, and the result is at least
-    // 2^-149, far above the subnormal range: scaling by 2^-149 is exact.
-    return Math.scalb(total.doubleValue(), -149);
+    long a = m[h];
+    long b = h >= 1 ? m[h - 1] : 0;
+    long c = h >= 2 ? m[h - 2] : 0;
+    int nlz = Long.numberOfLeadingZeros(a) - 32; // leading zeros of the top digit, 0..31
+    // the top 64 bits of a:b:c shifted so that a's first one bit is bit 63
+    long top = (a << (32 + nlz)) | (b << nlz) | (nlz == 0 ? 0 : c >>> (32 - nlz));
+    boolean sticky = nlz < 32 && (c & ((1L << (32 - nlz)) - 1)) != 0;
+    for (int i = h - 3; i >= 0 && !sticky; i--) {
+      sticky = m[i] != 0;
+    }
+    long mantissa = top >>> 11;
+    long rest = top & 0x7FF;
+    if (rest > 0x400 || (rest == 0x400 && (sticky || (mantissa & 1) == 1))) {
+      mantissa++;
+    }
+    int msb = 32 * h + (31 - nlz); // bit index of the leading one in the fixed-point integer
+    double v = Math.scalb((double) mantissa, msb - 52 - 149);
+    return negative ? -v : v;
+  }
+
+  /** The same rounding through BigInteger: slow, kept as the reference for tests. */
+  static double toDoubleReference(long[] d, int base) {
+    BigInteger total = BigInteger.valueOf(d[base + DIGITS - 1]);
+    for (int i = DIGITS - 2; i >= 0; i--) {
+      total = total.shiftLeft(32).add(BigInteger.valueOf(d[base + i]));
+    }
+    return total.signum() == 0 ? 0.0 : Math.scalb(total.doubleValue(), -149);
+  }
+
+  /** The raw digits of dimension j (normalized), for tests. */
+  long[] digitsOf(int j) {
+    normalize(j);
+    return Arrays.copyOfRange(digits, j * DIGITS, (j + 1) * DIGITS);
   }
 
   /** All dimensions' sums. */
   public double[] sums() {
+    normalize();
     double[] out = new double[dim];
     for (int j = 0; j < dim; j++) {
-      out[j] = sum(j);
+      out[j] = toDouble(digits, j * DIGITS);
     }
     return out;
   }

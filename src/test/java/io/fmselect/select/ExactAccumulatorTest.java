@@ -70,4 +70,33 @@ class ExactAccumulatorTest {
     assertArrayEquals(new double[4], b.sums(), 0.0);
     assertEquals(0, b.count());
   }
+
+  @Test
+  void fastRoundingEqualsBigIntegerRounding() {
+    SplittableRandom r = new SplittableRandom(11);
+    for (int t = 0; t < 2000; t++) {
+      int n = 1 + r.nextInt(6);
+      ExactAccumulator acc = new ExactAccumulator(1);
+      for (int i = 0; i < n; i++) {
+        // values built to hit ties: few significant bits at widely spread exponents
+        float v = (float) Math.scalb((double) (r.nextInt(1 << (1 + r.nextInt(24))) - (1 << 10)), r.nextInt(200) - 140);
+        if (r.nextBoolean()) {
+          acc.add(new float[] {v}, 0);
+        } else {
+          acc.remove(new float[] {v}, 0);
+        }
+      }
+      long[] d = acc.digitsOf(0);
+      assertEquals(ExactAccumulator.toDoubleReference(d, 0), ExactAccumulator.toDouble(d, 0), 0.0, "case " + t);
+    }
+    float[][] rows = randomRows(500, 3, 21);
+    ExactAccumulator acc = new ExactAccumulator(3);
+    for (float[] row : rows) {
+      acc.add(row, 0);
+    }
+    for (int j = 0; j < 3; j++) {
+      long[] d = acc.digitsOf(j);
+      assertEquals(ExactAccumulator.toDoubleReference(d, 0), acc.sum(j), 0.0);
+    }
+  }
 }
