@@ -1,6 +1,5 @@
 package io.fmselect.select;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -15,8 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * through a fused multiply-add, the lanes are combined as
  * {@code ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))}, and the remaining {@code D - D8} elements are added in
  * order, again by FMA. The definition does not depend on the CPU's vector width, so the result is
- * bit-for-bit the same on every machine, interpreted or compiled; {@link #squaredDistanceScalar} and
- * {@link #dotScalar} spell it out in plain Java and tests hold the vector code to them.
+ * bit-for-bit the same on every machine, interpreted or compiled. The kernels are plain Java with
+ * eight independent accumulators (two FMA chains per cycle keep them busy; the JIT compiles them in
+ * no time, unlike Vector API shape conversions); {@link #squaredDistanceScalar} and {@link #dotScalar}
+ * spell the definition out element by element and tests hold the kernels to them.
  *
  * <p><b>The float32 fast path.</b> {@link #dotsF32} computes one row's dot products with many
  * centroids in float32 SIMD, in whatever lane order the hardware likes. Its callers never trust it
@@ -25,8 +26,6 @@ import jdk.incubator.vector.VectorSpecies;
  * inside that bound are recomputed with the reference kernel.
  */
 public final class Kernels {
-  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
-  private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
   static final VectorSpecies<Float> FP = FloatVector.SPECIES_PREFERRED;
   private static final int FL = FP.length();
 
@@ -110,26 +109,30 @@ public final class Kernels {
     }
   }
 
-  private static double combine(DoubleVector lo, DoubleVector hi) {
-    return ((lo.lane(0) + lo.lane(1)) + (lo.lane(2) + lo.lane(3)))
-        + ((hi.lane(0) + hi.lane(1)) + (hi.lane(2) + hi.lane(3)));
-  }
 
-  private static DoubleVector widen(float[] x, int off) {
-    return (DoubleVector) FloatVector.fromArray(F4, x, off).convertShape(VectorOperators.F2D, D4, 0);
-  }
 
   static double sqDistFF(float[] x, int xo, float[] y, int yo, int dim) {
-    DoubleVector lo = DoubleVector.zero(D4);
-    DoubleVector hi = DoubleVector.zero(D4);
+    double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
     for (int k = 0; k < d8; k += 8) {
-      DoubleVector d0 = widen(x, xo + k).sub(widen(y, yo + k));
-      DoubleVector d1 = widen(x, xo + k + 4).sub(widen(y, yo + k + 4));
-      lo = d0.fma(d0, lo);
-      hi = d1.fma(d1, hi);
+      double d0 = (double) x[xo + k + 0] - (double) y[yo + k + 0];
+      l0 = Math.fma(d0, d0, l0);
+      double d1 = (double) x[xo + k + 1] - (double) y[yo + k + 1];
+      l1 = Math.fma(d1, d1, l1);
+      double d2 = (double) x[xo + k + 2] - (double) y[yo + k + 2];
+      l2 = Math.fma(d2, d2, l2);
+      double d3 = (double) x[xo + k + 3] - (double) y[yo + k + 3];
+      l3 = Math.fma(d3, d3, l3);
+      double d4 = (double) x[xo + k + 4] - (double) y[yo + k + 4];
+      l4 = Math.fma(d4, d4, l4);
+      double d5 = (double) x[xo + k + 5] - (double) y[yo + k + 5];
+      l5 = Math.fma(d5, d5, l5);
+      double d6 = (double) x[xo + k + 6] - (double) y[yo + k + 6];
+      l6 = Math.fma(d6, d6, l6);
+      double d7 = (double) x[xo + k + 7] - (double) y[yo + k + 7];
+      l7 = Math.fma(d7, d7, l7);
     }
-    double s = combine(lo, hi);
+    double s = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
     for (int k = d8; k < dim; k++) {
       double d = (double) x[xo + k] - (double) y[yo + k];
       s = Math.fma(d, d, s);
@@ -137,17 +140,29 @@ public final class Kernels {
     return s;
   }
 
+
   static double sqDistFD(float[] x, int xo, double[] y, int yo, int dim) {
-    DoubleVector lo = DoubleVector.zero(D4);
-    DoubleVector hi = DoubleVector.zero(D4);
+    double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
     for (int k = 0; k < d8; k += 8) {
-      DoubleVector d0 = widen(x, xo + k).sub(DoubleVector.fromArray(D4, y, yo + k));
-      DoubleVector d1 = widen(x, xo + k + 4).sub(DoubleVector.fromArray(D4, y, yo + k + 4));
-      lo = d0.fma(d0, lo);
-      hi = d1.fma(d1, hi);
+      double d0 = (double) x[xo + k + 0] - y[yo + k + 0];
+      l0 = Math.fma(d0, d0, l0);
+      double d1 = (double) x[xo + k + 1] - y[yo + k + 1];
+      l1 = Math.fma(d1, d1, l1);
+      double d2 = (double) x[xo + k + 2] - y[yo + k + 2];
+      l2 = Math.fma(d2, d2, l2);
+      double d3 = (double) x[xo + k + 3] - y[yo + k + 3];
+      l3 = Math.fma(d3, d3, l3);
+      double d4 = (double) x[xo + k + 4] - y[yo + k + 4];
+      l4 = Math.fma(d4, d4, l4);
+      double d5 = (double) x[xo + k + 5] - y[yo + k + 5];
+      l5 = Math.fma(d5, d5, l5);
+      double d6 = (double) x[xo + k + 6] - y[yo + k + 6];
+      l6 = Math.fma(d6, d6, l6);
+      double d7 = (double) x[xo + k + 7] - y[yo + k + 7];
+      l7 = Math.fma(d7, d7, l7);
     }
-    double s = combine(lo, hi);
+    double s = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
     for (int k = d8; k < dim; k++) {
       double d = (double) x[xo + k] - y[yo + k];
       s = Math.fma(d, d, s);
@@ -155,17 +170,29 @@ public final class Kernels {
     return s;
   }
 
+
   static double sqDistDD(double[] x, int xo, double[] y, int yo, int dim) {
-    DoubleVector lo = DoubleVector.zero(D4);
-    DoubleVector hi = DoubleVector.zero(D4);
+    double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
     for (int k = 0; k < d8; k += 8) {
-      DoubleVector d0 = DoubleVector.fromArray(D4, x, xo + k).sub(DoubleVector.fromArray(D4, y, yo + k));
-      DoubleVector d1 = DoubleVector.fromArray(D4, x, xo + k + 4).sub(DoubleVector.fromArray(D4, y, yo + k + 4));
-      lo = d0.fma(d0, lo);
-      hi = d1.fma(d1, hi);
+      double d0 = x[xo + k + 0] - y[yo + k + 0];
+      l0 = Math.fma(d0, d0, l0);
+      double d1 = x[xo + k + 1] - y[yo + k + 1];
+      l1 = Math.fma(d1, d1, l1);
+      double d2 = x[xo + k + 2] - y[yo + k + 2];
+      l2 = Math.fma(d2, d2, l2);
+      double d3 = x[xo + k + 3] - y[yo + k + 3];
+      l3 = Math.fma(d3, d3, l3);
+      double d4 = x[xo + k + 4] - y[yo + k + 4];
+      l4 = Math.fma(d4, d4, l4);
+      double d5 = x[xo + k + 5] - y[yo + k + 5];
+      l5 = Math.fma(d5, d5, l5);
+      double d6 = x[xo + k + 6] - y[yo + k + 6];
+      l6 = Math.fma(d6, d6, l6);
+      double d7 = x[xo + k + 7] - y[yo + k + 7];
+      l7 = Math.fma(d7, d7, l7);
     }
-    double s = combine(lo, hi);
+    double s = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
     for (int k = d8; k < dim; k++) {
       double d = x[xo + k] - y[yo + k];
       s = Math.fma(d, d, s);
@@ -173,50 +200,69 @@ public final class Kernels {
     return s;
   }
 
+
   static double dotFF(float[] x, int xo, float[] y, int yo, int dim) {
-    DoubleVector lo = DoubleVector.zero(D4);
-    DoubleVector hi = DoubleVector.zero(D4);
+    double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
     for (int k = 0; k < d8; k += 8) {
-      lo = widen(x, xo + k).fma(widen(y, yo + k), lo);
-      hi = widen(x, xo + k + 4).fma(widen(y, yo + k + 4), hi);
+      l0 = Math.fma((double) x[xo + k + 0], (double) y[yo + k + 0], l0);
+      l1 = Math.fma((double) x[xo + k + 1], (double) y[yo + k + 1], l1);
+      l2 = Math.fma((double) x[xo + k + 2], (double) y[yo + k + 2], l2);
+      l3 = Math.fma((double) x[xo + k + 3], (double) y[yo + k + 3], l3);
+      l4 = Math.fma((double) x[xo + k + 4], (double) y[yo + k + 4], l4);
+      l5 = Math.fma((double) x[xo + k + 5], (double) y[yo + k + 5], l5);
+      l6 = Math.fma((double) x[xo + k + 6], (double) y[yo + k + 6], l6);
+      l7 = Math.fma((double) x[xo + k + 7], (double) y[yo + k + 7], l7);
     }
-    double s = combine(lo, hi);
+    double s = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
     for (int k = d8; k < dim; k++) {
       s = Math.fma((double) x[xo + k], (double) y[yo + k], s);
     }
     return s;
   }
 
+
   static double dotFD(float[] x, int xo, double[] y, int yo, int dim) {
-    DoubleVector lo = DoubleVector.zero(D4);
-    DoubleVector hi = DoubleVector.zero(D4);
+    double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
     for (int k = 0; k < d8; k += 8) {
-      lo = widen(x, xo + k).fma(DoubleVector.fromArray(D4, y, yo + k), lo);
-      hi = widen(x, xo + k + 4).fma(DoubleVector.fromArray(D4, y, yo + k + 4), hi);
+      l0 = Math.fma((double) x[xo + k + 0], y[yo + k + 0], l0);
+      l1 = Math.fma((double) x[xo + k + 1], y[yo + k + 1], l1);
+      l2 = Math.fma((double) x[xo + k + 2], y[yo + k + 2], l2);
+      l3 = Math.fma((double) x[xo + k + 3], y[yo + k + 3], l3);
+      l4 = Math.fma((double) x[xo + k + 4], y[yo + k + 4], l4);
+      l5 = Math.fma((double) x[xo + k + 5], y[yo + k + 5], l5);
+      l6 = Math.fma((double) x[xo + k + 6], y[yo + k + 6], l6);
+      l7 = Math.fma((double) x[xo + k + 7], y[yo + k + 7], l7);
     }
-    double s = combine(lo, hi);
+    double s = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
     for (int k = d8; k < dim; k++) {
       s = Math.fma((double) x[xo + k], y[yo + k], s);
     }
     return s;
   }
 
+
   static double dotDD(double[] x, int xo, double[] y, int yo, int dim) {
-    DoubleVector lo = DoubleVector.zero(D4);
-    DoubleVector hi = DoubleVector.zero(D4);
+    double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
     for (int k = 0; k < d8; k += 8) {
-      lo = DoubleVector.fromArray(D4, x, xo + k).fma(DoubleVector.fromArray(D4, y, yo + k), lo);
-      hi = DoubleVector.fromArray(D4, x, xo + k + 4).fma(DoubleVector.fromArray(D4, y, yo + k + 4), hi);
+      l0 = Math.fma(x[xo + k + 0], y[yo + k + 0], l0);
+      l1 = Math.fma(x[xo + k + 1], y[yo + k + 1], l1);
+      l2 = Math.fma(x[xo + k + 2], y[yo + k + 2], l2);
+      l3 = Math.fma(x[xo + k + 3], y[yo + k + 3], l3);
+      l4 = Math.fma(x[xo + k + 4], y[yo + k + 4], l4);
+      l5 = Math.fma(x[xo + k + 5], y[yo + k + 5], l5);
+      l6 = Math.fma(x[xo + k + 6], y[yo + k + 6], l6);
+      l7 = Math.fma(x[xo + k + 7], y[yo + k + 7], l7);
     }
-    double s = combine(lo, hi);
+    double s = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
     for (int k = d8; k < dim; k++) {
       s = Math.fma(x[xo + k], y[yo + k], s);
     }
     return s;
   }
+
 
   // ---------------------------------------------------------------- float32 fast path
 
