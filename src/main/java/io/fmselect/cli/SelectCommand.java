@@ -105,9 +105,9 @@ public final class SelectCommand implements Callable<Integer> {
     if (nThreads < 1) {
       throw new UserError("--threads must be at least 1");
     }
-    checkOutput(out, "--out");
+    OutputFiles.checkWritable(out, "--out");
     if (scores != null) {
-      checkOutput(scores, "--scores");
+      OutputFiles.checkWritable(scores, "--scores");
     }
 
     // Headers first: cheap, and every shape mistake is reported before any data is read.
@@ -136,19 +136,6 @@ public final class SelectCommand implements Callable<Integer> {
       printStats(t0, t1, t2, t3, result, counters, matrices);
     }
     return 0;
-  }
-
-  private static void checkOutput(Path file, String flag) {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent == null || !Files.isDirectory(parent)) {
-      throw new UserError(flag + " " + file + ": directory " + parent + " does not exist");
-    }
-    if (Files.isDirectory(file)) {
-      throw new UserError(flag + " " + file + ": is a directory");
-    }
-    if (!Files.isWritable(parent)) {
-      throw new UserError(flag + " " + file + ": directory " + parent + " is not writable");
-    }
   }
 
   private static void writeSelected(java.io.OutputStream os, BatchSelector.Result r) throws IOException {

@@ -7,7 +7,6 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,10 +118,7 @@ public final class SubsetCommand implements Callable<Integer> {
     if (!format.equals("ids") && !format.equals("csv")) {
       throw new UserError("--format must be ids or csv, got '" + format + "'");
     }
-    Path parent = out.toAbsolutePath().getParent();
-    if (parent == null || !Files.isDirectory(parent)) {
-      throw new UserError("--out " + out + ": directory " + parent + " does not exist");
-    }
+    OutputFiles.checkWritable(out, "--out");
     Properties p = kafka.properties();
     p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
     TreeMap<String, SubsetChange> state = latest(p, topic, Duration.ofSeconds(timeoutS));
