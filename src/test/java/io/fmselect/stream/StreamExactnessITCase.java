@@ -21,15 +21,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,23 +95,9 @@ class StreamExactnessITCase {
   }
 
   static List<SubsetChange> readCommitted(String topic) throws Exception {
-    Properties p = kafka.clientProperties();
-    p.put("isolation.level", "read_committed");
-    p.put("group.id", "r" + System.nanoTime());
-    p.put("auto.offset.reset", "earliest");
     List<SubsetChange> all = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topic));
-      long quiet = 0;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (quiet < 3 && System.nanoTime() < deadline) {
-        int n = 0;
-        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-          all.add(SubsetChange.fromByteBuffer(ByteBuffer.wrap(r.value())));
-          n++;
-        }
-        quiet = n == 0 ? quiet + 1 : 0;
-      }
+    for (ConsumerRecord<String, byte[]> r : StreamExactnessITCaseSupport.readCommitted(kafka, topic)) {
+      all.add(SubsetChange.fromByteBuffer(ByteBuffer.wrap(r.value())));
     }
     return all;
   }
