@@ -1,16 +1,33 @@
 package io.fmselect.stream;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Comparator;
 
 /** Sample ids: their order (byte-wise, UTF-8) and their stable numeric key. */
 public final class Ids {
   private Ids() {}
 
-  /** Byte-wise order of the UTF-8 encodings: the tie order of DESIGN.md §1 in the stream. */
-  public static final Comparator<String> ORDER = (a, b) ->
-      Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  /**
+   * Byte-wise order of the UTF-8 encodings: the tie order of DESIGN.md §1 in the stream. UTF-8
+   * preserves code point order, so ids are compared code point by code point, without encoding them
+   * ({@link String#compareTo} compares UTF-16 units, which differs for supplementary characters).
+   */
+  public static final Comparator<String> ORDER = Ids::compare;
+
+  static int compare(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
+  }
 
   /**
    * The member key of an id: its value if it is a decimal number (so "0000000042" has key 42, the
