@@ -52,6 +52,9 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   private transient Counter recomputes;
   private transient Counter changesOut;
   private transient Map<Long, ClassStats> stats;
+  /** Every class of this subtask computes at the same window end with the same centroids: built once. */
+  private transient Centroids[] centroidsCache;
+  private transient long centroidsCacheAt;
 
   /** The latest figures of one class, read by its gauges (metric group {@code class=<label>}). */
   static final class ClassStats {
@@ -99,6 +102,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   public void processBroadcastElement(CentroidUpdate u, Context ctx, Collector<SubsetChange> out) throws Exception {
     CentroidHistory h = ctx.getBroadcastState(CENTROIDS).get(u.label);
     ctx.getBroadcastState(CENTROIDS).put(u.label, (h == null ? new CentroidHistory() : h).with(u, ctx.currentWatermark()));
+    centroidsCache = null;
   }
 
   @Override
@@ -259,6 +263,9 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
 
   /** Every class's centroids as of window end t, one table per FM. */
   private Centroids[] centroidsAt(long t, ReadOnlyBroadcastState<Long, CentroidHistory> table) throws Exception {
+    if (centroidsCache != null && centroidsCacheAt == t) {
+      return centroidsCache;
+    }
     TreeMap<Long, double[]> sums = new TreeMap<>();
     TreeMap<Long, Long> counts = new TreeMap<>();
     for (Map.Entry<Long, CentroidHistory> e : table.immutableEntries()) {
@@ -279,6 +286,8 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       }
       out[f] = Centroids.fromSums(labels, sizes, s);
     }
+    centroidsCache = out;
+    centroidsCacheAt = t;
     return out;
   }
 }
