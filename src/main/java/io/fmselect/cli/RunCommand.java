@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
@@ -117,6 +118,11 @@ public final class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError("bad duration: " + e.getMessage());
     }
+    if (!conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      // without a directory, checkpoints would live in the JobManager's memory (5 MB at most)
+      String home = System.getProperty("fmselect.home", ".");
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Path.of(home, "target", "checkpoints").toAbsolutePath().toUri().toString());
+    }
     return conf;
   }
 
@@ -137,14 +143,7 @@ public final class RunCommand implements Callable<Integer> {
         ? StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf)
         : StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     env.setParallelism(parallelism);
-    if (!conf.contains(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
-      // without a directory, checkpoints would live in the JobManager's memory (5 MB at most)
-      String home = System.getProperty("fmselect.home", ".");
-      conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-          Path.of(home, "target", "checkpoints").toAbsolutePath().toUri().toString());
-      env.configure(conf);
-    }
-    if (!conf.contains(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
+    if (!conf.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
       env.enableCheckpointing(2000, CheckpointingMode.EXACTLY_ONCE);
     }
     String prefix = conf.get(StreamOptions.TRANSACTIONAL_ID_PREFIX);
