@@ -24,6 +24,7 @@ public final class PseudoLabeler {
   public static final class Stats {
     long rows;
     long rechecked;
+    long skipped;
 
     public long rows() {
       return rows;
@@ -33,9 +34,18 @@ public final class PseudoLabeler {
       return rechecked;
     }
 
+    /** Rows a {@link PseudoLabelMemo} settled without computing them. */
+    public long skipped() {
+      return skipped;
+    }
+
     synchronized void add(long rowsDone, long recheckedRows) {
       rows += rowsDone;
       rechecked += recheckedRows;
+    }
+
+    synchronized void skip(long rowsSkipped) {
+      skipped += rowsSkipped;
     }
   }
 
@@ -45,6 +55,98 @@ public final class PseudoLabeler {
    * @param stats optional counters, may be null
    */
   public static int[] nearest(Embeddings rows, Centroids centroids, Stats stats) {
+    return nearest(rows, centroids, stats, null, null);
+  }
+
+  /** Pseudo-labels (indexes into the centroids' table) and what they leave for the next computation. */
+  public record Labeled(int[] nearest, PseudoLabelMemo memo) {}
+
+  /** Relative margin between the bounds kept and the reference arithmetic (whose error is below 1e-12). */
+  private static final double MARGIN = 1e-9;
+
+  /**
+   * As {@link #nearest}, for rows that may have a memo from an earlier table ({@code before}, rows
+   * aligned with {@code rows}; may be null): rows whose bounds still settle them keep their label,
+   * the others are computed. Always the same answer as {@link #nearest}.
+   */
+  public static Labeled nearest(Embeddings rows, Centroids centroids, PseudoLabelMemo before, Stats stats) {
+    int n = rows.rows();
+    long[] labels = new long[n];
+    double[] upper = new double[n];
+    double[] lower = new double[n];
+    int[] out = new int[n];
+    int[] todo = new int[n];
+    int pending = 0;
+    double[] moved = before == null ? null : movements(before.centroids(), centroids);
+    // the two largest movements, so "the largest over every class but one" is O(1)
+    int top = -1;
+    double first = 0;
+    double second = 0;
+    if (moved != null) {
+      for (int c = 0; c < moved.length; c++) {
+        if (top < 0 || moved[c] > first) {
+          second = first;
+          first = moved[c];
+          top = c;
+        } else if (moved[c] > second) {
+          second = moved[c];
+        }
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      int c = moved == null || before.labels[i] == PseudoLabelMemo.NONE ? -1 : centroids.indexOf(before.labels[i]);
+      if (c >= 0) {
+        double u = (before.upper[i] + moved[c]) * (1 + MARGIN);
+        double l = (before.lower[i] - (c == top ? second : first)) * (1 - MARGIN);
+        if (u < l) {
+          out[i] = c;
+          labels[i] = before.labels[i];
+          upper[i] = u;
+          lower[i] = l;
+          continue;
+        }
+      }
+      todo[pending++] = i;
+    }
+    if (stats != null) {
+      stats.skip(n - pending);
+    }
+    if (pending > 0) {
+      int[] rowsTodo = java.util.Arrays.copyOf(todo, pending);
+      Embeddings sub = pending == n ? rows : rows.gather(rowsTodo);
+      double[] up2 = new double[pending];
+      double[] lo2 = new double[pending];
+      int[] got = nearest(sub, centroids, stats, up2, lo2);
+      for (int k = 0; k < pending; k++) {
+        int i = rowsTodo[k];
+        out[i] = got[k];
+        labels[i] = centroids.label(got[k]);
+        upper[i] = Math.sqrt(up2[k] * (1 + MARGIN) + Double.MIN_NORMAL);
+        lower[i] = Math.sqrt(Math.max(0, lo2[k] * (1 - MARGIN) - Double.MIN_NORMAL));
+      }
+    }
+    return new Labeled(out, new PseudoLabelMemo(centroids, labels, upper, lower));
+  }
+
+  /**
+   * Per class of {@code now}, an upper bound on how far its centroid moved since {@code before};
+   * infinite for a class {@code before} did not have.
+   */
+  static double[] movements(Centroids before, Centroids now) {
+    double[] out = new double[now.count()];
+    for (int c = 0; c < out.length; c++) {
+      int b = before.indexOf(now.label(c));
+      out[c] = b < 0 || before.dim() != now.dim() ? Double.POSITIVE_INFINITY
+          : Math.sqrt(Kernels.squaredDistance(now.means(), c, before.means(), b) * (1 + MARGIN) + Double.MIN_NORMAL);
+    }
+    return out;
+  }
+
+  /**
+   * The nearest centroid of every row; with {@code upper2}/{@code lower2}, also per row an upper bound
+   * on the squared distance to it and a lower bound on the squared distance to every other centroid.
+   */
+  private static int[] nearest(Embeddings rows, Centroids centroids, Stats stats, double[] upper2, double[] lower2) {
     int n = rows.rows();
     int count = centroids.count();
     int dim = rows.dim();
@@ -87,7 +189,7 @@ public final class PseudoLabeler {
         Kernels.dotsF32x4(scratch, 0, scratch, dim, scratch, 2 * dim, scratch, 3 * dim, packed, count, dim, dots);
       }
       for (int r = 0; r < 4; r++) {
-        int best = decide(rows, i + r, centroids, dots, r * count, mm, nm, relDot, relDouble, lb);
+        int best = decide(rows, i + r, centroids, dots, r * count, mm, nm, relDot, relDouble, lb, upper2, lower2);
         if (best < 0) {
           rechecked++;
           best = -best - 1;
@@ -102,7 +204,7 @@ public final class PseudoLabeler {
         toFloat(rows, i, scratch, 0);
         Kernels.dotsF32(scratch, 0, packed, count, dim, single);
       }
-      int best = decide(rows, i, centroids, single, 0, mm, nm, relDot, relDouble, lb);
+      int best = decide(rows, i, centroids, single, 0, mm, nm, relDot, relDouble, lb, upper2, lower2);
       if (best < 0) {
         rechecked++;
         best = -best - 1;
@@ -126,10 +228,10 @@ public final class PseudoLabeler {
   /**
    * The nearest centroid of row i given its float32 dot products {@code dots[at .. at + count)}:
    * the index if the fast path settled it, {@code -(index + 1)} if candidates had to be compared
-   * with the reference kernel.
+   * with the reference kernel. With {@code upper2}, also writes the row's bounds (see {@link #nearest}).
    */
   private static int decide(Embeddings rows, int i, Centroids centroids, float[] dots, int at, double[] mm,
-      double[] nm, double relDot, double relDouble, double[] lb) {
+      double[] nm, double relDot, double relDouble, double[] lb, double[] upper2, double[] lower2) {
     int count = mm.length - 1;
     double xx = Kernels.squaredNorm(rows, i);
     double nx = Math.sqrt(xx);
@@ -140,23 +242,23 @@ public final class PseudoLabeler {
     double crossMax = nx * nmMax;
     double errMax = relDot * crossMax + relDouble * (xx + mm[count] + 2.0 * crossMax) + Double.MIN_NORMAL;
     double bestE = Double.POSITIVE_INFINITY;
+    double nextE = Double.POSITIVE_INFINITY;
     int best = 0;
     for (int c = 0; c < count; c++) {
       double e = mm[c] - 2.0 * dots[at + c];
       if (e < bestE) {
+        nextE = bestE;
         bestE = e;
         best = c;
+      } else if (e < nextE) {
+        nextE = e;
       }
     }
-    double limit = bestE + 2.0 * errMax;
-    boolean alone = true;
-    for (int c = 0; c < count; c++) {
-      if (c != best && mm[c] - 2.0 * dots[at + c] <= limit) {
-        alone = false;
-        break;
+    if (nextE > bestE + 2.0 * errMax) { // no other class within reach: the best is certain
+      if (upper2 != null) {
+        upper2[i] = xx + bestE + errMax;
+        lower2[i] = xx + nextE - errMax;
       }
-    }
-    if (alone) {
       return best;
     }
     // Precise bounds per class.
@@ -180,6 +282,10 @@ public final class PseudoLabeler {
       }
     }
     if (candidates == 1) {
+      if (upper2 != null) {
+        upper2[i] = minUb;
+        lower2[i] = minOther(lb, best);
+      }
       return best;
     }
     Embeddings means = centroids.means();
@@ -188,13 +294,28 @@ public final class PseudoLabeler {
     for (int c = 0; c < count; c++) {
       if (lb[c] <= minUb) {
         double d = Kernels.squaredDistance(rows, i, means, c);
+        lb[c] = d; // exact now: a tighter lower bound for the memo
         if (d < bestD) {
           bestD = d;
           best = c;
         }
       }
     }
+    if (upper2 != null) {
+      upper2[i] = bestD;
+      lower2[i] = minOther(lb, best);
+    }
     return -best - 1;
+  }
+
+  private static double minOther(double[] lb, int best) {
+    double m = Double.POSITIVE_INFINITY;
+    for (int c = 0; c < lb.length; c++) {
+      if (c != best) {
+        m = Math.min(m, lb[c]);
+      }
+    }
+    return m;
   }
 
   /** The reference answer by brute force in double: for tests and for checking the fast path. */

@@ -56,6 +56,18 @@ public final class RamApl extends NamedMethod {
 
   @Override
   public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction) {
+    return select(members, centroids, fraction, null).selection();
+  }
+
+  /** A class's selection and, per feature set, the pseudo-label memo for its next computation. */
+  public record Incremental(ClassSelection selection, PseudoLabelMemo[] memos) {}
+
+  /**
+   * As {@link #select(ClassMembers, Centroids[], double)}, reusing the pseudo-labels of an earlier
+   * computation where their bounds still settle them ({@code before}: one memo per feature set, rows
+   * aligned with {@code members}; may be null). The selection is the same either way.
+   */
+  public Incremental select(ClassMembers members, Centroids[] centroids, double fraction, PseudoLabelMemo[] before) {
     int n = members.size();
     int m = centroids.length;
     if (m == 0 || members.featureSets() != m) {
@@ -65,6 +77,7 @@ public final class RamApl extends NamedMethod {
     int[] disagree = new int[n];
     long[][] pseudo = new long[m][n];
     double[] d2 = new double[n];
+    PseudoLabelMemo[] memos = new PseudoLabelMemo[m];
     for (int f = 0; f < m; f++) {
       Embeddings x = members.features(f);
       Centroids cents = centroids[f];
@@ -79,7 +92,9 @@ public final class RamApl extends NamedMethod {
       for (int pos = 0; pos < n; pos++) {
         rankSum[order[pos]] += pos;
       }
-      int[] nearest = PseudoLabeler.nearest(x, cents, stats);
+      PseudoLabeler.Labeled labeled = PseudoLabeler.nearest(x, cents, before == null ? null : before[f], stats);
+      int[] nearest = labeled.nearest();
+      memos[f] = labeled.memo();
       for (int i = 0; i < n; i++) {
         pseudo[f][i] = cents.label(nearest[i]);
         if (nearest[i] != own) {
@@ -103,6 +118,6 @@ public final class RamApl extends NamedMethod {
     for (int pos = 0; pos < budget; pos++) {
       sel[order[pos]] = true;
     }
-    return new ClassSelection(members.label(), budget, sel, Order.ranks(order), score, ram, apl, pseudo);
+    return new Incremental(new ClassSelection(members.label(), budget, sel, Order.ranks(order), score, ram, apl, pseudo), memos);
   }
 }

@@ -4,7 +4,7 @@ import io.fmselect.avro.SubsetChange;
 import io.fmselect.select.Centroids;
 import io.fmselect.select.ClassMembers;
 import io.fmselect.select.ClassSelection;
-import io.fmselect.select.Embeddings;
+import io.fmselect.select.RamApl;
 import io.fmselect.select.SelectionMethod;
 import java.time.Instant;
 import java.util.HashMap;
@@ -52,6 +52,8 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   private transient Counter recomputes;
   private transient Counter changesOut;
   private transient Map<Long, ClassStats> stats;
+  /** Per class, its members decoded as of its last computation (a cache of the state above). */
+  private transient Map<Long, MemberTable> tables;
   /** Every class of this subtask computes at the same window end with the same centroids: built once. */
   private transient Centroids[] centroidsCache;
   private transient long centroidsCacheAt;
@@ -82,6 +84,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     recomputes = getRuntimeContext().getMetricGroup().counter("recomputes");
     changesOut = getRuntimeContext().getMetricGroup().counter("subsetChanges");
     stats = new HashMap<>();
+    tables = new HashMap<>();
   }
 
   private ClassStats statsOf(long label) {
@@ -114,16 +117,13 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   @Override
   public void onTimer(long t, OnTimerContext ctx, Collector<SubsetChange> out) throws Exception {
     long label = ctx.getCurrentKey();
-    // 1. apply this window's changes, in event-time order
+    // 1. this window's changes, in event-time order: the last one per id wins
     List<MemberChange> due = Pending.takeDue(pending, t, c -> c.eventTime);
     Map<String, Integer> lastKind = new LinkedHashMap<>();
+    TreeMap<String, float[]> changes = new TreeMap<>(Ids.ORDER);
     for (MemberChange c : due) {
-      if (c.kind == MemberChange.ADD) {
-        members.put(c.id, c.values);
-      } else {
-        members.remove(c.id);
-      }
       lastKind.put(c.id, c.kind);
+      changes.put(c.id, c.kind == MemberChange.ADD ? c.values : null);
     }
     ReadOnlyBroadcastState<Long, CentroidHistory> table = ctx.getBroadcastState(CENTROIDS);
     Long lastValue = lastComputed.value();
@@ -140,8 +140,21 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     }
     // 2. recompute if anything this class depends on changed
     if (!due.isEmpty() || centroidsChanged) {
-      recompute(label, t, lastKind, table, out);
+      MemberTable m = table(label, last);
+      for (Map.Entry<String, float[]> c : changes.entrySet()) {
+        if (c.getValue() != null) {
+          members.put(c.getKey(), c.getValue());
+        } else {
+          members.remove(c.getKey());
+        }
+      }
+      m.apply(changes);
+      recompute(label, t, lastKind, m, table, out);
+      m.computedAt = t;
       lastComputed.update(t);
+      if (m.size() == 0 || !config.cacheMembers()) {
+        tables.remove(label);
+      }
     }
     // 3. wake up at the next window end where something may change
     if (members.isEmpty()) {
@@ -157,7 +170,17 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     }
   }
 
-  private void recompute(long label, long t, Map<String, Integer> lastKind,
+  /** The class's members as of its last computation: the cached table, or one rebuilt from state. */
+  private MemberTable table(long label, long last) throws Exception {
+    MemberTable m = tables.get(label);
+    if (m == null || m.computedAt != last) {
+      m = MemberTable.load(config.dims(), config.offsets(), last, members.entries(), emitted::get);
+      tables.put(label, m);
+    }
+    return m;
+  }
+
+  private void recompute(long label, long t, Map<String, Integer> lastKind, MemberTable m,
       ReadOnlyBroadcastState<Long, CentroidHistory> table, Collector<SubsetChange> out) throws Exception {
     long started = System.nanoTime();
     recomputes.inc();
@@ -176,11 +199,8 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
         }
       }
     }
-    TreeMap<String, float[]> snapshot = new TreeMap<>(Ids.ORDER);
-    for (Map.Entry<String, float[]> e : members.entries()) {
-      snapshot.put(e.getKey(), e.getValue());
-    }
-    if (snapshot.isEmpty()) {
+    int n = m.size();
+    if (n == 0) {
       st.members = 0;
       st.selected = 0;
       st.budget = 0;
@@ -190,26 +210,18 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       return;
     }
     Centroids[] centroids = centroidsAt(t, table);
-    int n = snapshot.size();
+    ClassMembers cm = m.members(label);
+    ClassSelection sel;
+    if (method instanceof RamApl ramApl) {
+      RamApl.Incremental inc = ramApl.select(cm, centroids, config.fraction(), m.memos());
+      sel = inc.selection();
+      m.setMemos(inc.memos());
+    } else {
+      sel = method.select(cm, centroids, config.fraction());
+    }
     int fms = config.dims().length;
-    Embeddings[] x = new Embeddings[fms];
-    for (int f = 0; f < fms; f++) {
-      x[f] = Embeddings.allocateFloat(n, config.dims()[f]);
-    }
-    long[] keys = new long[n];
-    String[] ids = new String[n];
-    int i = 0;
-    for (Map.Entry<String, float[]> e : snapshot.entrySet()) {
-      ids[i] = e.getKey();
-      keys[i] = Ids.key(e.getKey());
-      for (int f = 0; f < fms; f++) {
-        System.arraycopy(e.getValue(), config.offset(f), x[f].floatBlock(i), x[f].offset(i), config.dims()[f]);
-      }
-      i++;
-    }
-    ClassSelection sel = method.select(new ClassMembers(label, keys, x), centroids, config.fraction());
     double aplSum = 0;
-    for (i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++) {
       if (sel.hasRamApl()) {
         aplSum += sel.apl(i);
       }
@@ -221,21 +233,23 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       now.rank = sel.rank(i);
       now.classSize = n;
       now.budget = sel.budget();
-      EmittedState before = emitted.get(ids[i]);
+      EmittedState before = m.emitted(i);
       if (before == null ? now.selected : before.selected != now.selected) {
         churn++;
       }
       if (before != null && same(before, now)) {
         continue;
       }
-      emitted.put(ids[i], now);
+      String id = m.id(i);
+      emitted.put(id, now);
+      m.setEmitted(i, now);
       Map<String, Long> pseudo = new HashMap<>();
       if (sel.hasRamApl()) {
         for (int f = 0; f < fms; f++) {
           pseudo.put(config.fmNames().get(f), sel.pseudoLabel(f, i));
         }
       }
-      out.collect(SubsetChange.newBuilder().setId(ids[i]).setLabel(label).setSelected(now.selected)
+      out.collect(SubsetChange.newBuilder().setId(id).setLabel(label).setSelected(now.selected)
           .setScore(now.score).setRam(now.ram).setApl(now.apl).setRank(now.rank).setPseudoLabels(pseudo)
           .setClassSize(n).setBudget(now.budget).setMethod(method.name()).setWindowEnd(Instant.ofEpochMilli(t))
           .setVersion(t).build());

@@ -9,7 +9,7 @@ import org.apache.flink.configuration.Configuration;
 
 /** The resolved settings every operator needs, checked once when the job is built. */
 public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, String method, double fraction,
-    double a, double k, double s, long seed, long failAfterRecords) implements Serializable {
+    double a, double k, double s, long seed, long failAfterRecords, boolean cacheMembers) implements Serializable {
 
   /** Reads and checks the options; throws IllegalArgumentException naming the bad one. */
   public static StreamConfig from(Configuration conf) {
@@ -49,7 +49,8 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     }
     StreamConfig c = new StreamConfig(List.copyOf(names), dims, window, conf.get(StreamOptions.METHOD), fraction,
         conf.get(StreamOptions.WEIGHT_A), conf.get(StreamOptions.WEIGHT_K), conf.get(StreamOptions.WEIGHT_S),
-        conf.get(StreamOptions.SEED), conf.get(StreamOptions.FAIL_AFTER_RECORDS));
+        conf.get(StreamOptions.SEED), conf.get(StreamOptions.FAIL_AFTER_RECORDS),
+        conf.get(StreamOptions.MEMBER_CACHE));
     SelectionMethod m = c.createMethod();
     if (!m.multiModel() && names.size() != 1) {
       throw new IllegalArgumentException(m.name() + " takes exactly one FM, got " + names.size());
@@ -72,6 +73,15 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
   }
 
   /** Where FM i starts in a concatenated embedding. */
+  /** Where each FM's values start in a sample's concatenated embeddings. */
+  public int[] offsets() {
+    int[] o = new int[dims.length];
+    for (int f = 0; f < dims.length; f++) {
+      o[f] = offset(f);
+    }
+    return o;
+  }
+
   public int offset(int fm) {
     int t = 0;
     for (int i = 0; i < fm; i++) {

@@ -55,6 +55,13 @@ public final class StreamOptions {
   public static final ConfigOption<Long> SEED = ConfigOptions.key("fmselect.seed")
       .longType().defaultValue(0L).withDescription("Seed of the uniform method.");
 
+  public static final ConfigOption<Boolean> MEMBER_CACHE = ConfigOptions.key("fmselect.selector.member-cache")
+      .booleanType().defaultValue(true)
+      .withDescription("Keep every class's members decoded on the heap between windows (RocksDB stays the source of"
+          + " truth; the cache is rebuilt from it after a restore). Saves reading all members from RocksDB at every"
+          + " window and lets RAM-APL reuse the pseudo-labels that provably did not change; costs heap about the"
+          + " size of the embeddings. Turn it off when a TaskManager's classes do not fit its heap.");
+
   public static final ConfigOption<Long> FAIL_AFTER_RECORDS = ConfigOptions.key("fmselect.chaos.fail-after-records")
       .longType().defaultValue(0L)
       .withDescription("Chaos testing: each decode task fails once, in its first attempt, after this many records"
