@@ -1,6 +1,9 @@
 package io.fmselect.select;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -68,33 +71,59 @@ public final class ExactAccumulator {
     count--;
   }
 
+  private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** Adds the vector held as {@code dim} little-endian float32 values in {@code b}. */
+  public void addLittleEndian(byte[] b) {
+    updateBits(b, 1);
+    count++;
+  }
+
+  /** Removes the vector held as {@code dim} little-endian float32 values in {@code b}, added before. */
+  public void removeLittleEndian(byte[] b) {
+    updateBits(b, -1);
+    count--;
+  }
+
+  private void updateBits(byte[] b, long sign) {
+    if (b.length != 4 * dim) {
+      throw new IllegalArgumentException(b.length + " bytes for " + dim + " float32 values");
+    }
+    if (++sinceNormalize >= NORMALIZE_EVERY) {
+      normalize();
+    }
+    for (int j = 0; j < dim; j++) {
+      addBits(j, (int) LE_INT.get(b, 4 * j), sign);
+    }
+  }
+
   private void update(float[] v, int off, long sign) {
     if (++sinceNormalize >= NORMALIZE_EVERY) {
       normalize();
     }
     for (int j = 0; j < dim; j++) {
-      int bits = Float.floatToRawIntBits(v[off + j]);
-      int exp = (bits >>> 23) & 0xff;
-      if (exp == 0xff) {
-        throw new IllegalArgumentException("non-finite value at dimension " + j);
-      }
-      long mant = bits & 0x7fffff;
-      int p; // position of the mantissa's lowest bit, in units of 2^-149
-      if (exp == 0) {
-        p = 0;
-      } else {
-        mant |= 0x800000;
-        p = exp - 1;
-      }
-      if (mant == 0) {
-        continue;
-      }
-      long wide = mant << (p & 31);
-      int k = j * DIGITS + (p >>> 5);
-      long s = bits < 0 ? -sign : sign;
-      digits[k] += s * (wide & 0xffffffffL);
-      digits[k + 1] += s * (wide >>> 32);
+      addBits(j, Float.floatToRawIntBits(v[off + j]), sign);
     }
+  }
+
+  private void addBits(int j, int bits, long sign) {
+    int exp = (bits >>> 23) & 0xff;
+    if (exp == 0xff) {
+      throw new IllegalArgumentException("non-finite value at dimension " + j);
+    }
+    long mant = bits & 0x7fffff;
+    int p; // position of the mantissa's lowest bit, in units of 2^-149
+    if (exp == 0) {
+      p = 0;
+    } else {
+      mant |= 0x800000;
+      p = exp - 1;
+    }
+    long wide = mant << (p & 31); // zero for a zero value: adds nothing
+    int k = j * DIGITS + (p >>> 5);
+    long s = bits < 0 ? -sign : sign;
+    digits[k] += s * (wide & 0xffffffffL);
+    digits[k + 1] += s * (wide >>> 32);
   }
 
   /** Propagates carries: every digit but the top one in [0, 2^32), the top one signed. */

@@ -45,7 +45,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
 
   private final StreamConfig config;
   private transient SelectionMethod method;
-  private transient MapState<String, float[]> members;
+  private transient MapState<String, byte[]> members;
   private transient MapState<String, EmittedState> emitted;
   private transient ListState<MemberChange> pending;
   private transient ValueState<Long> lastComputed;
@@ -76,7 +76,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   public void open(OpenContext openContext) {
     method = config.createMethod();
     members = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("members", Types.STRING, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+        new MapStateDescriptor<>("members", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     emitted = getRuntimeContext().getMapState(
         new MapStateDescriptor<>("emitted", Types.STRING, TypeInformation.of(EmittedState.class)));
     pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending", MemberChange.class));
@@ -120,7 +120,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     // 1. this window's changes, in event-time order: the last one per id wins
     List<MemberChange> due = Pending.takeDue(pending, t, c -> c.eventTime);
     Map<String, Integer> lastKind = new LinkedHashMap<>();
-    TreeMap<String, float[]> changes = new TreeMap<>(Ids.ORDER);
+    TreeMap<String, byte[]> changes = new TreeMap<>(Ids.ORDER);
     for (MemberChange c : due) {
       lastKind.put(c.id, c.kind);
       changes.put(c.id, c.kind == MemberChange.ADD ? c.values : null);
@@ -141,7 +141,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     // 2. recompute if anything this class depends on changed
     if (!due.isEmpty() || centroidsChanged) {
       MemberTable m = table(label, last);
-      for (Map.Entry<String, float[]> c : changes.entrySet()) {
+      for (Map.Entry<String, byte[]> c : changes.entrySet()) {
         if (c.getValue() != null) {
           members.put(c.getKey(), c.getValue());
         } else {

@@ -54,9 +54,9 @@ public final class ClassSums extends KeyedProcessFunction<Long, MemberChange, Ce
     ExactAccumulator acc = state == null ? new ExactAccumulator(dim) : ExactAccumulator.restore(dim, state, n);
     for (MemberChange c : due) {
       if (c.kind == MemberChange.ADD) {
-        acc.add(c.values, 0);
+        acc.addLittleEndian(c.values);
       } else {
-        acc.remove(c.values, 0);
+        acc.removeLittleEndian(c.values);
       }
     }
     CentroidUpdate u = new CentroidUpdate();

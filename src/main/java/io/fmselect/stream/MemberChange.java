@@ -14,11 +14,11 @@ public class MemberChange {
   public long eventTime;
   public int kind;
   /** The embedding added, or the one removed (so exact sums can subtract it). */
-  public float[] values;
+  public byte[] values;
 
   public MemberChange() {}
 
-  static MemberChange of(long label, String id, long eventTime, int kind, float[] values) {
+  static MemberChange of(long label, String id, long eventTime, int kind, byte[] values) {
     MemberChange c = new MemberChange();
     c.label = label;
     c.id = id;

@@ -3,6 +3,9 @@ package io.fmselect.stream;
 import io.fmselect.select.ClassMembers;
 import io.fmselect.select.Embeddings;
 import io.fmselect.select.PseudoLabelMemo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -41,10 +44,10 @@ final class MemberTable {
   }
 
   /** Rebuilds a table from state: every member's embedding and what was last published for it. */
-  static MemberTable load(int[] dims, int[] offsets, long computedAt, Iterable<Map.Entry<String, float[]>> members,
+  static MemberTable load(int[] dims, int[] offsets, long computedAt, Iterable<Map.Entry<String, byte[]>> members,
       EmittedLookup lastPublished) throws Exception {
-    java.util.TreeMap<String, float[]> sorted = new java.util.TreeMap<>(Ids.ORDER);
-    for (Map.Entry<String, float[]> e : members) {
+    java.util.TreeMap<String, byte[]> sorted = new java.util.TreeMap<>(Ids.ORDER);
+    for (Map.Entry<String, byte[]> e : members) {
       sorted.put(e.getKey(), e.getValue());
     }
     MemberTable t = new MemberTable(dims, offsets, computedAt);
@@ -87,11 +90,11 @@ final class MemberTable {
   }
 
   /**
-   * Applies one window's changes, in id order: a value adds the member or replaces its embedding, a
-   * null removes it. Rows that keep their embedding keep their memo and published state; a replaced
+   * Applies one window's changes, in id order: a value (every FM's embedding, little-endian float32)
+   * adds the member or replaces its embedding, a null removes it. Rows that keep their embedding keep their memo and published state; a replaced
    * embedding keeps the published state only.
    */
-  void apply(SortedMap<String, float[]> changes) {
+  void apply(SortedMap<String, byte[]> changes) {
     int n = ids.length;
     int max = n + changes.size();
     String[] nIds = new String[max];
@@ -101,8 +104,8 @@ final class MemberTable {
     int[] memoFrom = new int[max];
     int k = 0;
     int i = 0;
-    Iterator<Map.Entry<String, float[]>> it = changes.entrySet().iterator();
-    Map.Entry<String, float[]> c = it.hasNext() ? it.next() : null;
+    Iterator<Map.Entry<String, byte[]>> it = changes.entrySet().iterator();
+    Map.Entry<String, byte[]> c = it.hasNext() ? it.next() : null;
     while (i < n || c != null) {
       int cmp = i == n ? 1 : c == null ? -1 : Ids.ORDER.compare(ids[i], c.getKey());
       if (cmp < 0) { // unchanged
@@ -114,7 +117,7 @@ final class MemberTable {
         continue;
       }
       String id = c.getKey();
-      float[] values = c.getValue();
+      byte[] values = c.getValue();
       EmittedState before = null;
       int slot = -1;
       if (cmp == 0) {
@@ -128,8 +131,9 @@ final class MemberTable {
         if (slot < 0) {
           slot = allocate();
         }
+        FloatBuffer v = ByteBuffer.wrap(values).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         for (int f = 0; f < dims.length; f++) {
-          System.arraycopy(values, offsets[f], store[f].floatBlock(slot), store[f].offset(slot), dims[f]);
+          v.get(offsets[f], store[f].floatBlock(slot), store[f].offset(slot), dims[f]);
         }
         nIds[k] = id;
         nKeys[k] = Ids.key(id);

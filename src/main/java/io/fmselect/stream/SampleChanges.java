@@ -27,14 +27,14 @@ public final class SampleChanges extends KeyedProcessFunction<String, SampleEven
   private static final long serialVersionUID = 1L;
 
   private transient ValueState<Long> label;
-  private transient ValueState<float[]> values;
+  private transient ValueState<byte[]> values;
   private transient ListState<SampleEvent> pending;
   private transient Counter duplicates;
 
   @Override
   public void open(OpenContext openContext) {
     label = getRuntimeContext().getState(new ValueStateDescriptor<>("label", Types.LONG));
-    values = getRuntimeContext().getState(new ValueStateDescriptor<>("values", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+    values = getRuntimeContext().getState(new ValueStateDescriptor<>("values", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending", SampleEvent.class));
     duplicates = getRuntimeContext().getMetricGroup().counter("duplicates");
   }

@@ -77,7 +77,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
         return;
       }
     }
-    float[] values = new float[config.totalDim()];
+    byte[] values = new byte[4 * config.totalDim()];
     for (int f = 0; f < config.dims().length; f++) {
       String name = config.fmNames().get(f);
       ByteBuffer b = emb.get(name);
@@ -92,12 +92,14 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
         e.detail = "FM '" + name + "' has " + dim + " dimensions, the record has " + b.remaining() / 4.0;
         return;
       }
-      b.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values, config.offset(f), dim);
+      b.duplicate().get(values, 4 * config.offset(f), 4 * dim);
     }
-    for (int j = 0; j < values.length; j++) {
-      if (!Float.isFinite(values[j])) {
+    ByteBuffer le = ByteBuffer.wrap(values).order(ByteOrder.LITTLE_ENDIAN);
+    for (int j = 0; j < config.totalDim(); j++) {
+      int bits = le.getInt(4 * j);
+      if ((bits & 0x7f800000) == 0x7f800000) {
         e.reason = Reasons.NON_FINITE;
-        e.detail = "value " + values[j] + " at position " + j;
+        e.detail = "value " + Float.intBitsToFloat(bits) + " at position " + j;
         return;
       }
     }

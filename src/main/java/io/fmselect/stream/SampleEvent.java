@@ -11,8 +11,11 @@ public class SampleEvent {
   public boolean hasLabel;
   public boolean delete;
   public long eventTime;
-  /** Embeddings of every configured FM, concatenated; null for DELETE. */
-  public float[] values;
+  /**
+   * Embeddings of every configured FM, concatenated in the configured FM order, as little-endian
+   * float32 (the wire format, so the job copies them in bulk); null for DELETE.
+   */
+  public byte[] values;
   /** Why the record cannot be used; null if it can. */
   public String reason;
   public String detail;

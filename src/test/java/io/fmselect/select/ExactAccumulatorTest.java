@@ -55,6 +55,26 @@ class ExactAccumulatorTest {
   }
 
   @Test
+  void littleEndianBytesAddAndRemoveAsTheirFloats() {
+    int dim = 7;
+    float[][] rows = randomRows(40, dim, 5);
+    ExactAccumulator floats = new ExactAccumulator(dim);
+    ExactAccumulator bytes = new ExactAccumulator(dim);
+    for (int i = 0; i < rows.length; i++) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * dim).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      b.asFloatBuffer().put(rows[i]);
+      floats.add(rows[i], 0);
+      bytes.addLittleEndian(b.array());
+      if (i % 4 == 0) {
+        floats.remove(rows[i], 0);
+        bytes.removeLittleEndian(b.array());
+      }
+    }
+    assertEquals(floats.count(), bytes.count());
+    assertArrayEquals(floats.state(), bytes.state());
+  }
+
+  @Test
   void restoresFromItsState() {
     float[][] rows = randomRows(50, 4, 8);
     ExactAccumulator a = new ExactAccumulator(4);

@@ -29,8 +29,15 @@ class OperatorHarnessTest {
     e.label = label;
     e.hasLabel = true;
     e.eventTime = t;
-    e.values = v;
+    e.values = bytes(v);
     return e;
+  }
+
+  /** Embeddings as the job carries them: little-endian float32. */
+  static byte[] bytes(float... v) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(v);
+    return b.array();
   }
 
   static SampleEvent delete(String id, long t) {
@@ -87,16 +94,16 @@ class OperatorHarnessTest {
     StreamConfig config = config();
     KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate> h =
         ProcessFunctionTestHarnesses.forKeyedProcessFunction(new ClassSums(config), c -> c.label, Types.LONG);
-    h.processElement(MemberChange.of(7, "x", 10, MemberChange.ADD, new float[] {1, 2}), 10);
-    h.processElement(MemberChange.of(7, "y", 20, MemberChange.ADD, new float[] {0.1f, 4}), 20);
-    h.processElement(MemberChange.of(7, "x", 150, MemberChange.REMOVE, new float[] {1, 2}), 150);
+    h.processElement(MemberChange.of(7, "x", 10, MemberChange.ADD, bytes(1, 2)), 10);
+    h.processElement(MemberChange.of(7, "y", 20, MemberChange.ADD, bytes(0.1f, 4)), 20);
+    h.processElement(MemberChange.of(7, "x", 150, MemberChange.REMOVE, bytes(1, 2)), 150);
     h.processWatermark(100);
     List<CentroidUpdate> first = h.extractOutputValues();
     assertEquals(1, first.size());
     assertEquals(100, first.get(0).windowEnd);
     assertEquals(2, first.get(0).count);
     assertArrayEquals(new double[] {1.0 + (double) 0.1f, 6}, first.get(0).sums, 0.0);
-    h.processElement(MemberChange.of(7, "y", 160, MemberChange.REMOVE, new float[] {0.1f, 4}), 160);
+    h.processElement(MemberChange.of(7, "y", 160, MemberChange.REMOVE, bytes(0.1f, 4)), 160);
     h.processWatermark(200);
     List<CentroidUpdate> all = h.extractOutputValues();
     assertEquals(2, all.size());
