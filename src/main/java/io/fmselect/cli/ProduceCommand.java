@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code fmselect produce}: publishes labeled .npy embeddings as {@link LabeledSample}s, the way users
  * bulk-load embeddings they already have. Row i becomes sample id {@link #id(long)} (zero-padded, so
- * byte-wise id order is row order) with event time {@code start + i * interval}.
+ * byte-wise id order is row order) with event time {@code start + (i - from) * interval}.
  */
 @Command(
     name = "produce",
@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Publishes .npy labels and embeddings to a Kafka topic as LabeledSample records (key = id).",
-      "Row i gets id = i zero-padded to 10 digits and event time --start-time + i * --interval-ms.",
+      "Row i gets id = i zero-padded to 10 digits and event time --start-time + (i - --from-row) * --interval-ms.",
       "Every row is checked before anything is sent; float64 embeddings are sent as float32."
     })
 public final class ProduceCommand implements Callable<Integer> {
@@ -54,8 +54,14 @@ public final class ProduceCommand implements Callable<Integer> {
   long intervalMs;
 
   @Option(names = "--start-time", paramLabel = "MILLIS", defaultValue = "0",
-      description = "event time of row 0, ms since the epoch (default 0)")
+      description = "event time of the first row sent, ms since the epoch (default 0)")
   long startTime;
+
+  @Option(names = "--from-row", paramLabel = "N", defaultValue = "0", description = "first row to send (default 0)")
+  int fromRow;
+
+  @Option(names = "--to-row", paramLabel = "N", description = "send rows before this one (default: to the end)")
+  Integer toRow;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -71,7 +77,11 @@ public final class ProduceCommand implements Callable<Integer> {
       throw new UserError("--interval-ms must be at least 0");
     }
     NpyInputs in = NpyInputs.open(labels, features);
-    int n = in.labels().length;
+    int n = toRow == null ? in.labels().length : toRow;
+    if (fromRow < 0 || fromRow > n || n > in.labels().length) {
+      throw new UserError("rows " + fromRow + " to " + n + " are not within the " + in.labels().length + " rows of "
+          + labels);
+    }
     int fms = in.features().length;
     float[][] row = new float[fms][];
     for (int f = 0; f < fms; f++) {
@@ -79,7 +89,7 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     // Check every row first, so that bad input sends nothing.
     try {
-      for (int i = 0; i < n; i++) {
+      for (int i = fromRow; i < n; i++) {
         for (int f = 0; f < fms; f++) {
           in.features()[f].copyRowAsFloat(i, row[f]);
         }
@@ -95,7 +105,7 @@ public final class ProduceCommand implements Callable<Integer> {
     p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
     AtomicReference<Exception> failure = new AtomicReference<>();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < n; i++) {
+      for (int i = fromRow; i < n; i++) {
         Map<String, ByteBuffer> emb = new HashMap<>();
         for (int f = 0; f < fms; f++) {
           in.features()[f].copyRowAsFloat(i, row[f]);
@@ -105,7 +115,7 @@ public final class ProduceCommand implements Callable<Integer> {
         }
         String id = id(i);
         LabeledSample s = LabeledSample.newBuilder().setId(id).setLabel(in.labels()[i]).setOp(Op.UPSERT)
-            .setEventTime(Instant.ofEpochMilli(startTime + i * intervalMs)).setEmbeddings(emb).build();
+            .setEventTime(Instant.ofEpochMilli(startTime + (long) (i - fromRow) * intervalMs)).setEmbeddings(emb).build();
         ByteBuffer value = s.toByteBuffer();
         byte[] bytes = new byte[value.remaining()];
         value.get(bytes);
@@ -125,7 +135,7 @@ public final class ProduceCommand implements Callable<Integer> {
     } catch (KafkaException e) {
       throw new UserError("Kafka at " + kafka.bootstrapServers + ": " + e.getMessage());
     }
-    spec.commandLine().getOut().printf("produced %d samples to %s%n", n, topic);
+    spec.commandLine().getOut().printf("produced %d samples to %s%n", n - fromRow, topic);
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -77,6 +77,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-web-ui", description = "do not start the Flink web UI")
   boolean noWebUi;
 
+  @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
+      description = "any Flink or fmselect option (e.g. -D fmselect.selector.member-cache=false); applied after"
+          + " config.yaml, before the flags above; repeat")
+  java.util.Map<String, String> settings;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   Configuration configuration() {
@@ -87,6 +92,9 @@ public final class RunCommand implements Callable<Integer> {
     }
     Configuration conf = Files.isRegularFile(dir.resolve("config.yaml"))
         ? GlobalConfiguration.loadConfiguration(dir.toString()) : new Configuration();
+    if (settings != null) {
+      settings.forEach(conf::setString);
+    }
     if (inputTopic != null) {
       conf.set(StreamOptions.INPUT_TOPIC, inputTopic);
     }

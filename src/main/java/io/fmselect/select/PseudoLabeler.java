@@ -26,16 +26,16 @@ public final class PseudoLabeler {
     long rechecked;
     long skipped;
 
-    public long rows() {
+    public synchronized long rows() {
       return rows;
     }
 
-    public long rechecked() {
+    public synchronized long rechecked() {
       return rechecked;
     }
 
     /** Rows a {@link PseudoLabelMemo} settled without computing them. */
-    public long skipped() {
+    public synchronized long skipped() {
       return skipped;
     }
 

@@ -4,6 +4,7 @@ import io.fmselect.avro.SubsetChange;
 import io.fmselect.select.Centroids;
 import io.fmselect.select.ClassMembers;
 import io.fmselect.select.ClassSelection;
+import io.fmselect.select.PseudoLabeler;
 import io.fmselect.select.RamApl;
 import io.fmselect.select.SelectionMethod;
 import java.time.Instant;
@@ -43,8 +44,12 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   public static final MapStateDescriptor<Long, CentroidHistory> CENTROIDS =
       new MapStateDescriptor<>("centroids", Types.LONG, TypeInformation.of(CentroidHistory.class));
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClassSelector.class);
+
   private final StreamConfig config;
   private transient SelectionMethod method;
+  /** RAM-APL's pseudo-label work: rows computed, and rows whose earlier answer provably held. */
+  private transient PseudoLabeler.Stats labelerStats;
   private transient MapState<String, byte[]> members;
   private transient MapState<String, EmittedState> emitted;
   private transient ListState<MemberChange> pending;
@@ -54,6 +59,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   private transient Map<Long, ClassStats> stats;
   /** Per class, its members decoded as of its last computation (a cache of the state above). */
   private transient Map<Long, MemberTable> tables;
+  private transient WindowLog window;
   /** Every class of this subtask computes at the same window end with the same centroids: built once. */
   private transient Centroids[] centroidsCache;
   private transient long centroidsCacheAt;
@@ -74,7 +80,8 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
 
   @Override
   public void open(OpenContext openContext) {
-    method = config.createMethod();
+    labelerStats = new PseudoLabeler.Stats();
+    method = config.createMethod(labelerStats);
     members = getRuntimeContext().getMapState(
         new MapStateDescriptor<>("members", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     emitted = getRuntimeContext().getMapState(
@@ -83,8 +90,65 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     lastComputed = getRuntimeContext().getState(new ValueStateDescriptor<>("last-computed", Types.LONG));
     recomputes = getRuntimeContext().getMetricGroup().counter("recomputes");
     changesOut = getRuntimeContext().getMetricGroup().counter("subsetChanges");
+    getRuntimeContext().getMetricGroup().gauge("pseudoLabelsComputed", labelerStats::rows);
+    getRuntimeContext().getMetricGroup().gauge("pseudoLabelsReused", labelerStats::skipped);
     stats = new HashMap<>();
     tables = new HashMap<>();
+    window = new WindowLog();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (window != null) {
+      window.log();
+    }
+    super.close();
+  }
+
+  /**
+   * One subtask's work for one window end, logged (INFO) once the next window starts or the input
+   * ends: classes recomputed, their members, the time taken, and the pseudo-label rows computed and
+   * reused (RAM-APL).
+   */
+  private final class WindowLog {
+    long windowEnd = Long.MIN_VALUE;
+    long classes;
+    long members;
+    long nanos;
+    long computedBefore;
+    long reusedBefore;
+
+    long publishNanos;
+
+    void start(long t) {
+      if (t != windowEnd) {
+        log();
+        windowEnd = t;
+        computedBefore = labelerStats.rows();
+        reusedBefore = labelerStats.skipped();
+      }
+    }
+
+    void done(int size, long spent) {
+      classes++;
+      members += size;
+      nanos += spent;
+    }
+
+    void log() {
+      if (classes > 0) {
+        LOG.info("{}: window end {}: recomputed {} classes ({} members) in {} ms (selection {} ms, publishing"
+            + " changes {} ms); pseudo-labels computed for {} rows, reused for {}",
+            getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), Instant.ofEpochMilli(windowEnd), classes,
+            members, String.format("%.1f", nanos / 1e6), String.format("%.1f", (nanos - publishNanos) / 1e6),
+            String.format("%.1f", publishNanos / 1e6), labelerStats.rows() - computedBefore,
+            labelerStats.skipped() - reusedBefore);
+      }
+      classes = 0;
+      members = 0;
+      nanos = 0;
+      publishNanos = 0;
+    }
   }
 
   private ClassStats statsOf(long label) {
@@ -140,6 +204,8 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     }
     // 2. recompute if anything this class depends on changed
     if (!due.isEmpty() || centroidsChanged) {
+      long started = System.nanoTime();
+      window.start(t);
       MemberTable m = table(label, last);
       for (Map.Entry<String, byte[]> c : changes.entrySet()) {
         if (c.getValue() != null) {
@@ -155,6 +221,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       if (m.size() == 0 || !config.cacheMembers()) {
         tables.remove(label);
       }
+      window.done(m.size(), System.nanoTime() - started);
     }
     // 3. wake up at the next window end where something may change
     if (members.isEmpty()) {
@@ -221,6 +288,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     }
     int fms = config.dims().length;
     double aplSum = 0;
+    long publishing = System.nanoTime();
     for (int i = 0; i < n; i++) {
       if (sel.hasRamApl()) {
         aplSum += sel.apl(i);
@@ -255,6 +323,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
           .setVersion(t).build());
       changesOut.inc();
     }
+    window.publishNanos += System.nanoTime() - publishing;
     st.members = n;
     st.selected = sel.selectedCount();
     st.budget = sel.budget();

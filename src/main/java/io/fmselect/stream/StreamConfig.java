@@ -1,6 +1,7 @@
 package io.fmselect.stream;
 
 import io.fmselect.select.Methods;
+import io.fmselect.select.PseudoLabeler;
 import io.fmselect.select.SelectionMethod;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -60,7 +61,12 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
 
   /** The selection method (throws IllegalArgumentException for an unknown name). */
   public SelectionMethod createMethod() {
-    return Methods.create(method, new Methods.Params(a, k, s, seed, null));
+    return createMethod(null);
+  }
+
+  /** The selection method, counting RAM-APL's pseudo-label work into {@code stats} (may be null). */
+  public SelectionMethod createMethod(PseudoLabeler.Stats stats) {
+    return Methods.create(method, new Methods.Params(a, k, s, seed, stats));
   }
 
   /** Sum of the FM dimensions: the length of a sample's concatenated embedding. */

@@ -109,6 +109,29 @@ class ProduceSubsetITCase {
   }
 
   @Test
+  void produceSendsARangeOfRowsWithTheirOwnIds() throws Exception {
+    NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {5, 3, 5, 7});
+    NpyWriter.writeFloat32(dir.resolve("a.npy"), new float[][] {{1}, {2}, {3}, {4}});
+    Run r = run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p3",
+        "--labels", dir.resolve("labels.npy").toString(), "--features", "x=" + dir.resolve("a.npy"),
+        "--from-row", "1", "--to-row", "3", "--interval-ms", "10", "--start-time", "500");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("produced 2 samples to p3\n", r.out());
+    List<ConsumerRecord<String, byte[]>> recs = readAll("p3", 2);
+    assertEquals(2, recs.size());
+    for (int k = 0; k < 2; k++) {
+      LabeledSample s = LabeledSample.fromByteBuffer(ByteBuffer.wrap(recs.get(k).value()));
+      assertEquals(String.format("%010d", k + 1), s.getId());
+      assertEquals(Instant.ofEpochMilli(500 + 10L * k), s.getEventTime());
+    }
+    r = run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p3",
+        "--labels", dir.resolve("labels.npy").toString(), "--features", "x=" + dir.resolve("a.npy"), "--to-row", "9");
+    assertEquals(2, r.code());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains("rows 0 to 9 are not within the 4 rows of"), r.err());
+  }
+
+  @Test
   void produceSendsNothingWhenARowIsBad() throws Exception {
     kafka.createTopic("p2", 1);
     NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {1, 2, 3});

@@ -1,0 +1,37 @@
+package io.fmselect.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code run} refuses bad settings with one line, before it starts anything. */
+class RunCommandTest {
+
+  static void refused(String expect, String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter e = new StringWriter();
+    cl.setOut(new PrintWriter(new StringWriter()));
+    cl.setErr(new PrintWriter(e));
+    int code = cl.execute(args);
+    String err = e.toString().strip();
+    assertEquals(2, code, err);
+    assertFalse(err.contains("\n"), "one line: " + err);
+    assertTrue(err.contains(expect), "expected '" + expect + "' in: " + err);
+  }
+
+  @Test
+  void badSettingsAreOneLineErrors() {
+    refused("FM 'dino' must be NAME=DIM", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "dino");
+    refused("fmselect.fraction must be in (0, 1]", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
+        "-D", "fmselect.fraction=2");
+    refused("fmselect.fraction", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
+        "-D", "fmselect.fraction=abc");
+    refused("--parallelism must be at least 1", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
+        "--parallelism", "0");
+  }
+}
