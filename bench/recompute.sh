@@ -28,7 +28,7 @@ send --to-row "$rows" --start-time 1 --interval-ms $((100000 / rows > 0 ? 100000
 send --from-row "$rows" --start-time 100001 --interval-ms $((100000 / step))
 for ((i = 1; i <= runs; i++)); do
   for cache in true false; do
-    "$fm" run --bootstrap-servers $bs --input-topic samples --output-topic "subset-$cache-$i" \
+    "$fm" run -D execution.checkpointing.dir="file://$work/checkpoints" --bootstrap-servers $bs --input-topic samples --output-topic "subset-$cache-$i" \
       --rejects-topic "rejects-$cache-$i" --group-id "bench-$cache-$i" --fm fm1=512 --fm fm2=512 --fraction 0.1 \
       --window 100s --bounded --parallelism 1 --no-web-ui -D fmselect.selector.member-cache=$cache \
       > /dev/null 2> "$work/job-$cache-$i.err"

@@ -19,7 +19,7 @@ bs=127.0.0.1:$port
   --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 2> /dev/null
 for ((i = 1; i <= runs; i++)); do
   "$fm" bench-copy --bootstrap-servers $bs --from samples --to "copy-$i" 2> /dev/null | tee -a "$work/copy.txt"
-  "$fm" run --bootstrap-servers $bs --input-topic samples --output-topic "subset-$i" --rejects-topic "rejects-$i" \
+  "$fm" run -D execution.checkpointing.dir="file://$work/checkpoints" --bootstrap-servers $bs --input-topic samples --output-topic "subset-$i" --rejects-topic "rejects-$i" \
     --group-id "bench-$i" --fm fm1=512 --fm fm2=512 --fraction 0.1 --window 10s --bounded --parallelism "$par" \
     --no-web-ui 2> "$work/job-$i.err" | grep done | sed "s/^/job: $rows records, /" | tee -a "$work/job.txt"
 done

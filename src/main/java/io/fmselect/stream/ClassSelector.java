@@ -289,6 +289,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     int fms = config.dims().length;
     double aplSum = 0;
     long publishing = System.nanoTime();
+    Instant windowEnd = Instant.ofEpochMilli(t);
     for (int i = 0; i < n; i++) {
       if (sel.hasRamApl()) {
         aplSum += sel.apl(i);
@@ -317,10 +318,9 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
           pseudo.put(config.fmNames().get(f), sel.pseudoLabel(f, i));
         }
       }
-      out.collect(SubsetChange.newBuilder().setId(id).setLabel(label).setSelected(now.selected)
-          .setScore(now.score).setRam(now.ram).setApl(now.apl).setRank(now.rank).setPseudoLabels(pseudo)
-          .setClassSize(n).setBudget(now.budget).setMethod(method.name()).setWindowEnd(Instant.ofEpochMilli(t))
-          .setVersion(t).build());
+      // the all-fields constructor: the builder deep-copies defaults, a cost per published change
+      out.collect(new SubsetChange(id, label, now.selected, now.score, now.ram, now.apl, now.rank, pseudo, n,
+          now.budget, method.name(), windowEnd, t));
       changesOut.inc();
     }
     window.publishNanos += System.nanoTime() - publishing;
@@ -339,9 +339,8 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   }
 
   private SubsetChange removal(String id, long label, long t) {
-    return SubsetChange.newBuilder().setId(id).setLabel(label).setSelected(false).setScore(Double.NaN)
-        .setRam(Double.NaN).setApl(Double.NaN).setRank(-1).setClassSize(0).setBudget(0).setMethod(method.name())
-        .setWindowEnd(Instant.ofEpochMilli(t)).setVersion(t).build();
+    return new SubsetChange(id, label, false, Double.NaN, Double.NaN, Double.NaN, -1, new HashMap<>(), 0, 0,
+        method.name(), Instant.ofEpochMilli(t), t);
   }
 
   /** Every class's centroids as of window end t, one table per FM. */

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# RocksDB state bytes per sample against the raw embedding bytes (2 FMs x 512 float32 = 4096 bytes).
+# Runs the job unbounded with the web UI on ROWS samples plus one replay of the last sample an hour of
+# event time later (a no-op that moves the watermark past every window, so nothing is left waiting),
+# waits until the class stage's watermark has passed the last window end, then reports the full state
+# size per operator of a checkpoint started 15 s later (Flink REST). -D state.backend.type=hashmap
+# measures the same state as heap objects serialized, i.e. its logical size.
+# With incremental checkpoints (the default) that is the size of the SST files the checkpoint refers
+# to, dead entries not yet compacted away included; -D execution.checkpointing.incremental=false
+# gives the live data only.
+# Usage: bench/state-size.sh [ROWS] [-D KEY=VALUE ...]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+rows="${1:-100000}"; shift || true
+fm="$here/bin/fmselect"
+work="$here/target/bench-state"; rm -rf "$work"; mkdir -p "$work"
+port=39094
+"$fm" kafka --port $port --data-dir "$work/kafka" > "$work/kafka.out" 2> "$work/kafka.err" &
+broker=$!
+job=
+trap 'kill $job $broker 2>/dev/null; wait $job $broker 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do grep -q ready "$work/kafka.out" && break; sleep 1; done
+bs=127.0.0.1:$port
+"$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
+"$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
+  --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 > /dev/null 2>&1
+"$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" --from-row $((rows - 1)) \
+  --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --start-time $((rows + 3600000)) > /dev/null 2>&1
+"$fm" run -D execution.checkpointing.dir="file://$work/checkpoints" --bootstrap-servers $bs --input-topic samples --output-topic subset --fm fm1=512 --fm fm2=512 \
+  --fraction 0.1 --window 10s --parallelism 2 -D rest.port=8089 "$@" > "$work/job.out" 2> "$work/job.err" &
+job=$!
+python3 - "$rows" <<'PY'
+import json, sys, time, urllib.request
+rows = int(sys.argv[1]); base = "http://127.0.0.1:8089"
+def get(p):
+    return json.load(urllib.request.urlopen(base + p, timeout=5))
+deadline = time.time() + 900
+jid = None
+while jid is None and time.time() < deadline:
+    try:
+        jid = next(j["id"] for j in get("/jobs")["jobs"] if j["status"] == "RUNNING")
+    except Exception:
+        time.sleep(1)
+verts = {v["id"]: v["name"] for v in get(f"/jobs/{jid}")["vertices"]}
+selector = next(v for v, n in verts.items() if n.startswith("class-selection"))
+last_window = -(-rows // 10000) * 10000
+while time.time() < deadline:  # the class stage has passed the last window end: nothing is waiting
+    w = get(f"/jobs/{jid}/vertices/{selector}/watermarks")
+    if w and min(float(x["value"]) for x in w) >= last_window:
+        break
+    time.sleep(1)
+since = time.time() * 1000 + 15000
+while time.time() < deadline:  # a checkpoint started 15 s after that (the last window's output written)
+    latest = get(f"/jobs/{jid}/checkpoints")["latest"]["completed"]
+    if latest and latest["trigger_timestamp"] > since:
+        break
+    time.sleep(1)
+details = get(f"/jobs/{jid}/checkpoints/details/{latest['id']}")
+total = 0
+for vid, t in details["tasks"].items():
+    size = t.get("state_size", 0)
+    total += size
+    if size:
+        print(f"{verts[vid][:40]:40s} {size / 1e6:9.1f} MB  {size / rows:8.1f} B/sample")
+raw = rows * 4096
+print(f"total: {total / 1e6:.1f} MB for {rows} samples = {total / rows:.0f} bytes per sample; "
+      f"raw embeddings {raw / 1e6:.1f} MB; ratio {total / raw:.2f}")
+PY
