@@ -25,7 +25,11 @@ public final class Main implements Runnable {
 
   /** The command line with fmselect's one-line error handling. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
+    return withErrorHandling(new CommandLine(new Main()));
+  }
+
+  /** Installs fmselect's one-line error handling (exit code 2 for bad input) on a command line. */
+  static CommandLine withErrorHandling(CommandLine cl) {
     cl.setParameterExceptionHandler((ex, args) -> {
       CommandLine cmd = ex.getCommandLine();
       cmd.getErr().println(cmd.getCommandName().equals("fmselect")

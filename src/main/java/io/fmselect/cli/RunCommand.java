@@ -77,6 +77,10 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-web-ui", description = "do not start the Flink web UI")
   boolean noWebUi;
 
+  /** Set by {@link ClusterJob}: submit to the cluster running the job jar instead of a local mini-cluster. */
+  @Option(names = "--in-cluster", hidden = true)
+  boolean inCluster;
+
   @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
       description = "any Flink or fmselect option (e.g. -D fmselect.selector.member-cache=false); applied after"
           + " config.yaml, before the flags above; repeat")
@@ -90,7 +94,8 @@ public final class RunCommand implements Callable<Integer> {
       String home = System.getProperty("fmselect.home");
       dir = home == null ? Path.of("flink-conf") : Path.of(home, "flink-conf");
     }
-    Configuration conf = Files.isRegularFile(dir.resolve("config.yaml"))
+    // in a cluster, the cluster's own configuration applies; locally, fmselect's flink-conf/config.yaml
+    Configuration conf = !inCluster && Files.isRegularFile(dir.resolve("config.yaml"))
         ? GlobalConfiguration.loadConfiguration(dir.toString()) : new Configuration();
     if (settings != null) {
       settings.forEach(conf::setString);
@@ -126,7 +131,7 @@ public final class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError("bad duration: " + e.getMessage());
     }
-    if (!conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+    if (!inCluster && !conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
       // without a directory, checkpoints would live in the JobManager's memory (5 MB at most)
       String home = System.getProperty("fmselect.home", ".");
       conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Path.of(home, "target", "checkpoints").toAbsolutePath().toUri().toString());
@@ -147,12 +152,13 @@ public final class RunCommand implements Callable<Integer> {
       throw new UserError(e.getMessage());
     }
     Properties props = kafka.properties();
-    StreamExecutionEnvironment env = noWebUi
-        ? StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf)
+    StreamExecutionEnvironment env = inCluster ? StreamExecutionEnvironment.getExecutionEnvironment(conf)
+        : noWebUi ? StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf)
         : StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     env.setParallelism(parallelism);
     if (!conf.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
-      env.enableCheckpointing(2000, CheckpointingMode.EXACTLY_ONCE);
+      // the exactly-once sinks commit on checkpoints: without them nothing would ever be published
+      env.enableCheckpointing(10_000, CheckpointingMode.EXACTLY_ONCE);
     }
     String prefix = conf.get(StreamOptions.TRANSACTIONAL_ID_PREFIX);
     SubsetJob.build(env,
@@ -161,6 +167,13 @@ public final class RunCommand implements Callable<Integer> {
         SubsetJob.rejectsSink(props, conf.get(StreamOptions.REJECTS_TOPIC), prefix),
         config, conf.get(StreamOptions.OUT_OF_ORDERNESS), conf.get(StreamOptions.IDLENESS));
     var out = spec.commandLine().getOut();
+    if (inCluster) {
+      var client = env.executeAsync("fmselect " + config.method());
+      out.printf("submitted job %s: %s on %s -> %s%n", client.getJobID(), config.method(),
+          conf.get(StreamOptions.INPUT_TOPIC), conf.get(StreamOptions.OUTPUT_TOPIC));
+      out.flush();
+      return 0;
+    }
     if (!noWebUi) {
       out.printf("Flink web UI: http://%s:%d%n", conf.get(RestOptions.ADDRESS, "127.0.0.1"), conf.get(RestOptions.PORT));
     }
