@@ -78,8 +78,14 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     this.config = config;
   }
 
+  /** Once per JVM (TaskManager): get C2 compiling the vector kernels before the first window needs them. */
+  private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
+
   @Override
   public void open(OpenContext openContext) {
+    if (WARMED.compareAndSet(false, true)) {
+      io.fmselect.select.Warmup.start(400, 8, 16, 64);
+    }
     labelerStats = new PseudoLabeler.Stats();
     method = config.createMethod(labelerStats);
     members = getRuntimeContext().getMapState(
