@@ -40,7 +40,12 @@ public final class NpyWriter {
 
   /** Writes a rows x dim float32 matrix produced row by row. */
   public static void writeFloat32(Path file, int rows, int dim, FloatRows source) throws IOException {
-    AtomicFile.write(file, out -> {
+    AtomicFile.write(file, float32(rows, dim, source));
+  }
+
+  /** The content of a rows x dim float32 .npy file produced row by row (for {@link AtomicFile.Batch}). */
+  public static AtomicFile.Content float32(int rows, int dim, FloatRows source) {
+    return out -> {
       OutputStream os = new BufferedOutputStream(out, 1 << 20);
       os.write(header("<f4", rows, dim));
       float[] row = new float[dim];
@@ -52,7 +57,13 @@ public final class NpyWriter {
         os.write(b.array(), 0, dim * 4);
       }
       os.flush();
-    });
+    };
+  }
+
+  /** The content of a float32 .npy file of the given rows. */
+  public static AtomicFile.Content float32(float[][] data) {
+    int dim = data.length == 0 ? 0 : data[0].length;
+    return float32(data.length, dim, (i, out) -> System.arraycopy(data[i], 0, out, 0, dim));
   }
 
   /** Writes a float32 matrix given as rows. */
@@ -79,14 +90,19 @@ public final class NpyWriter {
 
   /** Writes a 1-D int64 array. */
   public static void writeInt64(Path file, long[] data) throws IOException {
-    AtomicFile.write(file, out -> {
+    AtomicFile.write(file, int64(data));
+  }
+
+  /** The content of a 1-D int64 .npy file. */
+  public static AtomicFile.Content int64(long[] data) {
+    return out -> {
       OutputStream os = new BufferedOutputStream(out, 1 << 20);
       os.write(header("<i8", data.length));
       ByteBuffer b = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
       b.asLongBuffer().put(data);
       os.write(b.array());
       os.flush();
-    });
+    };
   }
 
   /** Writes a 1-D int32 array. */

@@ -1,0 +1,146 @@
+package io.fmselect.cli;
+
+import io.fmselect.embed.FmEncoder;
+import io.fmselect.embed.ImageFolder;
+import io.fmselect.embed.ModelSpec;
+import io.fmselect.embed.Preprocessor;
+import io.fmselect.io.AtomicFile;
+import io.fmselect.io.NpyWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code fmselect embed}: embeddings of an image folder under every FM of a models folder, through the
+ * same preprocessing and encoders the stream uses; the output feeds {@code select} and {@code produce}.
+ */
+@Command(
+    name = "embed",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Embeds every image of an image folder (one sub-folder per class) with every FM of a models folder",
+      "(one spec file NAME.yaml per FM). Writes PREFIX<fm>.npy per FM (float32, one row per image),",
+      "PREFIXlabels.npy (int64: the class folder's position in name order), PREFIXclasses.txt and",
+      "PREFIXfiles.txt (the image of each row). Nothing is written unless every image and model works."
+    })
+public final class EmbedCommand implements Callable<Integer> {
+  @Option(names = "--models", required = true, paramLabel = "DIR", description = "folder of FM spec files (*.yaml)")
+  Path models;
+
+  @Option(names = "--images", required = true, paramLabel = "DIR", description = "image folder: one sub-folder per class")
+  Path images;
+
+  @Option(names = "--out", required = true, paramLabel = "PREFIX", description = "output prefix, e.g. target/emb/")
+  String out;
+
+  @Option(names = "--threads", paramLabel = "N", description = "threads per inference (default: all cores)")
+  Integer threads;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    List<ModelSpec> specs = specs(models);
+    ImageFolder folder;
+    try {
+      folder = ImageFolder.scan(images);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    List<Path> targets = new ArrayList<>();
+    for (ModelSpec s : specs) {
+      targets.add(Path.of(out + s.name() + ".npy"));
+    }
+    for (String extra : List.of("labels.npy", "classes.txt", "files.txt")) {
+      targets.add(Path.of(out + extra));
+    }
+    for (Path t : targets) {
+      OutputFiles.checkWritable(t, "--out");
+    }
+    int n = folder.images().size();
+    int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    float[][][] result = new float[specs.size()][][];
+    for (int f = 0; f < specs.size(); f++) {
+      result[f] = embedAll(specs.get(f), folder.images(), nThreads);
+    }
+    try (AtomicFile.Batch b = new AtomicFile.Batch()) {
+      for (int f = 0; f < specs.size(); f++) {
+        float[][] rows = result[f];
+        b.add(targets.get(f), NpyWriter.float32(rows));
+      }
+      b.add(targets.get(specs.size()), NpyWriter.int64(folder.labels()));
+      b.add(targets.get(specs.size() + 1), o -> o.write(lines(folder.classes())));
+      List<String> files = folder.images().stream().map(p -> images.relativize(p).toString()).toList();
+      b.add(targets.get(specs.size() + 2), o -> o.write(lines(files)));
+      b.commit();
+    }
+    spec.commandLine().getOut().printf("embedded %d images of %d classes with %d FMs (%s) to %s*%n", n,
+        folder.classes().size(), specs.size(), String.join(", ", specs.stream().map(ModelSpec::name).toList()), out);
+    return 0;
+  }
+
+  private static byte[] lines(List<String> l) {
+    return (String.join("\n", l) + "\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  static List<ModelSpec> specs(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new UserError("--models " + dir + ": not a directory");
+    }
+    List<ModelSpec> specs = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path f : s.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList()) {
+        try {
+          specs.add(ModelSpec.load(f));
+        } catch (ModelSpec.SpecException e) {
+          throw new UserError(e.getMessage());
+        }
+      }
+    }
+    if (specs.isEmpty()) {
+      throw new UserError("--models " + dir + ": no spec files (NAME.yaml)");
+    }
+    var names = new HashSet<String>();
+    for (ModelSpec m : specs) {
+      if (!names.add(m.name())) {
+        throw new UserError(m.file() + ": name '" + m.name() + "' is used by another spec too");
+      }
+    }
+    return specs;
+  }
+
+  /** Every image's embedding under one FM, in micro-batches of the spec's batch size. */
+  static float[][] embedAll(ModelSpec s, List<Path> files, int threads) throws IOException {
+    float[][] rows = new float[files.size()][];
+    int size = 3 * s.inputSize() * s.inputSize();
+    try (FmEncoder enc = FmEncoder.open(s, threads); FmEncoder.Worker w = enc.newWorker()) {
+      for (int start = 0; start < files.size(); start += s.batchSize()) {
+        int k = Math.min(s.batchSize(), files.size() - start);
+        float[] batch = new float[k * size];
+        for (int i = 0; i < k; i++) {
+          Path f = files.get(start + i);
+          try {
+            Preprocessor.write(Preprocessor.decode(Files.readAllBytes(f)), s, batch, i * size);
+          } catch (Preprocessor.BadImageException e) {
+            throw new UserError(f + ": " + e.getMessage());
+          }
+        }
+        float[][] got = w.embed(batch, k);
+        System.arraycopy(got, 0, rows, start, k);
+      }
+    } catch (FmEncoder.ModelException e) {
+      throw new UserError(e.getMessage());
+    }
+    return rows;
+  }
+}
