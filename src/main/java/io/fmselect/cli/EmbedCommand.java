@@ -2,6 +2,7 @@ package io.fmselect.cli;
 
 import io.fmselect.embed.FmEncoder;
 import io.fmselect.embed.ImageFolder;
+import io.fmselect.embed.ModelService;
 import io.fmselect.embed.ModelSpec;
 import io.fmselect.embed.Preprocessor;
 import io.fmselect.io.AtomicFile;
@@ -11,10 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,29 +93,11 @@ public final class EmbedCommand implements Callable<Integer> {
   }
 
   static List<ModelSpec> specs(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      throw new UserError("--models " + dir + ": not a directory");
+    try {
+      return ModelService.specs(dir);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--models " + e.getMessage());
     }
-    List<ModelSpec> specs = new ArrayList<>();
-    try (Stream<Path> s = Files.list(dir)) {
-      for (Path f : s.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList()) {
-        try {
-          specs.add(ModelSpec.load(f));
-        } catch (ModelSpec.SpecException e) {
-          throw new UserError(e.getMessage());
-        }
-      }
-    }
-    if (specs.isEmpty()) {
-      throw new UserError("--models " + dir + ": no spec files (NAME.yaml)");
-    }
-    var names = new HashSet<String>();
-    for (ModelSpec m : specs) {
-      if (!names.add(m.name())) {
-        throw new UserError(m.file() + ": name '" + m.name() + "' is used by another spec too");
-      }
-    }
-    return specs;
   }
 
   /** Every image's embedding under one FM, in micro-batches of the spec's batch size. */

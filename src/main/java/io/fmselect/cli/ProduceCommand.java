@@ -3,6 +3,7 @@ package io.fmselect.cli;
 import io.fmselect.avro.LabeledSample;
 import io.fmselect.avro.Op;
 import io.fmselect.select.EmbeddingSource;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
@@ -35,7 +36,9 @@ import picocli.CommandLine.Option;
     description = {
       "Publishes .npy labels and embeddings to a Kafka topic as LabeledSample records (key = id).",
       "Row i gets id = i zero-padded to 10 digits and event time --start-time + (i - --from-row) * --interval-ms.",
-      "Every row is checked before anything is sent; float64 embeddings are sent as float32."
+      "Every row is checked before anything is sent; float64 embeddings are sent as float32.",
+      "With --images DIR, row i is the i-th image of an image folder (classes in folder name order), sent",
+      "as image bytes for the job to embed (run --models)."
     })
 public final class ProduceCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
@@ -43,12 +46,17 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "samples", description = "topic (default samples)")
   String topic;
 
-  @Option(names = "--labels", paramLabel = "FILE", required = true, description = ".npy, 1-D int32/int64")
+  @Option(names = "--labels", paramLabel = "FILE", description = ".npy, 1-D int32/int64")
   java.nio.file.Path labels;
 
-  @Option(names = "--features", paramLabel = "NAME=FILE", required = true,
+  @Option(names = "--features", paramLabel = "NAME=FILE",
       description = ".npy, 2-D float32/float64, one row per label; repeat per FM (NAME = the FM's name)")
   List<String> features;
+
+  @Option(names = "--images", paramLabel = "DIR",
+      description = "instead of --labels/--features: an image folder (one sub-folder per class, labels by folder"
+          + " name order); each sample carries its image, for the job to embed (run --models)")
+  java.nio.file.Path images;
 
   @Option(names = "--interval-ms", paramLabel = "N", defaultValue = "10", description = "event-time step between rows (default 10)")
   long intervalMs;
@@ -76,26 +84,70 @@ public final class ProduceCommand implements Callable<Integer> {
     if (intervalMs < 0) {
       throw new UserError("--interval-ms must be at least 0");
     }
-    NpyInputs in = NpyInputs.open(labels, features);
-    int n = toRow == null ? in.labels().length : toRow;
-    if (fromRow < 0 || fromRow > n || n > in.labels().length) {
-      throw new UserError("rows " + fromRow + " to " + n + " are not within the " + in.labels().length + " rows of "
-          + labels);
+    if ((images == null) == (labels == null || features == null) || (images != null && (labels != null || features != null))) {
+      throw new UserError("give either --labels and --features, or --images");
     }
+    if (images != null) {
+      return send(ImageFolderRows.of(images));
+    }
+    NpyInputs in = NpyInputs.open(labels, features);
     int fms = in.features().length;
     float[][] row = new float[fms][];
     for (int f = 0; f < fms; f++) {
       row[f] = new float[in.features()[f].dim()];
     }
     // Check every row first, so that bad input sends nothing.
+    int last = toRow == null ? in.labels().length : Math.min(toRow, in.labels().length);
     try {
-      for (int i = fromRow; i < n; i++) {
+      for (int i = Math.max(0, fromRow); i < last; i++) {
         for (int f = 0; f < fms; f++) {
           in.features()[f].copyRowAsFloat(i, row[f]);
         }
       }
     } catch (EmbeddingSource.NonFiniteValueException e) {
       throw new UserError(e.getMessage());
+    }
+    return send(new Rows(in.labels().length, labels.toString(), i -> {
+      Map<String, ByteBuffer> emb = new HashMap<>();
+      for (int f = 0; f < fms; f++) {
+        in.features()[f].copyRowAsFloat(i, row[f]);
+        ByteBuffer b = ByteBuffer.allocate(row[f].length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(row[f]);
+        emb.put(in.names().get(f), b);
+      }
+      return LabeledSample.newBuilder().setLabel(in.labels()[i]).setEmbeddings(emb);
+    }));
+  }
+
+  /** The rows to send: how many, where they come from (for messages), and row i without id and time. */
+  record Rows(int count, String source, IOFunction<LabeledSample.Builder> row) {}
+
+  @FunctionalInterface
+  interface IOFunction<T> {
+    T apply(int i) throws IOException;
+  }
+
+  /** An image folder as rows: each sample carries its encoded image and its class folder's label. */
+  static final class ImageFolderRows {
+    private ImageFolderRows() {}
+
+    static Rows of(java.nio.file.Path dir) throws IOException {
+      io.fmselect.embed.ImageFolder folder;
+      try {
+        folder = io.fmselect.embed.ImageFolder.scan(dir);
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+      return new Rows(folder.images().size(), dir.toString(), i -> LabeledSample.newBuilder()
+          .setLabel(folder.labels()[i]).setImage(ByteBuffer.wrap(java.nio.file.Files.readAllBytes(folder.images().get(i)))));
+    }
+  }
+
+  private int send(Rows rows) throws IOException {
+    int n = toRow == null ? rows.count() : toRow;
+    if (fromRow < 0 || fromRow > n || n > rows.count()) {
+      throw new UserError("rows " + fromRow + " to " + n + " are not within the " + rows.count() + " rows of "
+          + rows.source());
     }
     Properties p = kafka.properties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -106,16 +158,9 @@ public final class ProduceCommand implements Callable<Integer> {
     AtomicReference<Exception> failure = new AtomicReference<>();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       for (int i = fromRow; i < n; i++) {
-        Map<String, ByteBuffer> emb = new HashMap<>();
-        for (int f = 0; f < fms; f++) {
-          in.features()[f].copyRowAsFloat(i, row[f]);
-          ByteBuffer b = ByteBuffer.allocate(row[f].length * 4).order(ByteOrder.LITTLE_ENDIAN);
-          b.asFloatBuffer().put(row[f]);
-          emb.put(in.names().get(f), b);
-        }
         String id = id(i);
-        LabeledSample s = LabeledSample.newBuilder().setId(id).setLabel(in.labels()[i]).setOp(Op.UPSERT)
-            .setEventTime(Instant.ofEpochMilli(startTime + (long) (i - fromRow) * intervalMs)).setEmbeddings(emb).build();
+        LabeledSample s = rows.row().apply(i).setId(id).setOp(Op.UPSERT)
+            .setEventTime(Instant.ofEpochMilli(startTime + (long) (i - fromRow) * intervalMs)).build();
         ByteBuffer value = s.toByteBuffer();
         byte[] bytes = new byte[value.remaining()];
         value.get(bytes);

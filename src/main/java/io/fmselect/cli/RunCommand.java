@@ -47,6 +47,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--fm", paramLabel = "NAME=DIM", description = "a foundation model and its embedding dimension; repeat")
   List<String> fms;
 
+  @Option(names = "--models", paramLabel = "DIR",
+      description = "FM spec files (NAME.yaml): samples that carry an image are embedded in the stream; the FMs"
+          + " default to these models")
+  Path models;
+
   @Option(names = "--method", paramLabel = "NAME", description = "selection method (default ram-apl)")
   String method;
 
@@ -111,6 +116,9 @@ public final class RunCommand implements Callable<Integer> {
     }
     if (fms != null) {
       conf.set(StreamOptions.FMS, fms);
+    }
+    if (models != null) {
+      conf.set(StreamOptions.MODELS_DIR, models.toAbsolutePath().toString());
     }
     if (method != null) {
       conf.set(StreamOptions.METHOD, method);

@@ -32,8 +32,8 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     e.raw = record.value();
     e.eventTime = record.timestamp();
     decode(record.value(), e);
-    if (e.reason == null && !e.delete) {
-      e.raw = null;
+    if (e.reason == null && !e.delete && e.missing == 0) {
+      e.raw = null; // kept while an embedding is still to be computed: it may yet be rejected
     }
     out.collect(e);
   }
@@ -78,12 +78,17 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
       }
     }
     byte[] values = new byte[4 * config.totalDim()];
+    boolean hasImage = s.getImage() != null || s.getImageUri() != null;
     for (int f = 0; f < config.dims().length; f++) {
       String name = config.fmNames().get(f);
       ByteBuffer b = emb.get(name);
       if (b == null) {
+        if (hasImage && config.embedding() != null) {
+          e.missing |= 1 << f; // computed from the image by the embed stage
+          continue;
+        }
         e.reason = Reasons.MISSING_EMBEDDING;
-        e.detail = "no embedding of FM '" + name + "'";
+        e.detail = "no embedding of FM '" + name + "'" + (hasImage ? " and no FM models configured to compute it" : "");
         return;
       }
       int dim = config.dims()[f];
@@ -93,6 +98,20 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
         return;
       }
       b.duplicate().get(values, 4 * config.offset(f), 4 * dim);
+    }
+    if (e.missing != 0) {
+      if (s.getImage() != null) {
+        ByteBuffer img = s.getImage();
+        if (img.remaining() > config.embedding().maxImageBytes()) {
+          e.reason = Reasons.IMAGE_TOO_LARGE;
+          e.detail = "image of " + img.remaining() + " bytes, more than " + config.embedding().maxImageBytes();
+          return;
+        }
+        e.image = new byte[img.remaining()];
+        img.duplicate().get(e.image);
+      } else {
+        e.imageUri = s.getImageUri();
+      }
     }
     ByteBuffer le = ByteBuffer.wrap(values).order(ByteOrder.LITTLE_ENDIAN);
     for (int j = 0; j < config.totalDim(); j++) {

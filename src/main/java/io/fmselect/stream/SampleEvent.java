@@ -16,6 +16,12 @@ public class SampleEvent {
    * float32 (the wire format, so the job copies them in bulk); null for DELETE.
    */
   public byte[] values;
+  /** Bit f set: FM f's embedding is to be computed from {@link #image} or {@link #imageUri}. */
+  public int missing;
+  /** The encoded image, while some FM's embedding is still to be computed. */
+  public byte[] image;
+  /** Where to read the image from, while some FM's embedding is still to be computed. */
+  public String imageUri;
   /** Why the record cannot be used; null if it can. */
   public String reason;
   public String detail;

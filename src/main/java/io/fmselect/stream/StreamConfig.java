@@ -10,11 +10,32 @@ import org.apache.flink.configuration.Configuration;
 
 /** The resolved settings every operator needs, checked once when the job is built. */
 public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, String method, double fraction,
-    double a, double k, double s, long seed, long failAfterRecords, boolean cacheMembers) implements Serializable {
+    double a, double k, double s, long seed, long failAfterRecords, boolean cacheMembers, Embedding embedding)
+    implements Serializable {
+
+  /** The in-stream FM inference settings (null: samples must carry their embeddings). */
+  public record Embedding(String modelsDir, long timeoutMs, int capacity, int workers, int intraOpThreads,
+      long maxImageBytes) implements Serializable {}
 
   /** Reads and checks the options; throws IllegalArgumentException naming the bad one. */
   public static StreamConfig from(Configuration conf) {
     List<String> fms = conf.get(StreamOptions.FMS);
+    String modelsDir = conf.get(StreamOptions.MODELS_DIR);
+    Embedding embedding = null;
+    if (modelsDir != null) {
+      List<io.fmselect.embed.ModelSpec> specs;
+      try {
+        specs = io.fmselect.embed.ModelService.specs(java.nio.file.Path.of(modelsDir));
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException(StreamOptions.MODELS_DIR.key() + " " + modelsDir + ": " + e.getMessage());
+      }
+      if (fms == null || fms.isEmpty()) { // the FMs are the models'
+        fms = specs.stream().map(m -> m.name() + "=" + m.dimension()).toList();
+      }
+      embedding = new Embedding(modelsDir, conf.get(StreamOptions.EMBED_TIMEOUT).toMillis(),
+          conf.get(StreamOptions.EMBED_CAPACITY), conf.get(StreamOptions.EMBED_WORKERS),
+          conf.get(StreamOptions.EMBED_INTRA_OP_THREADS), conf.get(StreamOptions.MAX_IMAGE_BYTES));
+    }
     if (fms == null || fms.isEmpty()) {
       throw new IllegalArgumentException(StreamOptions.FMS.key() + " must name at least one FM as NAME=DIM");
     }
@@ -51,7 +72,7 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     StreamConfig c = new StreamConfig(List.copyOf(names), dims, window, conf.get(StreamOptions.METHOD), fraction,
         conf.get(StreamOptions.WEIGHT_A), conf.get(StreamOptions.WEIGHT_K), conf.get(StreamOptions.WEIGHT_S),
         conf.get(StreamOptions.SEED), conf.get(StreamOptions.FAIL_AFTER_RECORDS),
-        conf.get(StreamOptions.MEMBER_CACHE));
+        conf.get(StreamOptions.MEMBER_CACHE), embedding);
     SelectionMethod m = c.createMethod();
     if (!m.multiModel() && names.size() != 1) {
       throw new IllegalArgumentException(m.name() + " takes exactly one FM, got " + names.size());

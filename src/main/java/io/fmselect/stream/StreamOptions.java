@@ -55,6 +55,27 @@ public final class StreamOptions {
   public static final ConfigOption<Long> SEED = ConfigOptions.key("fmselect.seed")
       .longType().defaultValue(0L).withDescription("Seed of the uniform method.");
 
+  public static final ConfigOption<String> MODELS_DIR = ConfigOptions.key("fmselect.embed.models-dir")
+      .stringType().noDefaultValue()
+      .withDescription("Folder of FM spec files (NAME.yaml): samples that carry an image instead of an FM's embedding"
+          + " are embedded in the stream. Without it, every sample must carry every embedding.");
+
+  public static final ConfigOption<Duration> EMBED_TIMEOUT = ConfigOptions.key("fmselect.embed.timeout")
+      .durationType().defaultValue(Duration.ofSeconds(60))
+      .withDescription("Longest one sample may take to be embedded; past it the sample is rejected (inference-timeout).");
+
+  public static final ConfigOption<Integer> EMBED_CAPACITY = ConfigOptions.key("fmselect.embed.capacity")
+      .intType().defaultValue(64).withDescription("Samples being embedded at once per embed subtask (async I/O capacity).");
+
+  public static final ConfigOption<Integer> EMBED_WORKERS = ConfigOptions.key("fmselect.embed.workers")
+      .intType().defaultValue(1).withDescription("Inference threads per FM and TaskManager, each with its own predictor.");
+
+  public static final ConfigOption<Integer> EMBED_INTRA_OP_THREADS = ConfigOptions.key("fmselect.embed.intra-op-threads")
+      .intType().defaultValue(2).withDescription("Threads one inference call may use.");
+
+  public static final ConfigOption<Long> MAX_IMAGE_BYTES = ConfigOptions.key("fmselect.embed.max-image-bytes")
+      .longType().defaultValue(20L << 20).withDescription("Largest encoded image accepted (image-too-large past it).");
+
   public static final ConfigOption<Boolean> MEMBER_CACHE = ConfigOptions.key("fmselect.selector.member-cache")
       .booleanType().defaultValue(true)
       .withDescription("Keep every class's members decoded on the heap between windows (RocksDB stays the source of"

@@ -14,6 +14,7 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -28,13 +29,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class SubsetJob {
   private SubsetJob() {}
 
-  /** Wires decode/validate -> per-sample changes -> class sums (broadcast) -> class selection -> sinks. */
+  /** Wires decode -> (embed) -> validate -> per-sample changes -> class sums (broadcast) -> class selection -> sinks. */
   public static void build(StreamExecutionEnvironment env, Source<SampleEvent, ?, ?> source,
       Sink<SubsetChange> subsetSink, Sink<Rejected> rejectsSink, StreamConfig config, Duration outOfOrderness,
       Duration idleness) {
     WatermarkStrategy<SampleEvent> watermarks = WatermarkStrategy.<SampleEvent>forBoundedOutOfOrderness(outOfOrderness)
         .withTimestampAssigner((e, ts) -> e.eventTime).withIdleness(idleness);
     DataStream<SampleEvent> records = env.fromSource(source, watermarks, "samples").uid("samples-source");
+    if (config.embedding() != null) { // FM inference for samples that carry an image instead of an embedding
+      records = AsyncDataStream.orderedWait(records, new EmbedImages(config), config.embedding().timeoutMs(),
+          java.util.concurrent.TimeUnit.MILLISECONDS, config.embedding().capacity()).name("embed").uid("embed");
+    }
     SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords()))
         .name("decode-validate").uid("decode-validate");
     SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id).process(new SampleChanges())
