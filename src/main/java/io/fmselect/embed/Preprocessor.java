@@ -55,6 +55,13 @@ public final class Preprocessor {
           rgb[y * w + x] = g << 16 | g << 8 | g;
         }
       }
+    } else if (img.getType() == BufferedImage.TYPE_3BYTE_BGR) {
+      // what the PNG and JPEG readers give for colour images: read the bytes, not pixel by pixel
+      byte[] d = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+      rgb = new int[w * h];
+      for (int i = 0; i < rgb.length; i++) {
+        rgb[i] = (d[3 * i + 2] & 0xff) << 16 | (d[3 * i + 1] & 0xff) << 8 | (d[3 * i] & 0xff);
+      }
     } else {
       rgb = img.getRGB(0, 0, w, h, null, 0, w); // any other type, as sRGB
     }
@@ -62,11 +69,7 @@ public final class Preprocessor {
   }
 
   /** Pixels as 0xRRGGBB ints, row-major. */
-  public record Rgb(int width, int height, int[] pixels) {
-    int channel(int x, int y, int c) {
-      return (pixels[y * width + x] >> (16 - 8 * c)) & 0xff;
-    }
-  }
+  public record Rgb(int width, int height, int[] pixels) {}
 
   /** The spec's input tensor of one image: 3 x input_size x input_size, CHW. */
   public static float[] tensor(Rgb img, ModelSpec spec) {
@@ -90,33 +93,69 @@ public final class Preprocessor {
     int s = spec.inputSize();
     int top = (int) Math.round((rh - s) / 2.0);
     int left = (int) Math.round((rw - s) / 2.0);
-    double sx = (double) w / rw;
-    double sy = (double) h / rh;
+    boolean resized = rw != w || rh != h;
+    // per output column and row: the two source pixels and the weight of the second (separable)
+    int[] x0 = new int[s];
+    int[] x1 = new int[s];
+    double[] ax = new double[s];
+    int[] y0 = new int[s];
+    int[] y1 = new int[s];
+    double[] ay = new double[s];
+    taps((double) w / rw, left, w, resized, x0, x1, ax);
+    taps((double) h / rh, top, h, resized, y0, y1, ay);
+    double[] scale = new double[3];
+    double[] shift = new double[3];
+    int[] dst = new int[3]; // tensor channel of each image channel (R, G, B)
     for (int c = 0; c < 3; c++) {
-      int src = spec.bgr() ? 2 - c : c; // tensor channel c reads image channel src
-      double mean = spec.mean()[c];
-      double std = spec.std()[c];
-      for (int y = 0; y < s; y++) {
-        for (int x = 0; x < s; x++) {
-          double v = rw == w && rh == h ? img.channel(x + left, y + top, src)
-              : bilinear(img, (x + left + 0.5) * sx - 0.5, (y + top + 0.5) * sy - 0.5, src);
-          out[offset + (c * s + y) * s + x] = (float) ((v / 255.0 - mean) / std);
+      int t = spec.bgr() ? 2 - c : c;
+      dst[c] = t;
+      scale[c] = spec.std()[t];
+      shift[c] = spec.mean()[t];
+    }
+    int[] px = img.pixels();
+    int iw = img.width();
+    int plane = s * s;
+    for (int y = 0; y < s; y++) {
+      int r0 = y0[y] * iw;
+      int r1 = y1[y] * iw;
+      double wy = ay[y];
+      for (int x = 0; x < s; x++) {
+        int p00 = px[r0 + x0[x]];
+        int p10 = px[r0 + x1[x]];
+        int p01 = px[r1 + x0[x]];
+        int p11 = px[r1 + x1[x]];
+        double wx = ax[x];
+        for (int c = 0; c < 3; c++) {
+          int sh = 16 - 8 * c;
+          double v;
+          if (resized) {
+            double topRow = ((p00 >> sh) & 0xff) * (1 - wx) + ((p10 >> sh) & 0xff) * wx;
+            double bottomRow = ((p01 >> sh) & 0xff) * (1 - wx) + ((p11 >> sh) & 0xff) * wx;
+            v = topRow * (1 - wy) + bottomRow * wy;
+          } else {
+            v = (p00 >> sh) & 0xff;
+          }
+          out[offset + dst[c] * plane + y * s + x] = (float) ((v / 255.0 - shift[c]) / scale[c]);
         }
       }
     }
   }
 
-  private static double bilinear(Rgb img, double fx, double fy, int c) {
-    fx = Math.min(Math.max(fx, 0), img.width() - 1);
-    fy = Math.min(Math.max(fy, 0), img.height() - 1);
-    int x0 = (int) Math.floor(fx);
-    int y0 = (int) Math.floor(fy);
-    int x1 = Math.min(x0 + 1, img.width() - 1);
-    int y1 = Math.min(y0 + 1, img.height() - 1);
-    double ax = fx - x0;
-    double ay = fy - y0;
-    double top = img.channel(x0, y0, c) * (1 - ax) + img.channel(x1, y0, c) * ax;
-    double bottom = img.channel(x0, y1, c) * (1 - ax) + img.channel(x1, y1, c) * ax;
-    return top * (1 - ay) + bottom * ay;
+  /**
+   * Bilinear taps along one axis: output i samples source coordinate (i + crop + 0.5) * step - 0.5,
+   * clamped to the image; without resizing, output i is source pixel i + crop.
+   */
+  private static void taps(double step, int crop, int n, boolean resized, int[] i0, int[] i1, double[] a) {
+    for (int i = 0; i < i0.length; i++) {
+      if (!resized) {
+        i0[i] = i + crop;
+        i1[i] = i + crop;
+        continue;
+      }
+      double f = Math.min(Math.max((i + crop + 0.5) * step - 0.5, 0), n - 1);
+      i0[i] = (int) Math.floor(f);
+      i1[i] = Math.min(i0[i] + 1, n - 1);
+      a[i] = f - i0[i];
+    }
   }
 }

@@ -9,11 +9,12 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
- * A small image encoder written as an ONNX graph (protobuf wire format, by hand), with seeded weights,
- * and the same network in plain Java as the reference:
+ * A small image encoder generated as an ONNX graph (protobuf wire format, written here), with seeded
+ * weights, and the same network in plain Java as the reference, for tests and benchmarks (no model
+ * weights can be fetched on the build machines):
  * {@code image [N, 3, S, S] -> Conv 3x3 (3 -> C, pad 1) -> Relu -> GlobalAveragePool -> Flatten -> Gemm (C -> D)}.
  */
-final class TinyOnnx {
+public final class TinyOnnx {
   final int channels;
   final int dim;
   final float[] convW; // [C, 3, 3, 3]
@@ -21,7 +22,7 @@ final class TinyOnnx {
   final float[] fcW; // [D, C]
   final float[] fcB; // [D]
 
-  TinyOnnx(int channels, int dim, long seed) {
+  public TinyOnnx(int channels, int dim, long seed) {
     this.channels = channels;
     this.dim = dim;
     SplittableRandom r = new SplittableRandom(seed);
@@ -40,7 +41,7 @@ final class TinyOnnx {
   }
 
   /** The reference: the same network in double, for one CHW image of side s. */
-  double[] embed(float[] img, int s) {
+  public double[] embed(float[] img, int s) {
     double[] pooled = new double[channels];
     for (int o = 0; o < channels; o++) {
       double sum = 0;
@@ -75,7 +76,7 @@ final class TinyOnnx {
   }
 
   /** Writes the model as an ONNX file (IR 8, opset 13, batch dimension symbolic). */
-  void write(Path file) throws Exception {
+  public void write(Path file) throws java.io.IOException {
     Proto graph = new Proto();
     graph.message(1, node("Conv", new String[] {"image", "conv_w", "conv_b"}, "conv",
         attrInts("kernel_shape", 3, 3), attrInts("pads", 1, 1, 1, 1)));

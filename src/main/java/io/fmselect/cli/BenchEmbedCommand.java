@@ -1,0 +1,175 @@
+package io.fmselect.cli;
+
+import io.fmselect.embed.FmEncoder;
+import io.fmselect.embed.ModelService;
+import io.fmselect.embed.ModelSpec;
+import io.fmselect.embed.Preprocessor;
+import io.fmselect.embed.TinyOnnx;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code fmselect bench-embed}: images per second through an FM, at batch 1 and at batch B (the model
+ * call alone), and through the stream's path (decode, resize, normalize, micro-batching service) to
+ * give the operator's overhead per image. The model is a spec file given with {@code --spec}, or the
+ * small generated conv net ({@link TinyOnnx}) when none is given.
+ */
+@Command(name = "bench-embed", hidden = true, mixinStandardHelpOptions = true,
+    description = "Images/s through one FM: model call at batch 1 and batch B, and the whole embed path.")
+public final class BenchEmbedCommand implements Callable<Integer> {
+  @Option(names = "--spec", paramLabel = "FILE", description = "FM spec file (default: a generated small conv net)")
+  Path specFile;
+
+  @Option(names = "--size", defaultValue = "32", description = "input size of the generated model") int size;
+
+  @Option(names = "--images", defaultValue = "512", description = "images per measurement") int images;
+
+  @Option(names = "--batch", defaultValue = "32") int batch;
+
+  @Option(names = "--threads", defaultValue = "2", description = "intra-op threads") int threads;
+
+  @Option(names = "--runs", defaultValue = "5") int runs;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    Path work = Files.createTempDirectory("fmselect-bench-embed");
+    ModelSpec s;
+    if (specFile == null) {
+      new TinyOnnx(16, 64, 1).write(work.resolve("small.onnx"));
+      Files.writeString(work.resolve("small.yaml"), String.join("\n", "name: small", "model: small.onnx",
+          "input_size: " + size, "dimension: 64", "batch_size: " + batch, "max_delay_ms: 50", ""));
+      s = ModelSpec.load(work.resolve("small.yaml"));
+    } else {
+      s = ModelSpec.load(specFile);
+    }
+    var out = spec.commandLine().getOut();
+    // synthetic photo-like images (smooth colour waves plus a little noise) as JPEG, the usual input,
+    // 5:4 and somewhat larger than the model's input so that they are resized and cropped
+    SplittableRandom r = new SplittableRandom(7);
+    List<byte[]> pngs = new ArrayList<>();
+    int side = s.resize() + s.resize() / 4;
+    for (int i = 0; i < Math.min(images, 64); i++) {
+      BufferedImage img = new BufferedImage(side, s.resize(), BufferedImage.TYPE_INT_RGB);
+      double[] f = new double[9];
+      for (int k = 0; k < f.length; k++) {
+        f[k] = r.nextDouble() * 0.1;
+      }
+      for (int y = 0; y < img.getHeight(); y++) {
+        for (int x = 0; x < img.getWidth(); x++) {
+          int rgb = 0;
+          for (int c = 0; c < 3; c++) {
+            double v = 128 + 60 * Math.sin(f[3 * c] * x + f[3 * c + 1] * y + f[3 * c + 2] * 50) + 8 * r.nextGaussian();
+            rgb = rgb << 8 | (int) Math.max(0, Math.min(255, v));
+          }
+          img.setRGB(x, y, rgb);
+        }
+      }
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      ImageIO.write(img, "jpg", b);
+      pngs.add(b.toByteArray());
+    }
+    int n = images;
+    int t = 3 * s.inputSize() * s.inputSize();
+    float[] one = Preprocessor.tensor(Preprocessor.decode(pngs.get(0)), s);
+    double[] b1 = new double[runs];
+    double[] bb = new double[runs];
+    double[] path = new double[runs];
+    try (FmEncoder enc = FmEncoder.open(s, threads); FmEncoder.Worker w = enc.newWorker()) {
+      float[] many = new float[batch * t];
+      for (int i = 0; i < batch; i++) {
+        System.arraycopy(one, 0, many, i * t, t);
+      }
+      for (int run = -1; run < runs; run++) { // run -1 warms up
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          w.embed(one, 1);
+        }
+        long t1 = System.nanoTime();
+        for (int i = 0; i < n; i += batch) {
+          w.embed(many, batch);
+        }
+        long t2 = System.nanoTime();
+        if (run >= 0) {
+          b1[run] = n / ((t1 - t0) / 1e9);
+          bb[run] = n / ((t2 - t1) / 1e9);
+        }
+      }
+    }
+    ModelService service = ModelService.acquire(List.of(s), 1, threads);
+    try {
+      for (int run = -1; run < runs; run++) {
+        long t0 = System.nanoTime();
+        List<CompletableFuture<float[]>> fs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          byte[] png = pngs.get(i % pngs.size());
+          fs.add(CompletableFuture.supplyAsync(() -> {
+            try {
+              return Preprocessor.tensor(Preprocessor.decode(png), s);
+            } catch (Preprocessor.BadImageException e) {
+              throw new IllegalStateException(e);
+            }
+          }).thenCompose(x -> service.embed(0, x)));
+        }
+        CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).join();
+        if (run >= 0) {
+          path[run] = n / ((System.nanoTime() - t0) / 1e9);
+        }
+      }
+    } finally {
+      ModelService.release(service);
+    }
+    // preprocessing alone, one thread
+    double[] dec = new double[runs];
+    double[] pre = new double[runs];
+    for (int run = -1; run < runs; run++) {
+      long d = 0;
+      long q = 0;
+      for (int i = 0; i < n; i++) {
+        long t0 = System.nanoTime();
+        Preprocessor.Rgb img = Preprocessor.decode(pngs.get(i % pngs.size()));
+        long t1 = System.nanoTime();
+        Preprocessor.tensor(img, s);
+        q += System.nanoTime() - t1;
+        d += t1 - t0;
+      }
+      if (run >= 0) {
+        dec[run] = d / 1e6 / n;
+        pre[run] = q / 1e6 / n;
+      }
+    }
+    double m1 = median(b1);
+    double mb = median(bb);
+    double mp = median(path);
+    out.printf("%s (%d px, %d dims), %d images, %d intra-op threads, medians of %d runs:%n", s.name(), s.inputSize(),
+        s.dimension(), n, threads, runs);
+    out.printf("  model call, batch 1:  %.1f images/s%n", m1);
+    out.printf("  model call, batch %d: %.1f images/s (%.2fx batch 1)%n", batch, mb, mb / m1);
+    out.printf("  embed path (JPEG decode, resize, normalize, micro-batching, model): %.1f images/s%n", mp);
+    out.printf("  preprocessing alone, one thread: JPEG decode %.3f ms, resize + crop + normalize %.3f ms per image%n",
+        median(dec), median(pre));
+    out.printf("  overhead per image: %.3f ms against %.3f ms of model time (%.1f%%)%n", 1000 / mp - 1000 / mb,
+        1000 / mb, 100 * (mb / mp - 1));
+    out.flush();
+    return 0;
+  }
+
+  private static double median(double[] a) {
+    double[] s = a.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+}
