@@ -9,14 +9,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 rows="${1:-100000}"; runs="${2:-3}"
-fm="$here/bin/fmselect"
-work="$here/target/bench-recompute"; rm -rf "$work"; mkdir -p "$work"
-port=39093
-"$fm" kafka --port $port --data-dir "$work/kafka" > "$work/kafka.out" 2> "$work/kafka.err" &
-broker=$!
-trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do grep -q ready "$work/kafka.out" && break; sleep 1; done
-bs=127.0.0.1:$port
+. "$here/bench/lib.sh"
+bench_setup bench-recompute 39093
 step=$((rows / 100)); total=$((rows + 5 * step))
 "$fm" generate --out-dir "$work/data" --rows "$total" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
 send() {

@@ -6,14 +6,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 rows="${1:-100000}"; runs="${2:-3}"; par="${3:-2}"
-fm="$here/bin/fmselect"
-work="$here/target/bench-stream"; rm -rf "$work"; mkdir -p "$work"
-port=39092
-"$fm" kafka --port $port --data-dir "$work/kafka" > "$work/kafka.out" 2> "$work/kafka.err" &
-broker=$!
-trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do grep -q ready "$work/kafka.out" && break; sleep 1; done
-bs=127.0.0.1:$port
+. "$here/bench/lib.sh"
+bench_setup bench-stream 39092
 "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
 "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
   --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 2> /dev/null

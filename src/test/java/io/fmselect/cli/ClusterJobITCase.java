@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fmselect.kafka.InJvmKafka;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,16 +23,7 @@ class ClusterJobITCase {
   void theJobJarOnAClusterGivesTheBatchSelection() throws Exception {
     try (InJvmKafka kafka = InJvmKafka.start(); StandaloneFlink flink = StandaloneFlink.start(dir)) {
       String bs = kafka.bootstrapServers();
-      kafka.createTopic("samples", 2);
-      kafka.createTopic("subset", 2);
-      kafka.createTopic("rejects", 1);
-      Path d = dir.resolve("data");
-      assertEquals(0, LauncherITCase.launch("generate", "--out-dir", d.toString(), "--rows", "1200", "--classes", "6",
-          "--dims", "16,8", "--names", "dinov2,clip").code());
-      LauncherITCase.Result p = LauncherITCase.launch("produce", "--bootstrap-servers", bs, "--labels",
-          d.resolve("labels.npy").toString(), "--features", "dinov2=" + d.resolve("dinov2.npy"), "--features",
-          "clip=" + d.resolve("clip.npy"), "--interval-ms", "10");
-      assertEquals(0, p.code(), p.err());
+      Path d = StreamCommandsITCase.produceExample(kafka, dir, 1200, 6, 16, 8);
       String jar = flink.upload(Path.of("target/fmselect-job.jar"));
 
       JsonNode bad = flink.run(jar, 2, List.of("--bootstrap-servers", bs, "--fm", "dinov2"));
@@ -46,17 +35,7 @@ class ClusterJobITCase {
       assertTrue(!job.isEmpty(), ok.toString());
       assertEquals("FINISHED", flink.await(job, 180), flink.log("taskmanager"));
 
-      Path stream = dir.resolve("stream.txt");
-      LauncherITCase.Result s = LauncherITCase.launch("subset", "--bootstrap-servers", bs, "--out", stream.toString());
-      assertEquals(0, s.code(), s.err());
-      Path batch = dir.resolve("batch.txt");
-      assertEquals(0, LauncherITCase.launch("select", "--fraction", "0.1", "--labels", d.resolve("labels.npy").toString(),
-          "--features", "dinov2=" + d.resolve("dinov2.npy"), "--features", "clip=" + d.resolve("clip.npy"),
-          "--out", batch.toString()).code());
-      List<String> want = Files.readAllLines(batch).stream().map(l -> String.format("%010d", Integer.parseInt(l)))
-          .collect(Collectors.toList());
-      assertEquals(want, Files.readAllLines(stream));
-      assertTrue(want.size() > 100);
+      StreamCommandsITCase.assertSubsetIsTheBatchSelection(bs, d, dir);
     }
   }
 }

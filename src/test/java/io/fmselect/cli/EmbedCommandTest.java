@@ -9,8 +9,6 @@ import io.fmselect.embed.ModelSpec;
 import io.fmselect.embed.Preprocessor;
 import io.fmselect.io.NpyReader;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,16 +25,7 @@ class EmbedCommandTest {
   Path images;
   io.fmselect.embed.TinyOnnxAccess nets;
 
-  record Run(int code, String out, String err) {}
 
-  Run run(String... args) {
-    var cl = Main.commandLine();
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    cl.setOut(new PrintWriter(o));
-    cl.setErr(new PrintWriter(e));
-    return new Run(cl.execute(args), o.toString(), e.toString());
-  }
 
   @BeforeEach
   void data() throws Exception {
@@ -62,7 +51,7 @@ class EmbedCommandTest {
   @Test
   void embedsEveryImageWithEveryFm() throws Exception {
     Path out = Files.createDirectories(dir.resolve("out"));
-    Run r = run("embed", "--models", models.toString(), "--images", images.toString(), "--out", out + "/", "--threads", "1");
+    InProcess.Run r = InProcess.run("embed", "--models", models.toString(), "--images", images.toString(), "--out", out + "/", "--threads", "1");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("embedded 6 images of 2 classes with 2 FMs (a, b)"), r.out());
     assertArrayEquals(new long[] {0, 0, 0, 1, 1, 1}, NpyReader.readLabels(out.resolve("labels.npy")));
@@ -87,7 +76,7 @@ class EmbedCommandTest {
   void aBadImageOrSpecIsOneLineAndWritesNothing() throws Exception {
     Path out = Files.createDirectories(dir.resolve("out"));
     Files.write(images.resolve("dog").resolve("3.png"), new byte[] {1, 2, 3});
-    Run r = run("embed", "--models", models.toString(), "--images", images.toString(), "--out", out + "/");
+    InProcess.Run r = InProcess.run("embed", "--models", models.toString(), "--images", images.toString(), "--out", out + "/");
     assertEquals(2, r.code());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains("dog/3.png: not an image"), r.err());
@@ -96,12 +85,12 @@ class EmbedCommandTest {
     }
     Files.delete(images.resolve("dog").resolve("3.png"));
     Files.writeString(models.resolve("b.yaml"), Files.readString(models.resolve("b.yaml")).replace("dimension: 3", "dimension: 9"));
-    r = run("embed", "--models", models.toString(), "--images", images.toString(), "--out", out + "/");
+    r = InProcess.run("embed", "--models", models.toString(), "--images", images.toString(), "--out", out + "/");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("b.yaml: output '0' has shape (1, 3), expected (1, 9)"), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     Files.writeString(images.resolve("stray.txt"), "x");
-    r = run("embed", "--models", models.toString(), "--images", images.toString(), "--out", out + "/");
+    r = InProcess.run("embed", "--models", models.toString(), "--images", images.toString(), "--out", out + "/");
     assertTrue(r.err().contains("stray.txt: expected one folder per class"), r.err());
     assertFalse(Files.exists(out.resolve("a.npy")));
   }

@@ -10,8 +10,6 @@ import io.fmselect.avro.Op;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.io.NpyWriter;
 import io.fmselect.kafka.InJvmKafka;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -35,7 +33,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code produce} and {@code subset} against a real (in-JVM) Kafka broker. */
 class ProduceSubsetITCase {
@@ -52,16 +49,7 @@ class ProduceSubsetITCase {
     kafka.close();
   }
 
-  record Run(int code, String out, String err) {}
 
-  static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    cl.setOut(new PrintWriter(o));
-    cl.setErr(new PrintWriter(e));
-    return new Run(cl.execute(args), o.toString(), e.toString());
-  }
 
   static List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected) {
     return readAll(topic, expected, 30);
@@ -87,7 +75,7 @@ class ProduceSubsetITCase {
     NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {5, 3, 5});
     NpyWriter.writeFloat32(dir.resolve("a.npy"), new float[][] {{1, 2}, {3, 4}, {5, 6}});
     NpyWriter.writeFloat64(dir.resolve("b.npy"), new double[][] {{0.5}, {0.25}, {0.1}});
-    Run r = run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p1",
+    InProcess.Run r = InProcess.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p1",
         "--labels", dir.resolve("labels.npy").toString(), "--features", "dinov2=" + dir.resolve("a.npy"),
         "--features", "clip=" + dir.resolve("b.npy"), "--interval-ms", "100", "--start-time", "1000");
     assertEquals(0, r.code(), r.err());
@@ -112,7 +100,7 @@ class ProduceSubsetITCase {
   void produceSendsARangeOfRowsWithTheirOwnIds() throws Exception {
     NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {5, 3, 5, 7});
     NpyWriter.writeFloat32(dir.resolve("a.npy"), new float[][] {{1}, {2}, {3}, {4}});
-    Run r = run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p3",
+    InProcess.Run r = InProcess.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p3",
         "--labels", dir.resolve("labels.npy").toString(), "--features", "x=" + dir.resolve("a.npy"),
         "--from-row", "1", "--to-row", "3", "--interval-ms", "10", "--start-time", "500");
     assertEquals(0, r.code(), r.err());
@@ -124,7 +112,7 @@ class ProduceSubsetITCase {
       assertEquals(String.format("%010d", k + 1), s.getId());
       assertEquals(Instant.ofEpochMilli(500 + 10L * k), s.getEventTime());
     }
-    r = run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p3",
+    r = InProcess.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p3",
         "--labels", dir.resolve("labels.npy").toString(), "--features", "x=" + dir.resolve("a.npy"), "--to-row", "9");
     assertEquals(2, r.code());
     assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -136,7 +124,7 @@ class ProduceSubsetITCase {
     kafka.createTopic("p2", 1);
     NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {1, 2, 3});
     NpyWriter.writeFloat32(dir.resolve("a.npy"), new float[][] {{1}, {2}, {Float.POSITIVE_INFINITY}});
-    Run r = run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p2",
+    InProcess.Run r = InProcess.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p2",
         "--labels", dir.resolve("labels.npy").toString(), "--features", "x=" + dir.resolve("a.npy"));
     assertEquals(2, r.code());
     assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -179,11 +167,11 @@ class ProduceSubsetITCase {
       producer.abortTransaction(); // never visible to read_committed readers
     }
     Path ids = dir.resolve("subset.txt");
-    Run r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s1", "--out", ids.toString());
+    InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s1", "--out", ids.toString());
     assertEquals(0, r.code(), r.err());
     assertEquals(List.of("b", "d"), Files.readAllLines(ids));
     Path csv = dir.resolve("subset.csv");
-    r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s1", "--out", csv.toString(),
+    r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s1", "--out", csv.toString(),
         "--format", "csv");
     assertEquals(0, r.code(), r.err());
     List<String> lines = Files.readAllLines(csv);
@@ -195,7 +183,7 @@ class ProduceSubsetITCase {
   @Test
   void subsetRefusesAMissingTopicAndForeignRecords() throws Exception {
     Path out = dir.resolve("x.txt");
-    Run r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "nope", "--out", out.toString(),
+    InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "nope", "--out", out.toString(),
         "--timeout-s", "5");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("topic 'nope' does not exist"), r.err());
@@ -205,7 +193,7 @@ class ProduceSubsetITCase {
         new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>("s2", "k", new byte[] {1, 2, 3})).get();
     }
-    r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s2", "--out", out.toString());
+    r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s2", "--out", out.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("partition 0 offset 0: not a SubsetChange"), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -214,7 +202,7 @@ class ProduceSubsetITCase {
 
   @Test
   void kafkaPropertiesFileMustExist() {
-    Run r = run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--kafka-properties",
+    InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--kafka-properties",
         dir.resolve("missing.properties").toString(), "--out", dir.resolve("o.txt").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("missing.properties: no such file"), r.err());

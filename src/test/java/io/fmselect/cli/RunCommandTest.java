@@ -4,22 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code run} refuses bad settings with one line, before it starts anything. */
 class RunCommandTest {
 
   static void refused(String expect, String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter e = new StringWriter();
-    cl.setOut(new PrintWriter(new StringWriter()));
-    cl.setErr(new PrintWriter(e));
-    int code = cl.execute(args);
-    String err = e.toString().strip();
-    assertEquals(2, code, err);
+    InProcess.Run r = InProcess.run(args);
+    String err = r.err().strip();
+    assertEquals(2, r.code(), err);
     assertFalse(err.contains("\n"), "one line: " + err);
     assertTrue(err.contains(expect), "expected '" + expect + "' in: " + err);
   }

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fmselect.io.NpyTest;
 import io.fmselect.io.NpyWriter;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +16,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The select command end to end, and every bad input it must refuse cleanly. */
 class SelectCommandTest {
@@ -28,17 +25,7 @@ class SelectCommandTest {
   Path b;
   Path out;
 
-  record Run(int code, String out, String err) {}
 
-  Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    cl.setOut(new PrintWriter(o));
-    cl.setErr(new PrintWriter(e));
-    int code = cl.execute(args);
-    return new Run(code, o.toString(), e.toString());
-  }
 
   @BeforeEach
   void data() throws IOException {
@@ -64,7 +51,7 @@ class SelectCommandTest {
   void selectsAndExplains() throws IOException {
     Path scores = dir.resolve("scores.csv");
     List<String> args = base("--features", "dinov2=" + a, "--features", "clip=" + b, "--scores", scores.toString());
-    Run r = run(args.toArray(String[]::new));
+    InProcess.Run r = InProcess.run(args.toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
     assertEquals("", r.err());
     assertEquals(List.of("0", "2", "3", "4"), Files.readAllLines(out));
@@ -80,7 +67,7 @@ class SelectCommandTest {
   @Test
   void baselinesWriteTheirFigure() throws IOException {
     Path scores = dir.resolve("k.csv");
-    Run r = run(base("--method", "kcenter", "--features", "x=" + a, "--scores", scores.toString()).toArray(String[]::new));
+    InProcess.Run r = InProcess.run(base("--method", "kcenter", "--features", "x=" + a, "--scores", scores.toString()).toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
     assertEquals(List.of("1", "2", "3", "5"), Files.readAllLines(out));
     List<String> csv = Files.readAllLines(scores);
@@ -91,9 +78,9 @@ class SelectCommandTest {
 
   @Test
   void uniformIsSeeded() throws IOException {
-    Run r1 = run(base("--method", "uniform", "--features", "x=" + a, "--seed", "7").toArray(String[]::new));
+    InProcess.Run r1 = InProcess.run(base("--method", "uniform", "--features", "x=" + a, "--seed", "7").toArray(String[]::new));
     List<String> first = Files.readAllLines(out);
-    Run r2 = run(base("--method", "uniform", "--features", "x=" + a, "--seed", "7").toArray(String[]::new));
+    InProcess.Run r2 = InProcess.run(base("--method", "uniform", "--features", "x=" + a, "--seed", "7").toArray(String[]::new));
     assertEquals(0, r1.code() + r2.code());
     assertEquals(first, Files.readAllLines(out));
     assertEquals(4, first.size());
@@ -113,7 +100,7 @@ class SelectCommandTest {
       all.add("--scores");
       all.add(scores.toString());
     }
-    Run r = run(all.toArray(String[]::new));
+    InProcess.Run r = InProcess.run(all.toArray(String[]::new));
     assertEquals(2, r.code(), r.err());
     String err = r.err().strip();
     assertFalse(err.contains("\n"), "one line: " + r.err());
@@ -188,7 +175,7 @@ class SelectCommandTest {
     Files.writeString(out, "previous\n");
     Path nan = dir.resolve("nan.npy");
     NpyWriter.writeFloat32(nan, new float[][] {{0}, {1}, {Float.NaN}, {3}, {4}, {5}});
-    Run r = run(base("--features", "x=" + nan).toArray(String[]::new));
+    InProcess.Run r = InProcess.run(base("--features", "x=" + nan).toArray(String[]::new));
     assertEquals(2, r.code());
     assertEquals("previous\n", Files.readString(out));
     assertTrue(leftovers().isEmpty());
@@ -202,7 +189,7 @@ class SelectCommandTest {
 
   @Test
   void demoRunsEndToEnd() throws IOException {
-    Run r = run("demo", "--dir", dir.resolve("demo").toString());
+    InProcess.Run r = InProcess.run("demo", "--dir", dir.resolve("demo").toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("ram-apl kept 199 rows"), r.out());
     assertEquals(199, Files.readAllLines(dir.resolve("demo/selected.txt")).size());

@@ -19,31 +19,45 @@ class StreamCommandsITCase {
   void produceRunAndSubsetGiveTheBatchSelection() throws Exception {
     try (InJvmKafka kafka = InJvmKafka.start()) {
       String bs = kafka.bootstrapServers();
-      kafka.createTopic("samples", 2);
-      kafka.createTopic("subset", 2);
-      kafka.createTopic("rejects", 1);
-      Path d = dir.resolve("data");
-      assertEquals(0, LauncherITCase.launch("generate", "--out-dir", d.toString(), "--rows", "1500", "--classes", "8",
-          "--dims", "24,12", "--names", "dinov2,clip").code());
-      LauncherITCase.Result p = LauncherITCase.launch("produce", "--bootstrap-servers", bs, "--labels",
-          d.resolve("labels.npy").toString(), "--features", "dinov2=" + d.resolve("dinov2.npy"), "--features",
-          "clip=" + d.resolve("clip.npy"), "--interval-ms", "10");
-      assertEquals(0, p.code(), p.err());
+      Path d = produceExample(kafka, dir, 1500, 8, 24, 12);
       LauncherITCase.Result r = LauncherITCase.launch("run", "--bootstrap-servers", bs, "--fm", "dinov2=24", "--fm",
           "clip=12", "--fraction", "0.1", "--window", "2s", "--bounded", "--parallelism", "2", "--no-web-ui");
       assertEquals(0, r.code(), r.err());
       assertTrue(r.out().contains("done (job net runtime "), r.out());
-      Path stream = dir.resolve("stream.txt");
-      LauncherITCase.Result s = LauncherITCase.launch("subset", "--bootstrap-servers", bs, "--out", stream.toString());
-      assertEquals(0, s.code(), s.err());
-      Path batch = dir.resolve("batch.txt");
-      assertEquals(0, LauncherITCase.launch("select", "--fraction", "0.1", "--labels", d.resolve("labels.npy").toString(),
-          "--features", "dinov2=" + d.resolve("dinov2.npy"), "--features", "clip=" + d.resolve("clip.npy"),
-          "--out", batch.toString()).code());
-      List<String> want = Files.readAllLines(batch).stream().map(l -> String.format("%010d", Integer.parseInt(l)))
-          .collect(Collectors.toList());
-      assertEquals(want, Files.readAllLines(stream));
-      assertTrue(want.size() > 100);
+      assertSubsetIsTheBatchSelection(bs, d, dir);
     }
+  }
+
+  /**
+   * Creates the topics, generates ROWS samples of C classes with FMs dinov2 and clip (dims D1, D2) and
+   * produces them, 10 ms apart, as the README does; returns the data folder.
+   */
+  static Path produceExample(InJvmKafka kafka, Path dir, int rows, int classes, int d1, int d2) throws Exception {
+    kafka.createTopic("samples", 2);
+    kafka.createTopic("subset", 2);
+    kafka.createTopic("rejects", 1);
+    Path d = dir.resolve("data");
+    assertEquals(0, LauncherITCase.launch("generate", "--out-dir", d.toString(), "--rows", Integer.toString(rows),
+        "--classes", Integer.toString(classes), "--dims", d1 + "," + d2, "--names", "dinov2,clip").code());
+    LauncherITCase.Result p = LauncherITCase.launch("produce", "--bootstrap-servers", kafka.bootstrapServers(),
+        "--labels", d.resolve("labels.npy").toString(), "--features", "dinov2=" + d.resolve("dinov2.npy"),
+        "--features", "clip=" + d.resolve("clip.npy"), "--interval-ms", "10");
+    assertEquals(0, p.code(), p.err());
+    return d;
+  }
+
+  /** The subset topic, read with {@code subset}, equals {@code select} (fraction 0.1) on the data folder. */
+  static void assertSubsetIsTheBatchSelection(String bs, Path d, Path dir) throws Exception {
+    Path stream = dir.resolve("stream.txt");
+    LauncherITCase.Result s = LauncherITCase.launch("subset", "--bootstrap-servers", bs, "--out", stream.toString());
+    assertEquals(0, s.code(), s.err());
+    Path batch = dir.resolve("batch.txt");
+    assertEquals(0, LauncherITCase.launch("select", "--fraction", "0.1", "--labels", d.resolve("labels.npy").toString(),
+        "--features", "dinov2=" + d.resolve("dinov2.npy"), "--features", "clip=" + d.resolve("clip.npy"),
+        "--out", batch.toString()).code());
+    List<String> want = Files.readAllLines(batch).stream().map(l -> String.format("%010d", Integer.parseInt(l)))
+        .collect(Collectors.toList());
+    assertEquals(want, Files.readAllLines(stream));
+    assertTrue(want.size() > 100);
   }
 }

@@ -9,8 +9,6 @@ import io.fmselect.avro.Rejected;
 import io.fmselect.embed.TinyOnnxAccess;
 import io.fmselect.kafka.InJvmKafka;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,16 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamImagesITCase {
   @TempDir Path dir;
 
-  static CommandResult run(String... args) {
-    var cl = Main.commandLine();
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    cl.setOut(new PrintWriter(o));
-    cl.setErr(new PrintWriter(e));
-    return new CommandResult(cl.execute(args), o.toString(), e.toString());
-  }
-
-  record CommandResult(int code, String out, String err) {}
 
   @Test
   void imagesAreEmbeddedInTheStreamAndSelectedAsInBatch() throws Exception {
@@ -78,7 +66,7 @@ class StreamImagesITCase {
       kafka.createTopic("samples", 2);
       kafka.createTopic("subset", 2);
       kafka.createTopic("rejects", 1);
-      CommandResult p = run("produce", "--bootstrap-servers", bs, "--images", images.toString(), "--interval-ms", "20");
+      InProcess.Run p = InProcess.run("produce", "--bootstrap-servers", bs, "--images", images.toString(), "--interval-ms", "20");
       assertEquals(0, p.code(), p.err());
       // bad records after the good ones (event times past them: nothing is late)
       Path big = dir.resolve("big.png");
@@ -91,19 +79,19 @@ class StreamImagesITCase {
         prod.send(bad("x-bigbytes", ByteBuffer.wrap(new byte[2500]), null, 2030));
         prod.flush();
       }
-      CommandResult job = run("run", "--bootstrap-servers", bs, "--models", models.toString(), "--fraction", "0.2",
+      InProcess.Run job = InProcess.run("run", "--bootstrap-servers", bs, "--models", models.toString(), "--fraction", "0.2",
           "--window", "500ms", "--bounded", "--parallelism", "2", "--no-web-ui", "-D", "fmselect.embed.max-image-bytes=2000",
           "-D", "execution.checkpointing.interval=1s", "-D", "execution.checkpointing.dir=" + dir.resolve("ck").toUri());
       assertEquals(0, job.code(), job.err());
 
       Path stream = dir.resolve("stream.txt");
-      CommandResult s = run("subset", "--bootstrap-servers", bs, "--out", stream.toString());
+      InProcess.Run s = InProcess.run("subset", "--bootstrap-servers", bs, "--out", stream.toString());
       assertEquals(0, s.code(), s.err());
       Path emb = Files.createDirectories(dir.resolve("emb"));
-      CommandResult e = run("embed", "--models", models.toString(), "--images", images.toString(), "--out", emb + "/");
+      InProcess.Run e = InProcess.run("embed", "--models", models.toString(), "--images", images.toString(), "--out", emb + "/");
       assertEquals(0, e.code(), e.err());
       Path batch = dir.resolve("batch.txt");
-      CommandResult sel = run("select", "--fraction", "0.2", "--labels", emb.resolve("labels.npy").toString(),
+      InProcess.Run sel = InProcess.run("select", "--fraction", "0.2", "--labels", emb.resolve("labels.npy").toString(),
           "--features", "a=" + emb.resolve("a.npy"), "--features", "b=" + emb.resolve("b.npy"), "--out", batch.toString());
       assertEquals(0, sel.code(), sel.err());
       List<String> want = Files.readAllLines(batch).stream().map(l -> String.format("%010d", Integer.parseInt(l)))
