@@ -77,6 +77,15 @@ public final class TinyOnnx {
 
   /** Writes the model as an ONNX file (IR 8, opset 13, batch dimension symbolic). */
   public void write(Path file) throws java.io.IOException {
+    write(file, null);
+  }
+
+  /**
+   * Writes the model as an ONNX file; {@code fixedBatch} non-null fixes the batch dimension (a model
+   * exported without a dynamic batch axis, which fails on any other batch size).
+   */
+  public void write(Path file, Integer fixedBatch) throws java.io.IOException {
+    String batch = fixedBatch == null ? "batch" : null;
     Proto graph = new Proto();
     graph.message(1, node("Conv", new String[] {"image", "conv_w", "conv_b"}, "conv",
         attrInts("kernel_shape", 3, 3), attrInts("pads", 1, 1, 1, 1)));
@@ -89,8 +98,8 @@ public final class TinyOnnx {
     graph.message(5, tensor("conv_b", convB, channels));
     graph.message(5, tensor("fc_w", fcW, dim, channels));
     graph.message(5, tensor("fc_b", fcB, dim));
-    graph.message(11, valueInfo("image", "batch", 3, -1, -1));
-    graph.message(12, valueInfo("embedding", "batch", dim));
+    graph.message(11, valueInfo("image", batch, fixedBatch, 3, -1, -1));
+    graph.message(12, valueInfo("embedding", batch, fixedBatch, dim));
     Proto model = new Proto();
     model.varint(1, 8);
     model.string(2, "fmselect-tests");
@@ -148,10 +157,14 @@ public final class TinyOnnx {
   }
 
   /** A float tensor value: first dimension symbolic, -1 for other unknown dimensions. */
-  private static Proto valueInfo(String name, String batch, long... dims) {
+  private static Proto valueInfo(String name, String batch, Integer fixedBatch, long... dims) {
     Proto shape = new Proto();
     Proto first = new Proto();
-    first.string(2, batch);
+    if (batch != null) {
+      first.string(2, batch);
+    } else {
+      first.varint(1, fixedBatch);
+    }
     shape.message(1, first);
     for (long d : dims) {
       Proto dim = new Proto();

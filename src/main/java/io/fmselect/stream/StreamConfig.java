@@ -26,11 +26,20 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
       List<io.fmselect.embed.ModelSpec> specs;
       try {
         specs = io.fmselect.embed.ModelService.specs(java.nio.file.Path.of(modelsDir));
-      } catch (java.io.IOException e) {
-        throw new IllegalArgumentException(StreamOptions.MODELS_DIR.key() + " " + modelsDir + ": " + e.getMessage());
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        throw new IllegalArgumentException(StreamOptions.MODELS_DIR.key() + ": " + e.getMessage());
       }
       if (fms == null || fms.isEmpty()) { // the FMs are the models'
         fms = specs.stream().map(m -> m.name() + "=" + m.dimension()).toList();
+      } else {
+        for (io.fmselect.embed.ModelSpec m : specs) {
+          for (String fm : fms) {
+            if (fm.trim().startsWith(m.name() + "=") && !fm.trim().equals(m.name() + "=" + m.dimension())) {
+              throw new IllegalArgumentException("FM '" + fm.trim() + "' differs from its model spec " + m.file()
+                  + " (dimension " + m.dimension() + ")");
+            }
+          }
+        }
       }
       embedding = new Embedding(modelsDir, conf.get(StreamOptions.EMBED_TIMEOUT).toMillis(),
           conf.get(StreamOptions.EMBED_CAPACITY), conf.get(StreamOptions.EMBED_WORKERS),
@@ -38,6 +47,9 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     }
     if (fms == null || fms.isEmpty()) {
       throw new IllegalArgumentException(StreamOptions.FMS.key() + " must name at least one FM as NAME=DIM");
+    }
+    if (fms.size() > 32) {
+      throw new IllegalArgumentException(StreamOptions.FMS.key() + ": at most 32 FMs, got " + fms.size());
     }
     List<String> names = new ArrayList<>();
     int[] dims = new int[fms.size()];

@@ -24,6 +24,7 @@ class RunCommandTest {
         "-D", "fmselect.fraction=2");
     refused("fmselect.fraction", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
         "-D", "fmselect.fraction=abc");
+    refused("fmselect.embed.models-dir: /nonexistent/models: not a directory of FM spec files", "run", "--bootstrap-servers", "127.0.0.1:1", "--models", "/nonexistent/models");
     refused("--parallelism must be at least 1", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
         "--parallelism", "0");
   }
