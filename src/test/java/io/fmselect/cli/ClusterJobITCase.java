@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fmselect.kafka.InJvmKafka;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The job jar on a real standalone Flink cluster (separate JobManager and TaskManager processes,
  * RocksDB, file checkpoints), submitted through the REST API as {@code flink run} would: the subset it
- * publishes equals {@code select} on the same data, and a bad flag fails the submission with its
- * one-line message.
+ * publishes equals {@code select} on the same data, also when the samples are images the job embeds
+ * (the job jar carries DJL and ONNX Runtime), and a bad flag fails the submission with its one-line
+ * message.
  */
 class ClusterJobITCase {
   @TempDir Path dir;
@@ -36,6 +38,24 @@ class ClusterJobITCase {
       assertEquals("FINISHED", flink.await(job, 180), flink.log("taskmanager"));
 
       StreamCommandsITCase.assertSubsetIsTheBatchSelection(bs, d, dir);
+
+      // images: the job jar brings DJL and ONNX Runtime, the cluster has neither
+      Path models = Files.createDirectories(dir.resolve("models"));
+      io.fmselect.embed.TinyOnnxAccess.write(models);
+      Path images = StreamImagesITCase.writeImages(dir.resolve("images"));
+      kafka.createTopic("images", 2);
+      kafka.createTopic("images-subset", 2);
+      InProcess.Run p = InProcess.run("produce", "--bootstrap-servers", bs, "--topic", "images", "--images",
+          images.toString(), "--interval-ms", "20");
+      assertEquals(0, p.code(), p.err());
+      JsonNode withImages = flink.run(jar, 2, List.of("--bootstrap-servers", bs, "--models", models.toString(),
+          "--input-topic", "images", "--output-topic", "images-subset", "--group-id", "images", "--fraction", "0.2",
+          "--window", "500ms", "--bounded", "-D", "execution.checkpointing.interval=1s"));
+      String imagesJob = withImages.path("jobid").asText();
+      assertTrue(!imagesJob.isEmpty(), withImages.toString());
+      assertEquals("FINISHED", flink.await(imagesJob, 180), flink.log("taskmanager"));
+      Path out = Files.createDirectories(dir.resolve("images-check"));
+      StreamImagesITCase.assertSubsetIsSelectOnEmbed(bs, "images-subset", models, images, out);
     }
   }
 }

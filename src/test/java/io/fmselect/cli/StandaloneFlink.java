@@ -30,7 +30,8 @@ final class StandaloneFlink implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Jars of target/lib that a Flink distribution does not have: the job jar must carry what it needs. */
   private static final List<String> NOT_IN_FLINK = List.of("kafka", "connect-", "avro", "flink-avro",
-      "flink-connector-kafka", "picocli", "scala-", "jackson-", "jersey", "jetty", "hk2", "jakarta", "zstd-jni");
+      "flink-connector-kafka", "picocli", "scala-", "jackson-", "jersey", "jetty", "hk2", "jakarta", "zstd-jni",
+      "api-", "onnxruntime", "gson", "jna", "snakeyaml-2");
 
   private final Path dir;
   private final int restPort;

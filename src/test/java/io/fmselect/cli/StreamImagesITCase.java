@@ -46,21 +46,7 @@ class StreamImagesITCase {
   void imagesAreEmbeddedInTheStreamAndSelectedAsInBatch() throws Exception {
     Path models = Files.createDirectories(dir.resolve("models"));
     TinyOnnxAccess.write(models);
-    Path images = Files.createDirectories(dir.resolve("images"));
-    SplittableRandom r = new SplittableRandom(5);
-    for (int c = 0; c < 3; c++) {
-      Path cd = Files.createDirectories(images.resolve("class" + c));
-      for (int i = 0; i < 20; i++) {
-        BufferedImage img = new BufferedImage(9 + i % 3, 8 + i % 2, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < img.getHeight(); y++) {
-          for (int x = 0; x < img.getWidth(); x++) {
-            int base = 60 * c;
-            img.setRGB(x, y, (base + r.nextInt(80)) << 16 | (200 - base + r.nextInt(50)) << 8 | r.nextInt(256));
-          }
-        }
-        ImageIO.write(img, "png", cd.resolve(String.format("%02d.png", i)).toFile());
-      }
-    }
+    Path images = writeImages(dir.resolve("images"));
     try (InJvmKafka kafka = InJvmKafka.start()) {
       String bs = kafka.bootstrapServers();
       kafka.createTopic("samples", 2);
@@ -84,20 +70,7 @@ class StreamImagesITCase {
           "-D", "execution.checkpointing.interval=1s", "-D", "execution.checkpointing.dir=" + dir.resolve("ck").toUri());
       assertEquals(0, job.code(), job.err());
 
-      Path stream = dir.resolve("stream.txt");
-      InProcess.Run s = InProcess.run("subset", "--bootstrap-servers", bs, "--out", stream.toString());
-      assertEquals(0, s.code(), s.err());
-      Path emb = Files.createDirectories(dir.resolve("emb"));
-      InProcess.Run e = InProcess.run("embed", "--models", models.toString(), "--images", images.toString(), "--out", emb + "/");
-      assertEquals(0, e.code(), e.err());
-      Path batch = dir.resolve("batch.txt");
-      InProcess.Run sel = InProcess.run("select", "--fraction", "0.2", "--labels", emb.resolve("labels.npy").toString(),
-          "--features", "a=" + emb.resolve("a.npy"), "--features", "b=" + emb.resolve("b.npy"), "--out", batch.toString());
-      assertEquals(0, sel.code(), sel.err());
-      List<String> want = Files.readAllLines(batch).stream().map(l -> String.format("%010d", Integer.parseInt(l)))
-          .collect(Collectors.toList());
-      assertEquals(want, Files.readAllLines(stream));
-      assertEquals(12, want.size());
+      assertSubsetIsSelectOnEmbed(bs, "subset", models, images, dir);
 
       Map<String, String> reasons = new TreeMap<>();
       for (ConsumerRecord<String, byte[]> rec : readAll(kafka, "rejects", 4)) {
@@ -108,6 +81,43 @@ class StreamImagesITCase {
       assertEquals(Map.of("x-corrupt", "corrupt-image", "x-nofile", "unreachable-uri", "x-big", "image-too-large",
           "x-bigbytes", "image-too-large"), reasons);
     }
+  }
+
+  /** An image folder of 3 classes x 20 small PNGs, the classes told apart by colour. */
+  static Path writeImages(Path images) throws Exception {
+    SplittableRandom r = new SplittableRandom(5);
+    for (int c = 0; c < 3; c++) {
+      Path cd = Files.createDirectories(images.resolve("class" + c));
+      for (int i = 0; i < 20; i++) {
+        BufferedImage img = new BufferedImage(9 + i % 3, 8 + i % 2, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < img.getHeight(); y++) {
+          for (int x = 0; x < img.getWidth(); x++) {
+            int base = 60 * c;
+            img.setRGB(x, y, (base + r.nextInt(80)) << 16 | (200 - base + r.nextInt(50)) << 8 | r.nextInt(256));
+          }
+        }
+        ImageIO.write(img, "png", cd.resolve(String.format("%02d.png", i)).toFile());
+      }
+    }
+    return images;
+  }
+
+  /** The subset topic equals {@code select} (fraction 0.2) on what {@code embed} computes for the images. */
+  static void assertSubsetIsSelectOnEmbed(String bs, String topic, Path models, Path images, Path dir) throws Exception {
+    Path stream = dir.resolve("stream.txt");
+    InProcess.Run s = InProcess.run("subset", "--bootstrap-servers", bs, "--topic", topic, "--out", stream.toString());
+    assertEquals(0, s.code(), s.err());
+    Path emb = Files.createDirectories(dir.resolve("emb"));
+    InProcess.Run e = InProcess.run("embed", "--models", models.toString(), "--images", images.toString(), "--out", emb + "/");
+    assertEquals(0, e.code(), e.err());
+    Path batch = dir.resolve("batch.txt");
+    InProcess.Run sel = InProcess.run("select", "--fraction", "0.2", "--labels", emb.resolve("labels.npy").toString(),
+        "--features", "a=" + emb.resolve("a.npy"), "--features", "b=" + emb.resolve("b.npy"), "--out", batch.toString());
+    assertEquals(0, sel.code(), sel.err());
+    List<String> want = Files.readAllLines(batch).stream().map(l -> String.format("%010d", Integer.parseInt(l)))
+        .collect(Collectors.toList());
+    assertEquals(want, Files.readAllLines(stream));
+    assertEquals(12, want.size());
   }
 
   static ProducerRecord<String, byte[]> bad(String id, ByteBuffer image, String uri, long t) throws Exception {
