@@ -4,10 +4,10 @@
 # against PyTorch eager on the same machine and model; then the batching gain of the small generated
 # model (batch 32 vs 1). Needs Debian's PyTorch for the export and the baseline:
 #   apt-get install python3-torch python3-torchvision python3-onnx libopenblas0-pthread
-# Usage: bench/embed-vit.sh [IMAGES] [RUNS]
+# Usage: bench/embed-vit.sh [IMAGES] [RUNS]   (defaults 160 and 3: enough images that filling and draining the micro-batch pipeline is a small part)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-images="${1:-48}"; runs="${2:-3}"
+images="${1:-160}"; runs="${2:-3}"
 py=/usr/bin/python3
 "$py" -c "import torch, torchvision, onnx" 2> /dev/null \
   || { echo "needs python3-torch python3-torchvision python3-onnx libopenblas0-pthread (apt)" >&2; exit 1; }
@@ -17,4 +17,4 @@ for arch in dinov2-vits14 clip-vitb32; do
   "$py" "$here/bench/torch_eager.py" "$arch" "$images" 16 2 "$runs"
   "$here/bin/fmselect" bench-embed --spec "$work/$arch.yaml" --images "$images" --batch 16 --threads 2 --runs "$runs"
 done
-"$here/bin/fmselect" bench-embed --images 512 --batch 32 --threads 2 --runs 5
+"$here/bin/fmselect" bench-embed --images 4096 --batch 32 --threads 2 --runs 7
