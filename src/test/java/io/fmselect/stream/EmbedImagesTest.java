@@ -100,6 +100,28 @@ class EmbedImagesTest {
       Result http = new Result();
       f.asyncInvoke(withImage("h", null, "http://127.0.0.1:1/x.png"), http);
       assertEquals(Reasons.UNREACHABLE_URI, http.get().reason);
+      // a real HTTP server: the image is fetched; a missing path is unreachable (HTTP 404)
+      byte[] png = png();
+      com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+          new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext("/img.png", x -> {
+        x.sendResponseHeaders(200, png.length);
+        x.getResponseBody().write(png);
+        x.close();
+      });
+      server.start();
+      try {
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        Result fetched = new Result();
+        f.asyncInvoke(withImage("web", null, base + "/img.png"), fetched);
+        assertNull(fetched.get().reason, fetched.get().detail);
+        Result missing = new Result();
+        f.asyncInvoke(withImage("web404", null, base + "/nope.png"), missing);
+        assertEquals(Reasons.UNREACHABLE_URI, missing.get().reason);
+        assertTrue(missing.get().detail.contains("HTTP 404"), missing.get().detail);
+      } finally {
+        server.stop(0);
+      }
       Path big = dir.resolve("big.png");
       Files.write(big, new byte[6000]);
       Result large = new Result();
