@@ -62,7 +62,7 @@ class StreamExactnessITCase {
   }
 
   /** Runs the job over a freshly produced topic; returns every committed SubsetChange in topic order. */
-  static List<SubsetChange> runJob(String method, int parallelism, boolean twoFms) throws Exception {
+  static List<SubsetChange> runJob(String method, int parallelism, boolean twoFms, boolean memberCache) throws Exception {
     String tag = method + "-" + parallelism + "-" + System.nanoTime();
     String in = "samples-" + tag;
     String out = "subset-" + tag;
@@ -83,6 +83,7 @@ class StreamExactnessITCase {
     conf.set(StreamOptions.METHOD, method);
     conf.set(StreamOptions.FRACTION, 0.2);
     conf.set(StreamOptions.WINDOW, Duration.ofMillis(WINDOW));
+    conf.set(StreamOptions.MEMBER_CACHE, memberCache);
     StreamConfig config = StreamConfig.from(conf);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
@@ -123,12 +124,14 @@ class StreamExactnessITCase {
     return BatchSelector.select(l, f, Methods.create(method, Methods.Params.defaults()), 0.2, 1);
   }
 
-  @ParameterizedTest(name = "{0} at parallelism {1}")
-  @CsvSource({"ram-apl,1", "ram-apl,2", "min,1", "min,2", "moderate-ds,1", "moderate-ds,2", "kcenter,1", "kcenter,2",
-      "graphcut,1", "graphcut,2", "facility-location,1", "facility-location,2", "uniform,1", "uniform,2"})
-  void publishedSubsetEqualsTheBatchSelectorAtEveryWindowEnd(String method, int parallelism) throws Exception {
+  @ParameterizedTest(name = "{0} at parallelism {1}, member cache {2}")
+  @CsvSource({"ram-apl,1,true", "ram-apl,2,true", "ram-apl,2,false", "min,1,true", "min,2,true",
+      "moderate-ds,1,true", "moderate-ds,2,true", "kcenter,1,true", "kcenter,2,true", "graphcut,1,true",
+      "graphcut,2,true", "facility-location,1,true", "facility-location,2,true", "uniform,1,true", "uniform,2,true"})
+  void publishedSubsetEqualsTheBatchSelectorAtEveryWindowEnd(String method, int parallelism, boolean memberCache)
+      throws Exception {
     boolean twoFms = method.equals("ram-apl");
-    List<SubsetChange> all = runJob(method, parallelism, twoFms);
+    List<SubsetChange> all = runJob(method, parallelism, twoFms, memberCache);
     assertTrue(!all.isEmpty(), "the job published something");
     long lastTime = (ROWS - 1) * INTERVAL;
     int windowsChecked = 0;
