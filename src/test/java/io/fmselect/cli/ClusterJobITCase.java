@@ -50,12 +50,24 @@ class ClusterJobITCase {
       assertEquals(0, p.code(), p.err());
       JsonNode withImages = flink.run(jar, 2, List.of("--bootstrap-servers", bs, "--models", models.toString(),
           "--input-topic", "images", "--output-topic", "images-subset", "--group-id", "images", "--fraction", "0.2",
-          "--window", "500ms", "--bounded", "-D", "execution.checkpointing.interval=1s"));
+          "--window", "500ms", "--bounded", "-D", "execution.checkpointing.interval=1s",
+          // one injected failure: the tasks restart, their models are released and loaded again
+          "-D", "fmselect.chaos.fail-after-records=25"));
       String imagesJob = withImages.path("jobid").asText();
       assertTrue(!imagesJob.isEmpty(), withImages.toString());
       assertEquals("FINISHED", flink.await(imagesJob, 180), flink.log("taskmanager"));
+      assertTrue(flink.get("/jobs/" + imagesJob + "/exceptions").toString().contains("injected failure"),
+          "the job did restart");
       Path out = Files.createDirectories(dir.resolve("images-check"));
       StreamImagesITCase.assertSubsetIsSelectOnEmbed(bs, "images-subset", models, images, out);
+      // a second job on the same TaskManager loads ONNX Runtime again, in its own class loader
+      kafka.createTopic("images-subset-2", 2);
+      JsonNode again = flink.run(jar, 2, List.of("--bootstrap-servers", bs, "--models", models.toString(),
+          "--input-topic", "images", "--output-topic", "images-subset-2", "--group-id", "images-2", "--fraction", "0.2",
+          "--window", "500ms", "--bounded", "-D", "execution.checkpointing.interval=1s"));
+      assertEquals("FINISHED", flink.await(again.path("jobid").asText(), 180), flink.log("taskmanager"));
+      StreamImagesITCase.assertSubsetIsSelectOnEmbed(bs, "images-subset-2", models, images,
+          Files.createDirectories(dir.resolve("images-check-2")));
     }
   }
 }
