@@ -19,6 +19,11 @@ public final class Centroids {
   private final Embeddings means;
   private final float[] packed;
   private final double[] squaredNorms;
+  /** The last {@link PseudoLabeler#movements} from an earlier table: every class of a window asks for the same. */
+  private volatile Moved moved;
+
+  /** Per class, how far its centroid moved since {@code since} (held weakly: no chain of old tables). */
+  record Moved(java.lang.ref.WeakReference<Centroids> since, double[] distance) {}
 
   private Centroids(long[] labels, int[] sizes, Embeddings means) {
     this.labels = labels;
@@ -115,6 +120,14 @@ public final class Centroids {
   }
 
   /** Float32 copy of the means, row-major, for the SIMD fast path. */
+  Moved moved() {
+    return moved;
+  }
+
+  void moved(Moved m) {
+    moved = m;
+  }
+
   float[] packedFloat() {
     return packed;
   }

@@ -130,15 +130,21 @@ public final class PseudoLabeler {
 
   /**
    * Per class of {@code now}, an upper bound on how far its centroid moved since {@code before};
-   * infinite for a class {@code before} did not have.
+   * infinite for a class {@code before} did not have. Kept in {@code now}: all classes of a window
+   * compare the same two tables.
    */
   static double[] movements(Centroids before, Centroids now) {
+    Centroids.Moved known = now.moved();
+    if (known != null && known.since().get() == before) {
+      return known.distance();
+    }
     double[] out = new double[now.count()];
     for (int c = 0; c < out.length; c++) {
       int b = before.indexOf(now.label(c));
       out[c] = b < 0 || before.dim() != now.dim() ? Double.POSITIVE_INFINITY
           : Math.sqrt(Kernels.squaredDistance(now.means(), c, before.means(), b) * (1 + MARGIN) + Double.MIN_NORMAL);
     }
+    now.moved(new Centroids.Moved(new java.lang.ref.WeakReference<>(before), out));
     return out;
   }
 
