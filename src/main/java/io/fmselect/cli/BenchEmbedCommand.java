@@ -110,6 +110,7 @@ public final class BenchEmbedCommand implements Callable<Integer> {
       }
     }
     ModelService service = ModelService.acquire(List.of(s), 1, threads);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
     try {
       for (int run = -1; run < runs; run++) {
         long t0 = System.nanoTime();
@@ -118,11 +119,11 @@ public final class BenchEmbedCommand implements Callable<Integer> {
           byte[] png = pngs.get(i % pngs.size());
           fs.add(CompletableFuture.supplyAsync(() -> {
             try {
-              return Preprocessor.tensor(Preprocessor.decode(png), s);
+              return Preprocessor.decode(png);
             } catch (Preprocessor.BadImageException e) {
               throw new IllegalStateException(e);
             }
-          }).thenCompose(x -> service.embed(0, x)));
+          }, pool).thenCompose(img -> service.embed(0, img, pool)));
         }
         CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).join();
         if (run >= 0) {
@@ -131,6 +132,7 @@ public final class BenchEmbedCommand implements Callable<Integer> {
       }
     } finally {
       ModelService.release(service);
+      pool.shutdown();
     }
     // preprocessing alone, one thread
     double[] dec = new double[runs];

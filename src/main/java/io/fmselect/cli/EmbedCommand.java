@@ -13,6 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -68,10 +72,7 @@ public final class EmbedCommand implements Callable<Integer> {
     }
     int n = folder.images().size();
     int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-    float[][][] result = new float[specs.size()][][];
-    for (int f = 0; f < specs.size(); f++) {
-      result[f] = embedAll(specs.get(f), folder.images(), nThreads);
-    }
+    float[][][] result = embedAll(specs, folder.images(), nThreads);
     try (AtomicFile.Batch b = new AtomicFile.Batch()) {
       for (int f = 0; f < specs.size(); f++) {
         float[][] rows = result[f];
@@ -94,33 +95,55 @@ public final class EmbedCommand implements Callable<Integer> {
 
   static List<ModelSpec> specs(Path dir) throws IOException {
     try {
-      return ModelService.specs(dir);
+      return ModelSpec.loadAll(dir);
     } catch (IllegalArgumentException e) {
       throw new UserError("--models " + e.getMessage());
     }
   }
 
-  /** Every image's embedding under one FM, in micro-batches of the spec's batch size. */
-  static float[][] embedAll(ModelSpec s, List<Path> files, int threads) throws IOException {
-    float[][] rows = new float[files.size()][];
-    int size = 3 * s.inputSize() * s.inputSize();
-    try (FmEncoder enc = FmEncoder.open(s, threads); FmEncoder.Worker w = enc.newWorker()) {
-      for (int start = 0; start < files.size(); start += s.batchSize()) {
-        int k = Math.min(s.batchSize(), files.size() - start);
-        float[] batch = new float[k * size];
-        for (int i = 0; i < k; i++) {
-          Path f = files.get(start + i);
+  /** Images embedded at once: bounds the preprocessed tensors held in memory. */
+  private static final int CHUNK = 256;
+
+  /**
+   * Every image's embedding under every FM ({@code [fm][image]}), through the stream's path: each image
+   * read and decoded once, then preprocessed and micro-batched per FM by a {@link ModelService}.
+   */
+  static float[][][] embedAll(List<ModelSpec> specs, List<Path> files, int threads) throws Exception {
+    float[][][] rows = new float[specs.size()][files.size()][];
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+    ModelService service;
+    try {
+      service = ModelService.acquire(specs, 1, threads);
+    } catch (FmEncoder.ModelException e) {
+      pool.shutdown();
+      throw new UserError(e.getMessage());
+    }
+    try {
+      for (int start = 0; start < files.size(); start += CHUNK) {
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (int i = start; i < Math.min(start + CHUNK, files.size()); i++) {
+          Path f = files.get(i);
+          Preprocessor.Rgb img;
           try {
-            Preprocessor.write(Preprocessor.decode(Files.readAllBytes(f)), s, batch, i * size);
+            img = Preprocessor.decode(Files.readAllBytes(f));
           } catch (Preprocessor.BadImageException e) {
             throw new UserError(f + ": " + e.getMessage());
           }
+          for (int m = 0; m < specs.size(); m++) {
+            int fm = m;
+            int row = i;
+            parts.add(service.embed(m, img, pool).thenAccept(v -> rows[fm][row] = v));
+          }
         }
-        float[][] got = w.embed(batch, k);
-        System.arraycopy(got, 0, rows, start, k);
+        try {
+          CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+          throw new UserError(e.getCause() instanceof FmEncoder.ModelException m ? m.getMessage() : e.getCause().toString());
+        }
       }
-    } catch (FmEncoder.ModelException e) {
-      throw new UserError(e.getMessage());
+    } finally {
+      ModelService.release(service);
+      pool.shutdown();
     }
     return rows;
   }

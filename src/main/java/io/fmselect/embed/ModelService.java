@@ -1,6 +1,5 @@
 package io.fmselect.embed;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -86,6 +85,15 @@ public final class ModelService implements AutoCloseable {
     return specs;
   }
 
+  /**
+   * Preprocesses a decoded image for FM {@code fm} on {@code pool}, then queues it: the path every
+   * caller (the stream's operator, the embed command, the benchmark) takes.
+   */
+  public CompletableFuture<float[]> embed(int fm, Preprocessor.Rgb image, java.util.concurrent.Executor pool) {
+    return CompletableFuture.supplyAsync(() -> Preprocessor.tensor(image, specs.get(fm)), pool)
+        .thenCompose(t -> embed(fm, t));
+  }
+
   /** Queues one preprocessed image for FM {@code fm}; the future completes with its embedding. */
   public CompletableFuture<float[]> embed(int fm, float[] tensor) {
     CompletableFuture<float[]> f = new CompletableFuture<>();
@@ -159,28 +167,5 @@ public final class ModelService implements AutoCloseable {
     for (FmEncoder e : encoders) {
       e.close();
     }
-  }
-
-  /** Loads every spec file ({@code *.yaml}) of a folder, in name order. */
-  public static List<ModelSpec> specs(Path dir) throws java.io.IOException {
-    if (!java.nio.file.Files.isDirectory(dir)) {
-      throw new IllegalArgumentException(dir + ": not a directory of FM spec files");
-    }
-    List<ModelSpec> out = new ArrayList<>();
-    try (var s = java.nio.file.Files.list(dir)) {
-      for (Path f : s.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList()) {
-        out.add(ModelSpec.load(f));
-      }
-    }
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException(dir + ": no FM spec files (NAME.yaml)");
-    }
-    var names = new java.util.HashSet<String>();
-    for (ModelSpec m : out) {
-      if (!names.add(m.name())) {
-        throw new IllegalArgumentException(m.file() + ": name '" + m.name() + "' is used by another spec too");
-      }
-    }
-    return out;
   }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -152,6 +154,32 @@ public record ModelSpec(Path file, String name, Path model, String engine, int i
       out[c] = ((Number) l.get(c)).doubleValue();
       if (!Double.isFinite(out[c]) || (positive && out[c] <= 0)) {
         throw new SpecException(file, "'" + key + "' must hold " + (positive ? "positive " : "") + "finite numbers, got " + v);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Loads every spec file ({@code *.yaml}) of a folder, in name order; throws IllegalArgumentException
+   * (a {@link SpecException} for a bad file) when the folder has none, or two share a name.
+   */
+  public static List<ModelSpec> loadAll(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(dir + ": not a directory of FM spec files");
+    }
+    List<ModelSpec> out = new ArrayList<>();
+    try (var s = Files.list(dir)) {
+      for (Path f : s.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList()) {
+        out.add(ModelSpec.load(f));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(dir + ": no FM spec files (NAME.yaml)");
+    }
+    var names = new HashSet<String>();
+    for (ModelSpec m : out) {
+      if (!names.add(m.name())) {
+        throw new IllegalArgumentException(m.file() + ": name '" + m.name() + "' is used by another spec too");
       }
     }
     return out;

@@ -52,7 +52,7 @@ public final class EmbedImages extends RichAsyncFunction<SampleEvent, SampleEven
   @Override
   public void open(OpenContext openContext) throws Exception {
     StreamConfig.Embedding e = config.embedding();
-    List<ModelSpec> specs = ModelService.specs(Path.of(e.modelsDir()));
+    List<ModelSpec> specs = ModelSpec.loadAll(Path.of(e.modelsDir()));
     service = ModelService.acquire(specs, e.workers(), e.intraOpThreads());
     model = new int[config.fmNames().size()];
     for (int f = 0; f < model.length; f++) {
@@ -87,10 +87,7 @@ public final class EmbedImages extends RichAsyncFunction<SampleEvent, SampleEven
               + "' and no model for it in " + config.embedding().modelsDir());
         }
         int fm = f;
-        ModelSpec spec = service.specs().get(model[f]);
-        parts.add(CompletableFuture.supplyAsync(() -> Preprocessor.tensor(img, spec), pool)
-            .thenCompose(t -> service.embed(model[fm], t))
-            .thenAccept(v -> put(e, fm, v)));
+        parts.add(service.embed(model[f], img, pool).thenAccept(v -> put(e, fm, v)));
       }
       return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
     }).whenComplete((ok, failure) -> {

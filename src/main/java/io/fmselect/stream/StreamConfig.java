@@ -25,7 +25,7 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     if (modelsDir != null) {
       List<io.fmselect.embed.ModelSpec> specs;
       try {
-        specs = io.fmselect.embed.ModelService.specs(java.nio.file.Path.of(modelsDir));
+        specs = io.fmselect.embed.ModelSpec.loadAll(java.nio.file.Path.of(modelsDir));
       } catch (java.io.IOException | IllegalArgumentException e) {
         throw new IllegalArgumentException(StreamOptions.MODELS_DIR.key() + ": " + e.getMessage());
       }
