@@ -84,11 +84,12 @@ public final class ProduceCommand implements Callable<Integer> {
     if (intervalMs < 0) {
       throw new UserError("--interval-ms must be at least 0");
     }
-    if ((images == null) == (labels == null || features == null) || (images != null && (labels != null || features != null))) {
+    boolean npy = labels != null || features != null;
+    if (npy == (images != null) || (npy && (labels == null || features == null))) {
       throw new UserError("give either --labels and --features, or --images");
     }
     if (images != null) {
-      return send(ImageFolderRows.of(images));
+      return send(imageRows(images));
     }
     NpyInputs in = NpyInputs.open(labels, features);
     int fms = in.features().length;
@@ -128,19 +129,15 @@ public final class ProduceCommand implements Callable<Integer> {
   }
 
   /** An image folder as rows: each sample carries its encoded image and its class folder's label. */
-  static final class ImageFolderRows {
-    private ImageFolderRows() {}
-
-    static Rows of(java.nio.file.Path dir) throws IOException {
-      io.fmselect.embed.ImageFolder folder;
-      try {
-        folder = io.fmselect.embed.ImageFolder.scan(dir);
-      } catch (IllegalArgumentException e) {
-        throw new UserError(e.getMessage());
-      }
-      return new Rows(folder.images().size(), dir.toString(), i -> LabeledSample.newBuilder()
-          .setLabel(folder.labels()[i]).setImage(ByteBuffer.wrap(java.nio.file.Files.readAllBytes(folder.images().get(i)))));
+  private static Rows imageRows(java.nio.file.Path dir) throws IOException {
+    io.fmselect.embed.ImageFolder folder;
+    try {
+      folder = io.fmselect.embed.ImageFolder.scan(dir);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
     }
+    return new Rows(folder.images().size(), dir.toString(), i -> LabeledSample.newBuilder()
+        .setLabel(folder.labels()[i]).setImage(ByteBuffer.wrap(java.nio.file.Files.readAllBytes(folder.images().get(i)))));
   }
 
   private int send(Rows rows) throws IOException {
