@@ -4,7 +4,7 @@ import io.fmselect.embed.FmEncoder;
 import io.fmselect.embed.ModelService;
 import io.fmselect.embed.ModelSpec;
 import io.fmselect.embed.Preprocessor;
-import io.fmselect.embed.TinyOnnx;
+import io.fmselect.embed.TinyEncoder;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * {@code fmselect bench-embed}: images per second through an FM, at batch 1 and at batch B (the model
  * call alone), and through the stream's path (decode, resize, normalize, micro-batching service) to
  * give the operator's overhead per image. The model is a spec file given with {@code --spec}, or the
- * small generated conv net ({@link TinyOnnx}) when none is given.
+ * small generated conv net ({@link TinyEncoder}) when none is given.
  */
 @Command(name = "bench-embed", hidden = true, mixinStandardHelpOptions = true,
     description = "Images/s through one FM: model call at batch 1 and batch B, and the whole embed path.")
@@ -49,7 +49,7 @@ public final class BenchEmbedCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("fmselect-bench-embed");
     ModelSpec s;
     if (specFile == null) {
-      new TinyOnnx(16, 64, 1).write(work.resolve("small.onnx"));
+      new TinyEncoder(16, 64, 1).writeOnnx(work.resolve("small.onnx"));
       Files.writeString(work.resolve("small.yaml"), String.join("\n", "name: small", "model: small.onnx",
           "input_size: " + size, "dimension: 64", "batch_size: " + batch, "max_delay_ms: 50", ""));
       s = ModelSpec.load(work.resolve("small.yaml"));

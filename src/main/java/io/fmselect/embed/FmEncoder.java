@@ -1,6 +1,7 @@
 package io.fmselect.embed;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -42,8 +43,17 @@ public final class FmEncoder implements AutoCloseable {
    * @param intraOpThreads threads one inference may use
    */
   public static FmEncoder open(ModelSpec spec, int intraOpThreads) throws ModelException {
+    if (spec.engine().equals("PyTorch")) {
+      // libtorch's thread pools are per process, sized once when the engine starts: the first PyTorch FM
+      // of a JVM sizes them (a -D on the JVM wins over both)
+      System.getProperties().putIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(intraOpThreads));
+      System.getProperties().putIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+    }
     Device device = spec.device().equals("cpu") ? Device.cpu()
         : Device.gpu(Integer.parseInt(spec.device().substring("gpu:".length())));
+    if (device.isGpu()) {
+      checkGpu(spec, device.getDeviceId());
+    }
     Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
         .optModelPath(spec.model()).optEngine(spec.engine()).optDevice(device)
         .optOption("interOpNumThreads", "1").optOption("intraOpNumThreads", Integer.toString(intraOpThreads))
@@ -52,7 +62,8 @@ public final class FmEncoder implements AutoCloseable {
     try {
       model = criteria.loadModel();
     } catch (Exception | UnsatisfiedLinkError e) {
-      throw new ModelException(spec, "cannot load " + spec.model() + " with " + spec.engine() + ": " + e.getMessage(), e);
+      throw new ModelException(spec, "cannot load " + spec.model() + " with " + spec.engine() + ": "
+          + firstLine(e.getMessage()), e);
     }
     FmEncoder enc = new FmEncoder(spec, model);
     try (Worker w = enc.newWorker()) {
@@ -62,6 +73,34 @@ public final class FmEncoder implements AutoCloseable {
       throw e;
     }
     return enc;
+  }
+
+  /** A spec's GPU must be there, and the engine built for it, or the engine's own error is unreadable. */
+  private static void checkGpu(ModelSpec spec, int id) throws ModelException {
+    if (spec.engine().equals("OnnxRuntime")) {
+      if (!ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA)) {
+        throw new ModelException(spec, "'device: " + spec.device() + "' needs ONNX Runtime with CUDA: build"
+            + " fmselect with the gpu profile (mvn -Pgpu, CUDA 12 and cuDNN 9 on the machine)", null);
+      }
+    }
+    int gpus;
+    try {
+      gpus = Engine.getEngine(spec.engine()).getGpuCount();
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      throw new ModelException(spec, "cannot start " + spec.engine() + ": " + firstLine(e.getMessage()), e);
+    }
+    if (id >= gpus) {
+      throw new ModelException(spec, "'device: " + spec.device() + "' but " + spec.engine() + " sees "
+          + gpus + " GPU" + (gpus == 1 ? "" : "s") + " here", null);
+    }
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "(no message)";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
   }
 
   public ModelSpec spec() {

@@ -41,7 +41,7 @@ class ClusterJobITCase {
 
       // images: the job jar brings DJL and ONNX Runtime, the cluster has neither
       Path models = Files.createDirectories(dir.resolve("models"));
-      io.fmselect.embed.TinyOnnxAccess.write(models);
+      io.fmselect.embed.TinyEncoderAccess.write(models, false);
       Path images = StreamImagesITCase.writeImages(dir.resolve("images"));
       kafka.createTopic("images", 2);
       kafka.createTopic("images-subset", 2);

@@ -23,7 +23,7 @@ class EmbedCommandTest {
   @TempDir Path dir;
   Path models;
   Path images;
-  io.fmselect.embed.TinyOnnxAccess nets;
+  io.fmselect.embed.TinyEncoderAccess nets;
 
 
 
@@ -31,7 +31,7 @@ class EmbedCommandTest {
   void data() throws Exception {
     models = Files.createDirectories(dir.resolve("models"));
     images = Files.createDirectories(dir.resolve("images"));
-    nets = io.fmselect.embed.TinyOnnxAccess.write(models);
+    nets = io.fmselect.embed.TinyEncoderAccess.write(models);
     SplittableRandom r = new SplittableRandom(3);
     for (String c : List.of("cat", "dog")) {
       Path cd = Files.createDirectories(images.resolve(c));

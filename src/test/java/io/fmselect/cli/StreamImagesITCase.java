@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fmselect.avro.LabeledSample;
 import io.fmselect.avro.Op;
 import io.fmselect.avro.Rejected;
-import io.fmselect.embed.TinyOnnxAccess;
+import io.fmselect.embed.TinyEncoderAccess;
 import io.fmselect.kafka.InJvmKafka;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
@@ -45,7 +45,7 @@ class StreamImagesITCase {
   @Test
   void imagesAreEmbeddedInTheStreamAndSelectedAsInBatch() throws Exception {
     Path models = Files.createDirectories(dir.resolve("models"));
-    TinyOnnxAccess.write(models);
+    TinyEncoderAccess.write(models);
     Path images = writeImages(dir.resolve("images"));
     try (InJvmKafka kafka = InJvmKafka.start()) {
       String bs = kafka.bootstrapServers();

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fmselect.embed.TinyOnnx;
+import io.fmselect.embed.TinyEncoder;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -67,7 +67,7 @@ class EmbedImagesTest {
 
   EmbedImages open(boolean fixedBatch) throws Exception {
     Path models = Files.createDirectories(dir.resolve("models"));
-    new TinyOnnx(3, 3, 5).write(models.resolve("m.onnx"), fixedBatch ? 1 : null);
+    new TinyEncoder(3, 3, 5).writeOnnx(models.resolve("m.onnx"), fixedBatch ? 1 : null);
     Files.writeString(models.resolve("m.yaml"), String.join("\n", "name: m", "model: m.onnx", "input_size: 4",
         "dimension: 3", "batch_size: 4", "max_delay_ms: 300", ""));
     Configuration c = new Configuration();

@@ -1,6 +1,7 @@
 package io.fmselect.embed;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -9,12 +10,13 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
- * A small image encoder generated as an ONNX graph (protobuf wire format, written here), with seeded
- * weights, and the same network in plain Java as the reference, for tests and benchmarks (no model
- * weights can be fetched on the build machines):
+ * A small image encoder with seeded weights, written as an ONNX graph (protobuf wire format) or as a
+ * TorchScript archive (zip of pickled module state and TorchScript source), both produced here, and the
+ * same network in plain Java as the reference, for tests and benchmarks (no model weights can be fetched
+ * on the build machines, and the tests cannot run Python):
  * {@code image [N, 3, S, S] -> Conv 3x3 (3 -> C, pad 1) -> Relu -> GlobalAveragePool -> Flatten -> Gemm (C -> D)}.
  */
-public final class TinyOnnx {
+public final class TinyEncoder {
   final int channels;
   final int dim;
   final float[] convW; // [C, 3, 3, 3]
@@ -22,7 +24,7 @@ public final class TinyOnnx {
   final float[] fcW; // [D, C]
   final float[] fcB; // [D]
 
-  public TinyOnnx(int channels, int dim, long seed) {
+  public TinyEncoder(int channels, int dim, long seed) {
     this.channels = channels;
     this.dim = dim;
     SplittableRandom r = new SplittableRandom(seed);
@@ -76,15 +78,15 @@ public final class TinyOnnx {
   }
 
   /** Writes the model as an ONNX file (IR 8, opset 13, batch dimension symbolic). */
-  public void write(Path file) throws java.io.IOException {
-    write(file, null);
+  public void writeOnnx(Path file) throws IOException {
+    writeOnnx(file, null);
   }
 
   /**
    * Writes the model as an ONNX file; {@code fixedBatch} non-null fixes the batch dimension (a model
    * exported without a dynamic batch axis, which fails on any other batch size).
    */
-  public void write(Path file, Integer fixedBatch) throws java.io.IOException {
+  public void writeOnnx(Path file, Integer fixedBatch) throws IOException {
     String batch = fixedBatch == null ? "batch" : null;
     Proto graph = new Proto();
     graph.message(1, node("Conv", new String[] {"image", "conv_w", "conv_b"}, "conv",
@@ -109,6 +111,84 @@ public final class TinyOnnx {
     opset.varint(2, 13);
     model.message(8, opset);
     Files.write(file, model.bytes());
+  }
+
+  /**
+   * Writes the model as a TorchScript archive, as {@code torch.jit.save} lays one out (file format
+   * version 3): the module's attributes pickled in {@code data.pkl} with each parameter's storage in
+   * {@code data/N}, and its TorchScript source in {@code code/__torch__.py}. Loads in libtorch (and in
+   * {@code torch.jit.load}) like an exported module; the same network as {@link #writeOnnx(Path)}.
+   */
+  public void writeTorchScript(Path file) throws IOException {
+    String[] names = {"conv_w", "conv_b", "fc_w", "fc_b"};
+    float[][] values = {convW, convB, fcW, fcB};
+    long[][] shapes = {{channels, 3, 3, 3}, {channels}, {dim, channels}, {dim}};
+    Pickle data = new Pickle();
+    data.global("__torch__", "Tiny").op(Pickle.EMPTY_TUPLE).op(Pickle.NEWOBJ).op(Pickle.EMPTY_DICT).op(Pickle.MARK);
+    for (int i = 0; i < names.length; i++) {
+      data.string(names[i]).global("torch._utils", "_rebuild_tensor_v2").op(Pickle.MARK);
+      data.op(Pickle.MARK).string("storage").global("torch", "FloatStorage").string(Integer.toString(i))
+          .string("cpu").integer(values[i].length).op(Pickle.TUPLE).op(Pickle.BINPERSID);
+      data.integer(0).op(Pickle.MARK);
+      long stride = 1;
+      long[] strides = new long[shapes[i].length];
+      for (int d = shapes[i].length - 1; d >= 0; d--) {
+        strides[d] = stride;
+        stride *= shapes[i][d];
+      }
+      for (long d : shapes[i]) {
+        data.integer(d);
+      }
+      data.op(Pickle.TUPLE).op(Pickle.MARK);
+      for (long st : strides) {
+        data.integer(st);
+      }
+      data.op(Pickle.TUPLE).op(Pickle.FALSE).global("collections", "OrderedDict").op(Pickle.EMPTY_TUPLE)
+          .op(Pickle.REDUCE).op(Pickle.TUPLE).op(Pickle.REDUCE);
+    }
+    data.string("training").op(Pickle.FALSE).op(Pickle.SETITEMS).op(Pickle.BUILD);
+    String code = String.join("\n",
+        "class Tiny(Module):",
+        "  __parameters__ = [\"conv_w\", \"conv_b\", \"fc_w\", \"fc_b\", ]",
+        "  __buffers__ = []",
+        "  conv_w : Tensor",
+        "  conv_b : Tensor",
+        "  fc_w : Tensor",
+        "  fc_b : Tensor",
+        "  training : bool",
+        "  def forward(self: __torch__.Tiny, image: Tensor) -> Tensor:",
+        "    conv = torch.relu(torch.conv2d(image, self.conv_w, self.conv_b, [1, 1], [1, 1]))",
+        "    return torch.linear(torch.mean(conv, [2, 3]), self.fc_w, self.fc_b)",
+        "");
+    ByteArrayOutputStream zip = new ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(zip)) {
+      storedEntry(z, "tiny/version", "3\n".getBytes(StandardCharsets.UTF_8));
+      storedEntry(z, "tiny/data.pkl", data.bytes());
+      storedEntry(z, "tiny/constants.pkl", new Pickle().op(Pickle.EMPTY_TUPLE).bytes());
+      storedEntry(z, "tiny/code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
+      for (int i = 0; i < values.length; i++) {
+        storedEntry(z, "tiny/data/" + i, littleEndian(values[i]));
+      }
+    }
+    Files.write(file, zip.toByteArray());
+  }
+
+  private static void storedEntry(java.util.zip.ZipOutputStream z, String name, byte[] bytes) throws IOException {
+    java.util.zip.ZipEntry e = new java.util.zip.ZipEntry(name);
+    e.setMethod(java.util.zip.ZipEntry.STORED);
+    e.setSize(bytes.length);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(bytes);
+    e.setCrc(crc.getValue());
+    z.putNextEntry(e);
+    z.write(bytes);
+    z.closeEntry();
+  }
+
+  private static byte[] littleEndian(float[] values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return b.array();
   }
 
   private static Proto node(String op, String[] inputs, String output, Proto... attributes) {
@@ -150,9 +230,7 @@ public final class TinyOnnx {
     }
     t.varint(2, 1); // FLOAT
     t.string(8, name);
-    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(values);
-    t.bytes(9, b.array());
+    t.bytes(9, littleEndian(values));
     return t;
   }
 
@@ -223,6 +301,62 @@ public final class TinyOnnx {
         v >>>= 7;
       }
       out.write((int) v);
+    }
+  }
+
+  /** Python pickle, protocol 2: the few opcodes a TorchScript module's state needs. */
+  static final class Pickle {
+    static final int MARK = '(';
+    static final int TUPLE = 't';
+    static final int EMPTY_TUPLE = ')';
+    static final int EMPTY_DICT = '}';
+    static final int SETITEMS = 'u';
+    static final int NEWOBJ = 0x81;
+    static final int REDUCE = 'R';
+    static final int BUILD = 'b';
+    static final int BINPERSID = 'Q';
+    static final int FALSE = 0x89;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    Pickle() {
+      out.write(0x80); // PROTO 2
+      out.write(2);
+    }
+
+    Pickle op(int opcode) {
+      out.write(opcode);
+      return this;
+    }
+
+    Pickle global(String module, String name) {
+      byte[] b = ("c" + module + "\n" + name + "\n").getBytes(StandardCharsets.UTF_8);
+      out.write(b, 0, b.length);
+      return this;
+    }
+
+    Pickle string(String s) {
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      out.write('X'); // BINUNICODE
+      int32(b.length);
+      out.write(b, 0, b.length);
+      return this;
+    }
+
+    Pickle integer(long v) {
+      out.write('J'); // BININT
+      int32(Math.toIntExact(v));
+      return this;
+    }
+
+    private void int32(int v) {
+      for (int i = 0; i < 4; i++) {
+        out.write(v >>> (8 * i) & 0xff);
+      }
+    }
+
+    byte[] bytes() {
+      out.write('.'); // STOP
+      return out.toByteArray();
     }
   }
 }
