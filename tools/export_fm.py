@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Export a vision foundation model's image encoder to ONNX, with the fmselect spec file that runs it.
+"""Export a vision foundation model's image encoder to ONNX or TorchScript, with the fmselect spec file that runs it.
 
 Run it where PyTorch (and, for real weights, transformers or open_clip) is installed; fmselect itself
-needs only the two files it writes: OUT/NAME.onnx and OUT/NAME.yaml (point `fmselect embed --models`
-or `fmselect run --models` at OUT).
+needs only the two files it writes: OUT/NAME.onnx (or OUT/NAME.pt with --format torchscript) and
+OUT/NAME.yaml (point `fmselect embed --models` or `fmselect run --models` at OUT). ONNX runs through
+ONNX Runtime; TorchScript runs through libtorch (DJL's PyTorch engine), for models whose ops ONNX
+cannot express.
 
   # real weights, from a local folder (a Hugging Face snapshot, or an open_clip checkpoint file for EVA)
   tools/export_fm.py --arch dinov2-vits14 --weights ~/weights/dinov2-small --out models/
   # the same architecture with random weights (benchmarks, or machines without weights)
   tools/export_fm.py --arch clip-vitb32 --random-init --out models/
+  # TorchScript instead of ONNX
+  tools/export_fm.py --arch siglip-base --weights ~/weights/siglip-base --format torchscript --out models/
 
 Embedding per architecture (what the paper's FMs use): DINOv2 the CLS token after the final layer
 norm; CLIP and EVA-CLIP the projected image embedding; SigLIP the pooled output. Preprocessing in the
@@ -83,7 +87,8 @@ def main(argv=None):
     src.add_argument("--random-init", action="store_true", help="the architecture with random weights")
     p.add_argument("--out", type=pathlib.Path, required=True, help="folder for NAME.onnx and NAME.yaml")
     p.add_argument("--name", help="FM name (default: the architecture)")
-    p.add_argument("--opset", type=int, default=14)
+    p.add_argument("--format", choices=["onnx", "torchscript"], default="onnx")
+    p.add_argument("--opset", type=int, default=14, help="ONNX opset")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=16)
     a = p.parse_args(argv)
@@ -97,28 +102,37 @@ def main(argv=None):
     model = random_vit(a.arch, a.seed) if a.random_init else real_encoder(a.arch, a.weights)
     model.eval()
     a.out.mkdir(parents=True, exist_ok=True)
-    onnx_file = a.out / f"{name}.onnx"
-    tmp = a.out / f".{name}.onnx.tmp"
+    model_file = a.out / f"{name}.{'pt' if a.format == 'torchscript' else 'onnx'}"
+    tmp = a.out / f".{model_file.name}.tmp"
     with torch.no_grad():
         got = model(torch.zeros(1, 3, size, size))
     if tuple(got.shape) != (1, dim):
         sys.exit(f"export_fm: {a.arch} gives embeddings of shape {tuple(got.shape)}, expected (1, {dim})")
-    # exported with autograd on: under no_grad, attention takes a fused fast path ONNX cannot express
-    torch.onnx.export(model, torch.zeros(1, 3, size, size), str(tmp), input_names=["image"],
-                      output_names=["embedding"], dynamic_axes={"image": {0: "batch"}, "embedding": {0: "batch"}},
-                      opset_version=a.opset)
-    tmp.replace(onnx_file)
+    if a.format == "torchscript":
+        # traced at batch 2 so that the batch size stays a variable of the graph
+        with torch.no_grad():
+            traced = torch.jit.trace(model, torch.zeros(2, 3, size, size), check_trace=False)
+            again = traced(torch.zeros(3, 3, size, size))
+        if tuple(again.shape) != (3, dim):
+            sys.exit(f"export_fm: the traced {a.arch} gives shape {tuple(again.shape)} at batch 3, expected (3, {dim})")
+        traced.save(str(tmp))
+    else:
+        # exported with autograd on: under no_grad, attention takes a fused fast path ONNX cannot express
+        torch.onnx.export(model, torch.zeros(1, 3, size, size), str(tmp), input_names=["image"],
+                          output_names=["embedding"], dynamic_axes={"image": {0: "batch"}, "embedding": {0: "batch"}},
+                          opset_version=a.opset)
+    tmp.replace(model_file)
     spec = "\n".join([
         f"# {a.arch}: {'random weights' if a.random_init else 'weights from ' + str(a.weights)} (tools/export_fm.py)",
         f"name: {name}",
-        f"model: {onnx_file.name}",
-        "engine: OnnxRuntime",
+        f"model: {model_file.name}",
+        f"engine: {'PyTorch' if a.format == 'torchscript' else 'OnnxRuntime'}",
         f"input_size: {size}",
         f"resize: {resize}",
         f"mean: {mean}",
         f"std: {std}",
         "channels: RGB",
-        "output: embedding",
+        f"output: {'0' if a.format == 'torchscript' else 'embedding'}",
         "pooling: none",
         f"dimension: {dim}",
         "device: cpu",
@@ -126,7 +140,7 @@ def main(argv=None):
         "max_delay_ms: 20",
         ""])
     (a.out / f"{name}.yaml").write_text(spec)
-    print(f"wrote {onnx_file} and {a.out / (name + '.yaml')}")
+    print(f"wrote {model_file} and {a.out / (name + '.yaml')}")
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ public final class BenchEmbedCommand implements Callable<Integer> {
     // synthetic photo-like images (smooth colour waves plus a little noise) as JPEG, the usual input,
     // 5:4 and somewhat larger than the model's input so that they are resized and cropped
     SplittableRandom r = new SplittableRandom(7);
-    List<byte[]> pngs = new ArrayList<>();
+    List<byte[]> jpegs = new ArrayList<>();
     int side = s.resize() + s.resize() / 4;
     for (int i = 0; i < Math.min(images, 64); i++) {
       BufferedImage img = new BufferedImage(side, s.resize(), BufferedImage.TYPE_INT_RGB);
@@ -80,14 +80,19 @@ public final class BenchEmbedCommand implements Callable<Integer> {
       }
       ByteArrayOutputStream b = new ByteArrayOutputStream();
       ImageIO.write(img, "jpg", b);
-      pngs.add(b.toByteArray());
+      jpegs.add(b.toByteArray());
     }
     int n = images;
     int t = 3 * s.inputSize() * s.inputSize();
-    float[] one = Preprocessor.tensor(Preprocessor.decode(pngs.get(0)), s);
+    float[] one = Preprocessor.tensor(Preprocessor.decode(jpegs.get(0)), s);
     double[] b1 = new double[runs];
     double[] bb = new double[runs];
     double[] path = new double[runs];
+    double[] overhead = new double[runs];
+    // the model call and the whole path alternate within each run, so that each run's overhead compares
+    // rates measured seconds apart (this machine's speed drifts by several percent over a minute)
+    ModelService service = ModelService.acquire(List.of(s), 1, threads);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
     try (FmEncoder enc = FmEncoder.open(s, threads); FmEncoder.Worker w = enc.newWorker()) {
       float[] many = new float[batch * t];
       for (int i = 0; i < batch; i++) {
@@ -103,31 +108,24 @@ public final class BenchEmbedCommand implements Callable<Integer> {
           w.embed(many, batch);
         }
         long t2 = System.nanoTime();
-        if (run >= 0) {
-          b1[run] = n / ((t1 - t0) / 1e9);
-          bb[run] = n / ((t2 - t1) / 1e9);
-        }
-      }
-    }
-    ModelService service = ModelService.acquire(List.of(s), 1, threads);
-    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-    try {
-      for (int run = -1; run < runs; run++) {
-        long t0 = System.nanoTime();
         List<CompletableFuture<float[]>> fs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-          byte[] png = pngs.get(i % pngs.size());
+          byte[] jpeg = jpegs.get(i % jpegs.size());
           fs.add(CompletableFuture.supplyAsync(() -> {
             try {
-              return Preprocessor.decode(png);
+              return Preprocessor.decode(jpeg);
             } catch (Preprocessor.BadImageException e) {
               throw new IllegalStateException(e);
             }
           }, pool).thenCompose(img -> service.embed(0, img, pool)));
         }
         CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).join();
+        long t3 = System.nanoTime();
         if (run >= 0) {
-          path[run] = n / ((System.nanoTime() - t0) / 1e9);
+          b1[run] = n / ((t1 - t0) / 1e9);
+          bb[run] = n / ((t2 - t1) / 1e9);
+          path[run] = n / ((t3 - t2) / 1e9);
+          overhead[run] = bb[run] / path[run] - 1;
         }
       }
     } finally {
@@ -142,7 +140,7 @@ public final class BenchEmbedCommand implements Callable<Integer> {
       long q = 0;
       for (int i = 0; i < n; i++) {
         long t0 = System.nanoTime();
-        Preprocessor.Rgb img = Preprocessor.decode(pngs.get(i % pngs.size()));
+        Preprocessor.Rgb img = Preprocessor.decode(jpegs.get(i % jpegs.size()));
         long t1 = System.nanoTime();
         Preprocessor.tensor(img, s);
         q += System.nanoTime() - t1;
@@ -163,8 +161,12 @@ public final class BenchEmbedCommand implements Callable<Integer> {
     out.printf("  embed path (JPEG decode, resize, normalize, micro-batching, model): %.1f images/s%n", mp);
     out.printf("  preprocessing alone, one thread: JPEG decode %.3f ms, resize + crop + normalize %.3f ms per image%n",
         median(dec), median(pre));
-    out.printf("  overhead per image: %.3f ms against %.3f ms of model time (%.1f%%)%n", 1000 / mp - 1000 / mb,
-        1000 / mb, 100 * (mb / mp - 1));
+    double mo = median(overhead);
+    double[] sorted = overhead.clone();
+    Arrays.sort(sorted);
+    out.printf("  overhead per image: %.3f ms against %.3f ms of model time, %.1f%% (median of the runs, each the"
+        + " path against the model call at batch %d in the same run; runs from %.1f%% to %.1f%%)%n",
+        mo * 1000 / mb, 1000 / mb, 100 * mo, batch, 100 * sorted[0], 100 * sorted[runs - 1]);
     out.flush();
     return 0;
   }

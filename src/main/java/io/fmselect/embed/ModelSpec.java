@@ -87,6 +87,11 @@ public record ModelSpec(Path file, String name, Path model, String engine, int i
     if (!engine.equals("OnnxRuntime") && !engine.equals("PyTorch")) {
       throw new SpecException(file, "'engine' must be OnnxRuntime or PyTorch, got '" + engine + "'");
     }
+    if (!ai.djl.engine.Engine.hasEngine(engine)) {
+      // the cluster job jar carries ONNX Runtime only
+      throw new SpecException(file, "'engine: " + engine + "' is not in this build of fmselect: export the model"
+          + " to ONNX (tools/export_fm.py --format onnx), or run it with bin/fmselect");
+    }
     int inputSize = positive(file, m, "input_size", null);
     int resize = positive(file, m, "resize", inputSize);
     if (resize < inputSize) {

@@ -3,7 +3,11 @@ package io.fmselect.embed;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Image bytes -> one FM's input tensor, exactly as its {@link ModelSpec} says:
@@ -33,9 +37,19 @@ public final class Preprocessor {
 
   /** Decodes image bytes into 8-bit RGB pixels. */
   public static Rgb decode(byte[] bytes) throws BadImageException {
-    BufferedImage img;
-    try {
-      img = ImageIO.read(new ByteArrayInputStream(bytes));
+    BufferedImage img = null;
+    // a stream over the bytes in memory: ImageIO.read would cache the stream in a temporary file
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (readers.hasNext()) {
+        ImageReader reader = readers.next();
+        try {
+          reader.setInput(in, true, true);
+          img = reader.read(0);
+        } finally {
+          reader.dispose();
+        }
+      }
     } catch (IOException | RuntimeException e) {
       throw new BadImageException("not a readable image: " + e.getMessage());
     }

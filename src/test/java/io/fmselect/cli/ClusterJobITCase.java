@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The job jar on a real standalone Flink cluster (separate JobManager and TaskManager processes,
  * RocksDB, file checkpoints), submitted through the REST API as {@code flink run} would: the subset it
  * publishes equals {@code select} on the same data, also when the samples are images the job embeds
- * (the job jar carries DJL and ONNX Runtime), and a bad flag fails the submission with its one-line
- * message.
+ * (the job jar carries DJL and ONNX Runtime), and a bad flag, or a TorchScript FM (libtorch is not in the
+ * job jar), fails the submission with its one-line message.
  */
 class ClusterJobITCase {
   @TempDir Path dir;
@@ -42,6 +42,12 @@ class ClusterJobITCase {
       // images: the job jar brings DJL and ONNX Runtime, the cluster has neither
       Path models = Files.createDirectories(dir.resolve("models"));
       io.fmselect.embed.TinyEncoderAccess.write(models, false);
+      // TorchScript (libtorch) is not in the job jar: the submission says so
+      Path torchScript = Files.createDirectories(dir.resolve("torchscript-models"));
+      io.fmselect.embed.TinyEncoderAccess.write(torchScript, true);
+      JsonNode noTorch = flink.run(jar, 2, List.of("--bootstrap-servers", bs, "--models", torchScript.toString()));
+      assertTrue(noTorch.toString().contains("b.yaml: 'engine: PyTorch' is not in this build of fmselect"),
+          noTorch.toString());
       Path images = StreamImagesITCase.writeImages(dir.resolve("images"));
       kafka.createTopic("images", 2);
       kafka.createTopic("images-subset", 2);

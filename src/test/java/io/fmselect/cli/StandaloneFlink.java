@@ -31,7 +31,7 @@ final class StandaloneFlink implements AutoCloseable {
   /** Jars of target/lib that a Flink distribution does not have: the job jar must carry what it needs. */
   private static final List<String> NOT_IN_FLINK = List.of("kafka", "connect-", "avro", "flink-avro",
       "flink-connector-kafka", "picocli", "scala-", "jackson-", "jersey", "jetty", "hk2", "jakarta", "zstd-jni",
-      "api-", "onnxruntime", "gson", "jna", "snakeyaml-2");
+      "api-", "onnxruntime", "pytorch-", "gson", "jna", "snakeyaml-2");
 
   private final Path dir;
   private final int restPort;
