@@ -90,7 +90,7 @@ public record ModelSpec(Path file, String name, Path model, String engine, int i
     if (!ai.djl.engine.Engine.hasEngine(engine)) {
       // the cluster job jar carries ONNX Runtime only
       throw new SpecException(file, "'engine: " + engine + "' is not in this build of fmselect: export the model"
-          + " to ONNX (tools/export_fm.py --format onnx), or run it with bin/fmselect");
+          + " to ONNX (tools/export_fm.py --format onnx), or on a cluster put DJL's jars in its lib/ (README)");
     }
     int inputSize = positive(file, m, "input_size", null);
     int resize = positive(file, m, "resize", inputSize);

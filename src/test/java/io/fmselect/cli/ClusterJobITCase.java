@@ -48,32 +48,60 @@ class ClusterJobITCase {
       JsonNode noTorch = flink.run(jar, 2, List.of("--bootstrap-servers", bs, "--models", torchScript.toString()));
       assertTrue(noTorch.toString().contains("b.yaml: 'engine: PyTorch' is not in this build of fmselect"),
           noTorch.toString());
-      Path images = StreamImagesITCase.writeImages(dir.resolve("images"));
-      kafka.createTopic("images", 2);
-      kafka.createTopic("images-subset", 2);
-      InProcess.Run p = InProcess.run("produce", "--bootstrap-servers", bs, "--topic", "images", "--images",
-          images.toString(), "--interval-ms", "20");
-      assertEquals(0, p.code(), p.err());
-      JsonNode withImages = flink.run(jar, 2, List.of("--bootstrap-servers", bs, "--models", models.toString(),
-          "--input-topic", "images", "--output-topic", "images-subset", "--group-id", "images", "--fraction", "0.2",
-          "--window", "500ms", "--bounded", "-D", "execution.checkpointing.interval=1s",
-          // one injected failure: the tasks restart, their models are released and loaded again
-          "-D", "fmselect.chaos.fail-after-records=25"));
-      String imagesJob = withImages.path("jobid").asText();
-      assertTrue(!imagesJob.isEmpty(), withImages.toString());
-      assertEquals("FINISHED", flink.await(imagesJob, 180), flink.log("taskmanager"));
+      Path images = produceImages(kafka);
+      // one injected failure: the tasks restart, their models are released and loaded again
+      String imagesJob = imagesJob(flink, kafka, jar, models, images, "images-subset", "-D",
+          "fmselect.chaos.fail-after-records=25");
       assertTrue(flink.get("/jobs/" + imagesJob + "/exceptions").toString().contains("injected failure"),
           "the job did restart");
-      Path out = Files.createDirectories(dir.resolve("images-check"));
-      StreamImagesITCase.assertSubsetIsSelectOnEmbed(bs, "images-subset", models, images, out);
       // a second job on the same TaskManager loads ONNX Runtime again, in its own class loader
-      kafka.createTopic("images-subset-2", 2);
-      JsonNode again = flink.run(jar, 2, List.of("--bootstrap-servers", bs, "--models", models.toString(),
-          "--input-topic", "images", "--output-topic", "images-subset-2", "--group-id", "images-2", "--fraction", "0.2",
-          "--window", "500ms", "--bounded", "-D", "execution.checkpointing.interval=1s"));
-      assertEquals("FINISHED", flink.await(again.path("jobid").asText(), 180), flink.log("taskmanager"));
-      StreamImagesITCase.assertSubsetIsSelectOnEmbed(bs, "images-subset-2", models, images,
-          Files.createDirectories(dir.resolve("images-check-2")));
+      imagesJob(flink, kafka, jar, models, images, "images-subset-2");
     }
+  }
+
+  /**
+   * TorchScript FMs on a cluster: DJL with both engines in the cluster's lib/, loaded parent-first, so
+   * that libtorch's JNI library loads once per TaskManager and serves one job after another.
+   */
+  @Test
+  void torchScriptFmsRunWithDjlInTheClustersLib() throws Exception {
+    try (InJvmKafka kafka = InJvmKafka.start(); StandaloneFlink flink = StandaloneFlink.start(dir, true)) {
+      Path models = Files.createDirectories(dir.resolve("models"));
+      io.fmselect.embed.TinyEncoderAccess.write(models, true);
+      Path images = produceImages(kafka);
+      String jar = flink.upload(Path.of("target/fmselect-job.jar"));
+      imagesJob(flink, kafka, jar, models, images, "images-subset");
+      imagesJob(flink, kafka, jar, models, images, "images-subset-2");
+    }
+  }
+
+  private Path produceImages(InJvmKafka kafka) throws Exception {
+    Path images = StreamImagesITCase.writeImages(dir.resolve("images"));
+    kafka.createTopic("images", 2);
+    InProcess.Run p = InProcess.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "images",
+        "--images", images.toString(), "--interval-ms", "20");
+    assertEquals(0, p.code(), p.err());
+    return images;
+  }
+
+  /**
+   * Runs a bounded images job into {@code topic} and checks that its subset equals {@code select} on the
+   * {@code embed} output; returns the job's id.
+   */
+  private String imagesJob(StandaloneFlink flink, InJvmKafka kafka, String jar, Path models, Path images,
+      String topic, String... extra) throws Exception {
+    String bs = kafka.bootstrapServers();
+    kafka.createTopic(topic, 2);
+    List<String> args = new java.util.ArrayList<>(List.of("--bootstrap-servers", bs, "--models", models.toString(),
+        "--input-topic", "images", "--output-topic", topic, "--group-id", topic, "--fraction", "0.2",
+        "--window", "500ms", "--bounded", "-D", "execution.checkpointing.interval=1s"));
+    args.addAll(List.of(extra));
+    JsonNode r = flink.run(jar, 2, args);
+    String job = r.path("jobid").asText();
+    assertTrue(!job.isEmpty(), r.toString());
+    assertEquals("FINISHED", flink.await(job, 180), flink.log("taskmanager"));
+    StreamImagesITCase.assertSubsetIsSelectOnEmbed(bs, topic, models, images,
+        Files.createDirectories(dir.resolve(topic + "-check")));
+    return job;
   }
 }

@@ -31,7 +31,9 @@ final class StandaloneFlink implements AutoCloseable {
   /** Jars of target/lib that a Flink distribution does not have: the job jar must carry what it needs. */
   private static final List<String> NOT_IN_FLINK = List.of("kafka", "connect-", "avro", "flink-avro",
       "flink-connector-kafka", "picocli", "scala-", "jackson-", "jersey", "jetty", "hk2", "jakarta", "zstd-jni",
-      "api-", "onnxruntime", "pytorch-", "gson", "jna", "snakeyaml-2");
+      "snakeyaml-2");
+  /** DJL with both engines and their natives, as the README has them copied into a cluster's lib/. */
+  private static final List<String> DJL = List.of("api-", "onnxruntime", "pytorch-", "gson", "jna");
 
   private final Path dir;
   private final int restPort;
@@ -44,6 +46,14 @@ final class StandaloneFlink implements AutoCloseable {
   }
 
   static StandaloneFlink start(Path dir) throws Exception {
+    return start(dir, false);
+  }
+
+  /**
+   * @param djlInLib DJL in the cluster's class path, loaded parent-first (what TorchScript FMs need);
+   *     otherwise the job jar brings its own
+   */
+  static StandaloneFlink start(Path dir, boolean djlInLib) throws Exception {
     int rest = freePort();
     StandaloneFlink f = new StandaloneFlink(dir, rest);
     Path conf = Files.createDirectories(dir.resolve("conf"));
@@ -66,10 +76,15 @@ final class StandaloneFlink implements AutoCloseable {
         "restart-strategy.type: exponential-delay",
         "io.tmp.dirs: " + dir.resolve("tmp"),
         "web.tmpdir: " + dir.resolve("tmp"),
+        djlInLib ? "classloader.parent-first-patterns.additional: ai.djl.;ai.onnxruntime." : "",
         ""));
     String cp;
     try (Stream<Path> jars = Files.list(Path.of("target/lib"))) {
-      cp = jars.filter(j -> NOT_IN_FLINK.stream().noneMatch(n -> j.getFileName().toString().startsWith(n)))
+      List<String> absent = new ArrayList<>(NOT_IN_FLINK);
+      if (!djlInLib) {
+        absent.addAll(DJL);
+      }
+      cp = jars.filter(j -> absent.stream().noneMatch(n -> j.getFileName().toString().startsWith(n)))
           .map(j -> j.toAbsolutePath().toString()).sorted().collect(Collectors.joining(":"));
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
