@@ -85,7 +85,7 @@ def main(argv=None):
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--weights", type=pathlib.Path, help="local weights (folder, or checkpoint file for eva-clip)")
     src.add_argument("--random-init", action="store_true", help="the architecture with random weights")
-    p.add_argument("--out", type=pathlib.Path, required=True, help="folder for NAME.onnx and NAME.yaml")
+    p.add_argument("--out", type=pathlib.Path, required=True, help="folder for the model file and NAME.yaml")
     p.add_argument("--name", help="FM name (default: the architecture)")
     p.add_argument("--format", choices=["onnx", "torchscript"], default="onnx")
     p.add_argument("--opset", type=int, default=14, help="ONNX opset")
