@@ -19,7 +19,8 @@ for arch in dinov2-vits14 clip-vitb32; do
     --name "$arch-ts" --out "$work" 2> /dev/null
   "$py" "$here/bench/torch_eager.py" "$arch" "$images" 16 2 "$runs"
   for spec in "$arch" "$arch-ts"; do
-    "$here/bin/fmselect" bench-embed --spec "$work/$spec.yaml" --images "$images" --batch 16 --threads 2 --runs "$runs"
+    "$here/bin/fmselect" bench-embed --spec "$work/$spec.yaml" --images "$images" --batch 16 --threads 2 --runs "$runs" \
+      --operator
   done
 done
 # the generated conv net at the tests' size and larger: the gain is the per-call cost amortized, so it

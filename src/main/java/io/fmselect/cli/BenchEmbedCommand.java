@@ -5,6 +5,10 @@ import io.fmselect.embed.ModelService;
 import io.fmselect.embed.ModelSpec;
 import io.fmselect.embed.Preprocessor;
 import io.fmselect.embed.TinyEncoder;
+import io.fmselect.stream.EmbedImages;
+import io.fmselect.stream.SampleEvent;
+import io.fmselect.stream.StreamConfig;
+import io.fmselect.stream.StreamOptions;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -15,16 +19,24 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code fmselect bench-embed}: images per second through an FM, at batch 1 and at batch B (the model
- * call alone), and through the stream's path (decode, resize, normalize, micro-batching service) to
- * give the operator's overhead per image. The model is a spec file given with {@code --spec}, or the
- * small generated conv net ({@link TinyEncoder}) when none is given.
+ * call alone), through the stream's embed path (decode, resize, normalize, micro-batching service), and
+ * with {@code --operator} through the stream's Flink operator itself, to give the overhead per image of
+ * everything but the model call. The model is a spec file given with {@code --spec}, or the small
+ * generated conv net ({@link TinyEncoder}) when none is given.
  */
 @Command(name = "bench-embed", hidden = true, mixinStandardHelpOptions = true,
     description = "Images/s through one FM: model call at batch 1 and batch B, and the whole embed path.")
@@ -41,6 +53,9 @@ public final class BenchEmbedCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "2", description = "intra-op threads") int threads;
 
   @Option(names = "--runs", defaultValue = "5") int runs;
+
+  @Option(names = "--operator", description = "also time the stream's Flink operator on a local MiniCluster")
+  boolean operator;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -89,6 +104,8 @@ public final class BenchEmbedCommand implements Callable<Integer> {
     double[] bb = new double[runs];
     double[] path = new double[runs];
     double[] overhead = new double[runs];
+    double[] viaOperator = new double[runs];
+    double[] operatorOverhead = new double[runs];
     // the model call and the whole path alternate within each run, so that each run's overhead compares
     // rates measured seconds apart (this machine's speed drifts by several percent over a minute)
     ModelService service = ModelService.acquire(List.of(s), 1, threads);
@@ -121,11 +138,14 @@ public final class BenchEmbedCommand implements Callable<Integer> {
         }
         CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).join();
         long t3 = System.nanoTime();
+        double op = operator ? throughOperator(s, jpegs, n) : Double.NaN;
         if (run >= 0) {
           b1[run] = n / ((t1 - t0) / 1e9);
           bb[run] = n / ((t2 - t1) / 1e9);
           path[run] = n / ((t3 - t2) / 1e9);
           overhead[run] = bb[run] / path[run] - 1;
+          viaOperator[run] = op;
+          operatorOverhead[run] = bb[run] / op - 1;
         }
       }
     } finally {
@@ -161,14 +181,88 @@ public final class BenchEmbedCommand implements Callable<Integer> {
     out.printf("  embed path (JPEG decode, resize, normalize, micro-batching, model): %.1f images/s%n", mp);
     out.printf("  preprocessing alone, one thread: JPEG decode %.3f ms, resize + crop + normalize %.3f ms per image%n",
         median(dec), median(pre));
+    printOverhead(out, "embed path", overhead, mb);
+    if (operator) {
+      out.printf("  through the Flink operator (EmbedImages, async I/O, local MiniCluster): %.1f images/s%n",
+          median(viaOperator));
+      printOverhead(out, "operator", operatorOverhead, mb);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private void printOverhead(java.io.PrintWriter out, String what, double[] overhead, double modelRate) {
     double mo = median(overhead);
     double[] sorted = overhead.clone();
     Arrays.sort(sorted);
-    out.printf("  overhead per image: %.3f ms against %.3f ms of model time, %.1f%% (median of the runs, each the"
-        + " path against the model call at batch %d in the same run; runs from %.1f%% to %.1f%%)%n",
-        mo * 1000 / mb, 1000 / mb, 100 * mo, batch, 100 * sorted[0], 100 * sorted[runs - 1]);
-    out.flush();
-    return 0;
+    out.printf("  overhead per image, %s: %.3f ms against %.3f ms of model time, %.1f%% (median of the runs, each"
+        + " against the model call at batch %d in the same run; runs from %.1f%% to %.1f%%)%n", what,
+        mo * 1000 / modelRate, 1000 / modelRate, 100 * mo, batch, 100 * sorted[0], 100 * sorted[runs - 1]);
+  }
+
+  /**
+   * Images/s through the stream's {@link EmbedImages} operator (ordered async I/O, as the job wires it) on
+   * a local MiniCluster, fed the JPEGs as samples that lack the FM's embedding. Timed from the first full
+   * batch out to the last image out, so model loading and the first batch's fill are left out.
+   */
+  private double throughOperator(ModelSpec s, List<byte[]> jpegs, int n) throws Exception {
+    Path dir = Files.createTempDirectory("fmselect-bench-operator");
+    Files.createSymbolicLink(dir.resolve(s.model().getFileName()), s.model().toAbsolutePath());
+    Files.copy(s.file(), dir.resolve(s.file().getFileName()));
+    Configuration c = new Configuration();
+    c.set(StreamOptions.MODELS_DIR, dir.toString());
+    c.set(StreamOptions.EMBED_INTRA_OP_THREADS, threads);
+    StreamConfig config = StreamConfig.from(c);
+    List<SampleEvent> samples = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      SampleEvent e = new SampleEvent();
+      e.id = Integer.toString(i);
+      e.hasLabel = true;
+      e.values = new byte[4 * s.dimension()];
+      e.missing = 1;
+      e.image = jpegs.get(i % jpegs.size());
+      samples.add(e);
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
+    DataStream<SampleEvent> embedded = AsyncDataStream.orderedWait(env.fromData(samples), new EmbedImages(config),
+        config.embedding().timeoutMs(), TimeUnit.MILLISECONDS, config.embedding().capacity());
+    Stamp.reset(batch);
+    embedded.map(new Stamp()).sinkTo(new DiscardingSink<>());
+    env.execute("bench-embed operator");
+    for (Path f : List.of(dir.resolve(s.model().getFileName()), dir.resolve(s.file().getFileName()), dir)) {
+      Files.delete(f);
+    }
+    if (Stamp.seen.get() != n) {
+      throw new IllegalStateException(Stamp.seen.get() + " of " + n + " samples came out");
+    }
+    return (n - batch) / ((Stamp.last - Stamp.from) / 1e9);
+  }
+
+  /** Times the operator's output (the local MiniCluster runs in this JVM); fails on a rejected sample. */
+  static final class Stamp implements MapFunction<SampleEvent, SampleEvent> {
+    private static final long serialVersionUID = 1L;
+    static final java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+    static volatile int firstBatch;
+    static volatile long from;
+    static volatile long last;
+
+    static void reset(int batch) {
+      seen.set(0);
+      firstBatch = batch;
+    }
+
+    @Override
+    public SampleEvent map(SampleEvent e) {
+      if (e.reason != null) {
+        throw new IllegalStateException("sample " + e.id + " rejected: " + e.reason + " " + e.detail);
+      }
+      long now = System.nanoTime();
+      if (seen.incrementAndGet() == firstBatch) {
+        from = now;
+      }
+      last = now;
+      return e;
+    }
   }
 
   private static double median(double[] a) {
