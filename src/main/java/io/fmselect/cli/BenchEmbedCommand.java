@@ -202,8 +202,8 @@ public final class BenchEmbedCommand implements Callable<Integer> {
 
   /**
    * Images/s through the stream's {@link EmbedImages} operator (ordered async I/O, as the job wires it) on
-   * a local MiniCluster, fed the JPEGs as samples that lack the FM's embedding. Timed from the first full
-   * batch out to the last image out, so model loading and the first batch's fill are left out.
+   * a local MiniCluster, fed the JPEGs as samples that lack the FM's embedding. Timed from the first
+   * micro-batch out to the last image out, so model loading and the first batch's fill are left out.
    */
   private double throughOperator(ModelSpec s, List<byte[]> jpegs, int n) throws Exception {
     Path dir = Files.createTempDirectory("fmselect-bench-operator");
@@ -226,7 +226,7 @@ public final class BenchEmbedCommand implements Callable<Integer> {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
     DataStream<SampleEvent> embedded = AsyncDataStream.orderedWait(env.fromData(samples), new EmbedImages(config),
         config.embedding().timeoutMs(), TimeUnit.MILLISECONDS, config.embedding().capacity());
-    Stamp.reset(batch);
+    Stamp.reset(n);
     embedded.map(new Stamp()).sinkTo(new DiscardingSink<>());
     env.execute("bench-embed operator");
     for (Path f : List.of(dir.resolve(s.model().getFileName()), dir.resolve(s.file().getFileName()), dir)) {
@@ -235,20 +235,18 @@ public final class BenchEmbedCommand implements Callable<Integer> {
     if (Stamp.seen.get() != n) {
       throw new IllegalStateException(Stamp.seen.get() + " of " + n + " samples came out");
     }
-    return (n - batch) / ((Stamp.last - Stamp.from) / 1e9);
+    return Stamp.steadyRate();
   }
 
   /** Times the operator's output (the local MiniCluster runs in this JVM); fails on a rejected sample. */
   static final class Stamp implements MapFunction<SampleEvent, SampleEvent> {
     private static final long serialVersionUID = 1L;
     static final java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
-    static volatile int firstBatch;
-    static volatile long from;
-    static volatile long last;
+    static volatile long[] times = new long[0];
 
-    static void reset(int batch) {
+    static void reset(int n) {
       seen.set(0);
-      firstBatch = batch;
+      times = new long[n];
     }
 
     @Override
@@ -256,12 +254,22 @@ public final class BenchEmbedCommand implements Callable<Integer> {
       if (e.reason != null) {
         throw new IllegalStateException("sample " + e.id + " rejected: " + e.reason + " " + e.detail);
       }
-      long now = System.nanoTime();
-      if (seen.incrementAndGet() == firstBatch) {
-        from = now;
-      }
-      last = now;
+      times[seen.getAndIncrement()] = System.nanoTime();
       return e;
+    }
+
+    /**
+     * Images/s after the first micro-batch: the outputs of one batch leave together, so the first batch
+     * is the outputs within a millisecond of the first one, and the window runs from its end to the last
+     * output.
+     */
+    static double steadyRate() {
+      long[] t = times;
+      int first = 1;
+      while (first < t.length && t[first] - t[0] < 1_000_000) {
+        first++;
+      }
+      return (t.length - first) / ((t[t.length - 1] - t[first - 1]) / 1e9);
     }
   }
 
