@@ -1,5 +1,8 @@
 package io.fmselect.cli;
 
+import io.fmselect.embed.FmEncoder;
+import io.fmselect.embed.ModelService;
+import io.fmselect.embed.ModelSpec;
 import io.fmselect.stream.StreamConfig;
 import io.fmselect.stream.StreamOptions;
 import io.fmselect.stream.SubsetJob;
@@ -176,21 +179,39 @@ public final class RunCommand implements Callable<Integer> {
         config, conf.get(StreamOptions.OUT_OF_ORDERNESS), conf.get(StreamOptions.IDLENESS));
     var out = spec.commandLine().getOut();
     if (inCluster) {
+      // the models open on the TaskManagers, not here: a JobManager need not hold them
       var client = env.executeAsync("fmselect " + config.method());
       out.printf("submitted job %s: %s on %s -> %s%n", client.getJobID(), config.method(),
           conf.get(StreamOptions.INPUT_TOPIC), conf.get(StreamOptions.OUTPUT_TOPIC));
       out.flush();
       return 0;
     }
+    // the models open before the job does, each checked on a blank image: a mistake in a spec is one line
+    // here, not a job that fails over and over; the job's operators then share the loaded models
+    ModelService models = config.embedding() == null ? null : openModels(config.embedding());
     if (!noWebUi) {
       out.printf("Flink web UI: http://%s:%d%n", conf.get(RestOptions.ADDRESS, "127.0.0.1"), conf.get(RestOptions.PORT));
     }
     out.printf("running %s on %s -> %s (window %s, fraction %s)%n", config.method(), conf.get(StreamOptions.INPUT_TOPIC),
         conf.get(StreamOptions.OUTPUT_TOPIC), Duration.ofMillis(config.windowMs()), config.fraction());
     out.flush();
-    var result = env.execute("fmselect " + config.method());
-    out.printf("done (job net runtime %.3f s)%n", result.getNetRuntime() / 1000.0);
+    try {
+      var result = env.execute("fmselect " + config.method());
+      out.printf("done (job net runtime %.3f s)%n", result.getNetRuntime() / 1000.0);
+    } finally {
+      if (models != null) {
+        ModelService.release(models);
+      }
+    }
     out.flush();
     return 0;
+  }
+
+  private static ModelService openModels(StreamConfig.Embedding e) throws java.io.IOException {
+    try {
+      return ModelService.acquire(ModelSpec.loadAll(Path.of(e.modelsDir())), e.workers(), e.intraOpThreads());
+    } catch (FmEncoder.ModelException ex) {
+      throw new UserError(ex.getMessage());
+    }
   }
 }

@@ -72,6 +72,16 @@ class StreamImagesITCase {
 
       assertSubsetIsSelectOnEmbed(bs, "subset", models, images, dir);
 
+      // a model that does not give its spec's dimension: one line before the job starts, exit code 2
+      Path wrong = Files.createDirectories(dir.resolve("wrong-models"));
+      Files.copy(models.resolve("a.onnx"), wrong.resolve("a.onnx"));
+      Files.writeString(wrong.resolve("a.yaml"), Files.readString(models.resolve("a.yaml"))
+          .replace("dimension: 4", "dimension: 7"));
+      InProcess.Run refused = InProcess.run("run", "--bootstrap-servers", bs, "--models", wrong.toString(),
+          "--output-topic", "subset-wrong", "--bounded", "--no-web-ui");
+      assertEquals(2, refused.code(), refused.err());
+      assertTrue(refused.err().contains("a.yaml: output 'embedding' has shape (1, 4), expected (1, 7)"), refused.err());
+
       Map<String, String> reasons = new TreeMap<>();
       for (ConsumerRecord<String, byte[]> rec : readAll(kafka, "rejects", 4)) {
         Rejected rj = Rejected.fromByteBuffer(ByteBuffer.wrap(rec.value()));
