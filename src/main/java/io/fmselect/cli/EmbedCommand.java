@@ -101,6 +101,25 @@ public final class EmbedCommand implements Callable<Integer> {
     }
   }
 
+  private static Preprocessor.Rgb decode(Path f) {
+    try {
+      return Preprocessor.decode(Files.readAllBytes(f));
+    } catch (Preprocessor.BadImageException e) {
+      throw new UserError(f + ": " + e.getMessage());
+    } catch (IOException e) {
+      throw new UserError(f + ": cannot read: " + e.getMessage());
+    }
+  }
+
+  /** The models of {@code specs}, opened and checked on a blank image; a model that fails is one line. */
+  static ModelService openModels(List<ModelSpec> specs, int workersPerFm, int intraOpThreads) {
+    try {
+      return ModelService.acquire(specs, workersPerFm, intraOpThreads);
+    } catch (FmEncoder.ModelException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
   /** Images embedded at once: bounds the preprocessed tensors held in memory. */
   private static final int CHUNK = 256;
 
@@ -110,35 +129,30 @@ public final class EmbedCommand implements Callable<Integer> {
    */
   static float[][][] embedAll(List<ModelSpec> specs, List<Path> files, int threads) throws Exception {
     float[][][] rows = new float[specs.size()][files.size()][];
+    ModelService service = openModels(specs, 1, threads);
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
-    ModelService service;
-    try {
-      service = ModelService.acquire(specs, 1, threads);
-    } catch (FmEncoder.ModelException e) {
-      pool.shutdown();
-      throw new UserError(e.getMessage());
-    }
     try {
       for (int start = 0; start < files.size(); start += CHUNK) {
         List<CompletableFuture<Void>> parts = new ArrayList<>();
         for (int i = start; i < Math.min(start + CHUNK, files.size()); i++) {
           Path f = files.get(i);
-          Preprocessor.Rgb img;
-          try {
-            img = Preprocessor.decode(Files.readAllBytes(f));
-          } catch (Preprocessor.BadImageException e) {
-            throw new UserError(f + ": " + e.getMessage());
-          }
-          for (int m = 0; m < specs.size(); m++) {
-            int fm = m;
-            int row = i;
-            parts.add(service.embed(m, img, pool).thenAccept(v -> rows[fm][row] = v));
-          }
+          int row = i;
+          // read and decoded on the pool, as the stream's operator does, then embedded by every FM
+          parts.add(CompletableFuture.supplyAsync(() -> decode(f), pool).thenCompose(img -> {
+            List<CompletableFuture<Void>> fms = new ArrayList<>();
+            for (int m = 0; m < specs.size(); m++) {
+              int fm = m;
+              fms.add(service.embed(m, img, pool).thenAccept(v -> rows[fm][row] = v));
+            }
+            return CompletableFuture.allOf(fms.toArray(CompletableFuture[]::new));
+          }));
         }
         try {
           CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).join();
         } catch (CompletionException e) {
-          throw new UserError(e.getCause() instanceof FmEncoder.ModelException m ? m.getMessage() : e.getCause().toString());
+          Throwable c = e.getCause();
+          throw c instanceof UserError u ? u
+              : new UserError(c instanceof FmEncoder.ModelException m ? m.getMessage() : c.toString());
         }
       }
     } finally {

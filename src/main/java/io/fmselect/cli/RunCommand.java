@@ -1,6 +1,5 @@
 package io.fmselect.cli;
 
-import io.fmselect.embed.FmEncoder;
 import io.fmselect.embed.ModelService;
 import io.fmselect.embed.ModelSpec;
 import io.fmselect.stream.StreamConfig;
@@ -208,10 +207,6 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   private static ModelService openModels(StreamConfig.Embedding e) throws java.io.IOException {
-    try {
-      return ModelService.acquire(ModelSpec.loadAll(Path.of(e.modelsDir())), e.workers(), e.intraOpThreads());
-    } catch (FmEncoder.ModelException ex) {
-      throw new UserError(ex.getMessage());
-    }
+    return EmbedCommand.openModels(ModelSpec.loadAll(Path.of(e.modelsDir())), e.workers(), e.intraOpThreads());
   }
 }
