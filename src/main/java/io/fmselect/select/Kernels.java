@@ -109,8 +109,6 @@ public final class Kernels {
     }
   }
 
-
-
   static double sqDistFF(float[] x, int xo, float[] y, int yo, int dim) {
     double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
@@ -139,7 +137,6 @@ public final class Kernels {
     }
     return s;
   }
-
 
   static double sqDistFD(float[] x, int xo, double[] y, int yo, int dim) {
     double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
@@ -170,7 +167,6 @@ public final class Kernels {
     return s;
   }
 
-
   static double sqDistDD(double[] x, int xo, double[] y, int yo, int dim) {
     double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
@@ -200,7 +196,6 @@ public final class Kernels {
     return s;
   }
 
-
   static double dotFF(float[] x, int xo, float[] y, int yo, int dim) {
     double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
@@ -220,7 +215,6 @@ public final class Kernels {
     }
     return s;
   }
-
 
   static double dotFD(float[] x, int xo, double[] y, int yo, int dim) {
     double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
@@ -242,7 +236,6 @@ public final class Kernels {
     return s;
   }
 
-
   static double dotDD(double[] x, int xo, double[] y, int yo, int dim) {
     double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
     int d8 = dim & ~7;
@@ -262,7 +255,6 @@ public final class Kernels {
     }
     return s;
   }
-
 
   // ---------------------------------------------------------------- float32 fast path
 

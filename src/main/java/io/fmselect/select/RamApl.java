@@ -46,9 +46,6 @@ public final class RamApl extends NamedMethod {
     this.stats = stats;
   }
 
-
-
-
   /** The RAM weight W1 for fraction r. */
   public double w1(double fraction) {
     return a + (1 - a) / (1 + StrictMath.exp(k * (fraction - s)));

@@ -25,8 +25,6 @@ class EmbedCommandTest {
   Path images;
   io.fmselect.embed.TinyEncoderAccess nets;
 
-
-
   @BeforeEach
   void data() throws Exception {
     models = Files.createDirectories(dir.resolve("models"));

@@ -49,8 +49,6 @@ class ProduceSubsetITCase {
     kafka.close();
   }
 
-
-
   static List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected) {
     return readAll(topic, expected, 30);
   }

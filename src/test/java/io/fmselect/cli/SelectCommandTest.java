@@ -25,8 +25,6 @@ class SelectCommandTest {
   Path b;
   Path out;
 
-
-
   @BeforeEach
   void data() throws IOException {
     // the hand-computed example of HandComputedTest, with a second feature set equal to the first

@@ -41,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamImagesITCase {
   @TempDir Path dir;
 
-
   @Test
   void imagesAreEmbeddedInTheStreamAndSelectedAsInBatch() throws Exception {
     Path models = Files.createDirectories(dir.resolve("models"));
