@@ -53,7 +53,7 @@ public final class RamApl extends NamedMethod {
 
   @Override
   public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction) {
-    return select(members, centroids, fraction, null).selection();
+    return select(members, centroids, fraction, null, false).selection();
   }
 
   /** A class's selection and, per feature set, the pseudo-label memo for its next computation. */
@@ -65,6 +65,12 @@ public final class RamApl extends NamedMethod {
    * aligned with {@code members}; may be null). The selection is the same either way.
    */
   public Incremental select(ClassMembers members, Centroids[] centroids, double fraction, PseudoLabelMemo[] before) {
+    return select(members, centroids, fraction, before, true);
+  }
+
+  /** {@code keepMemos} false: no memo is built (the plain selection, which nothing computes again). */
+  private Incremental select(ClassMembers members, Centroids[] centroids, double fraction, PseudoLabelMemo[] before,
+      boolean keepMemos) {
     int n = members.size();
     int m = centroids.length;
     if (m == 0 || members.featureSets() != m) {
@@ -89,9 +95,14 @@ public final class RamApl extends NamedMethod {
       for (int pos = 0; pos < n; pos++) {
         rankSum[order[pos]] += pos;
       }
-      PseudoLabeler.Labeled labeled = PseudoLabeler.nearest(x, cents, before == null ? null : before[f], stats);
-      int[] nearest = labeled.nearest();
-      memos[f] = labeled.memo();
+      int[] nearest;
+      if (keepMemos) {
+        PseudoLabeler.Labeled labeled = PseudoLabeler.nearest(x, cents, before == null ? null : before[f], stats);
+        nearest = labeled.nearest();
+        memos[f] = labeled.memo();
+      } else {
+        nearest = PseudoLabeler.nearest(x, cents, stats);
+      }
       for (int i = 0; i < n; i++) {
         pseudo[f][i] = cents.label(nearest[i]);
         if (nearest[i] != own) {

@@ -91,10 +91,13 @@ final class MemberTable {
 
   /**
    * Applies one window's changes, in id order: a value (every FM's embedding, little-endian float32)
-   * adds the member or replaces its embedding, a null removes it. Rows that keep their embedding keep their memo and published state; a replaced
-   * embedding keeps the published state only.
+   * adds the member or replaces its embedding, a null removes it. Rows that keep their embedding keep
+   * their memo and published state; a replaced embedding keeps the published state only.
    */
   void apply(SortedMap<String, byte[]> changes) {
+    if (changes.isEmpty()) { // most classes of a window: only the centroids moved
+      return;
+    }
     int n = ids.length;
     int max = n + changes.size();
     String[] nIds = new String[max];
