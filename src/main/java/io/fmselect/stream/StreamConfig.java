@@ -22,8 +22,8 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     List<String> fms = conf.get(StreamOptions.FMS);
     String modelsDir = conf.get(StreamOptions.MODELS_DIR);
     Embedding embedding = null;
+    List<io.fmselect.embed.ModelSpec> specs = List.of();
     if (modelsDir != null) {
-      List<io.fmselect.embed.ModelSpec> specs;
       try {
         specs = io.fmselect.embed.ModelSpec.loadAll(java.nio.file.Path.of(modelsDir));
       } catch (java.io.IOException | IllegalArgumentException e) {
@@ -31,15 +31,6 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
       }
       if (fms == null || fms.isEmpty()) { // the FMs are the models'
         fms = specs.stream().map(m -> m.name() + "=" + m.dimension()).toList();
-      } else {
-        for (io.fmselect.embed.ModelSpec m : specs) {
-          for (String fm : fms) {
-            if (fm.trim().startsWith(m.name() + "=") && !fm.trim().equals(m.name() + "=" + m.dimension())) {
-              throw new IllegalArgumentException("FM '" + fm.trim() + "' differs from its model spec " + m.file()
-                  + " (dimension " + m.dimension() + ")");
-            }
-          }
-        }
       }
       embedding = new Embedding(modelsDir, conf.get(StreamOptions.EMBED_TIMEOUT).toMillis(),
           conf.get(StreamOptions.EMBED_CAPACITY), conf.get(StreamOptions.EMBED_WORKERS),
@@ -72,6 +63,12 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
         throw new IllegalArgumentException("FM '" + name + "' is given twice");
       }
       names.add(name);
+      for (io.fmselect.embed.ModelSpec m : specs) {
+        if (m.name().equals(name) && m.dimension() != dims[i]) {
+          throw new IllegalArgumentException("FM '" + spec + "' differs from its model spec " + m.file()
+              + " (dimension " + m.dimension() + ")");
+        }
+      }
     }
     double fraction = conf.get(StreamOptions.FRACTION);
     if (!(fraction > 0 && fraction <= 1)) {
@@ -111,7 +108,6 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     return t;
   }
 
-  /** Where FM i starts in a concatenated embedding. */
   /** Where each FM's values start in a sample's concatenated embeddings. */
   public int[] offsets() {
     int[] o = new int[dims.length];
@@ -121,6 +117,7 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     return o;
   }
 
+  /** Where FM {@code fm} starts in a concatenated embedding. */
   public int offset(int fm) {
     int t = 0;
     for (int i = 0; i < fm; i++) {

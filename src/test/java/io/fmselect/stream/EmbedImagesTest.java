@@ -78,6 +78,19 @@ class EmbedImagesTest {
     return f;
   }
 
+  @Test
+  void anFmWhoseDimensionDiffersFromItsModelSpecIsRefused() throws Exception {
+    open(false).close(); // writes the model "m" (3 dims)
+    Configuration c = new Configuration();
+    c.set(StreamOptions.MODELS_DIR, dir.resolve("models").toString());
+    c.set(StreamOptions.FMS, List.of("m = 4"));
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> StreamConfig.from(c));
+    assertTrue(e.getMessage().contains("FM 'm = 4' differs from its model spec") && e.getMessage().contains("(dimension 3)"),
+        e.getMessage());
+    c.set(StreamOptions.FMS, List.of("m = 03"));
+    assertEquals(List.of("m"), StreamConfig.from(c).fmNames());
+  }
+
   static byte[] png() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(new BufferedImage(5, 4, BufferedImage.TYPE_INT_RGB), "png", out);
