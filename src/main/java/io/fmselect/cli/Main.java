@@ -53,7 +53,7 @@ public final class Main implements Runnable {
     if (args.length > 0 && args[0].equals("select")) {
       // Gets C2 compiling the vector kernels while the JVM starts up and the inputs are opened
       // (-Dfmselect.warmup.rounds=0 turns it off).
-      io.fmselect.select.Warmup.start(Integer.getInteger("fmselect.warmup.rounds", 400), 8, 16, 64);
+      io.fmselect.select.Warmup.startOnce();
     }
     System.exit(commandLine().execute(args));
   }

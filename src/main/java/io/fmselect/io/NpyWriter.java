@@ -68,8 +68,7 @@ public final class NpyWriter {
 
   /** Writes a float32 matrix given as rows. */
   public static void writeFloat32(Path file, float[][] data) throws IOException {
-    int dim = data.length == 0 ? 0 : data[0].length;
-    writeFloat32(file, data.length, dim, (i, out) -> System.arraycopy(data[i], 0, out, 0, dim));
+    AtomicFile.write(file, float32(data));
   }
 
   /** Writes a float64 matrix given as rows. */

@@ -15,6 +15,18 @@ public final class Warmup {
 
   private Warmup() {}
 
+  private static final java.util.concurrent.atomic.AtomicBoolean STARTED = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Starts the usual warm-up once per JVM (a command, or a TaskManager's first class selection):
+   * {@code -Dfmselect.warmup.rounds} rounds, 400 by default, 0 turns it off.
+   */
+  public static void startOnce() {
+    if (STARTED.compareAndSet(false, true)) {
+      start(Integer.getInteger("fmselect.warmup.rounds", 400), 8, 16, 64);
+    }
+  }
+
   /** Starts the warm-up in a daemon thread (does nothing for {@code rounds <= 0}). */
   public static Thread start(int rounds, int classes, int rowsPerClass, int dim) {
     if (rounds <= 0) {

@@ -8,6 +8,7 @@ import io.fmselect.select.PseudoLabeler;
 import io.fmselect.select.RamApl;
 import io.fmselect.select.SelectionMethod;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,14 +79,10 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     this.config = config;
   }
 
-  /** Once per JVM (TaskManager): get C2 compiling the vector kernels before the first window needs them. */
-  private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
-
   @Override
   public void open(OpenContext openContext) {
-    if (WARMED.compareAndSet(false, true)) {
-      io.fmselect.select.Warmup.start(400, 8, 16, 64);
-    }
+    // once per JVM (TaskManager): C2 compiles the vector kernels before the first window needs them
+    io.fmselect.select.Warmup.startOnce();
     labelerStats = new PseudoLabeler.Stats();
     method = config.createMethod(labelerStats);
     members = getRuntimeContext().getMapState(
@@ -365,17 +362,25 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     }
     long[] labels = sums.keySet().stream().mapToLong(Long::longValue).toArray();
     int[] sizes = counts.values().stream().mapToInt(Long::intValue).toArray();
-    Centroids[] out = new Centroids[config.dims().length];
+    Centroids[] out = perFm(labels, sizes, new ArrayList<>(sums.values()), config.dims(), config.offsets());
+    centroidsCache = out;
+    centroidsCacheAt = t;
+    return out;
+  }
+
+  /**
+   * One centroid table per FM from each class's sums over the concatenated embedding ({@code labels}
+   * ascending, {@code sums} and {@code sizes} aligned with them).
+   */
+  static Centroids[] perFm(long[] labels, int[] sizes, List<double[]> sums, int[] dims, int[] offsets) {
+    Centroids[] out = new Centroids[dims.length];
     for (int f = 0; f < out.length; f++) {
       double[][] s = new double[labels.length][];
-      int c = 0;
-      for (double[] all : sums.values()) {
-        s[c++] = java.util.Arrays.copyOfRange(all, config.offset(f), config.offset(f) + config.dims()[f]);
+      for (int c = 0; c < labels.length; c++) {
+        s[c] = java.util.Arrays.copyOfRange(sums.get(c), offsets[f], offsets[f] + dims[f]);
       }
       out[f] = Centroids.fromSums(labels, sizes, s);
     }
-    centroidsCache = out;
-    centroidsCacheAt = t;
     return out;
   }
 }

@@ -175,18 +175,12 @@ public final class EmbedImages extends RichAsyncFunction<SampleEvent, SampleEven
     return b;
   }
 
+  /** FM {@code fm}'s embedding into the sample (each FM writes its own range of the values). */
   private void put(SampleEvent e, int fm, float[] v) {
-    for (float x : v) {
-      if (!Float.isFinite(x)) {
-        throw new Rejection(Reasons.INFERENCE_ERROR, "FM '" + config.fmNames().get(fm) + "' gave a non-finite value");
-      }
+    if (!io.fmselect.io.Finite.allFinite(v, 0, v.length)) {
+      throw new Rejection(Reasons.INFERENCE_ERROR, "FM '" + config.fmNames().get(fm) + "' gave a non-finite value");
     }
-    ByteBuffer b = ByteBuffer.wrap(e.values).order(ByteOrder.LITTLE_ENDIAN);
-    synchronized (e) {
-      for (int j = 0; j < v.length; j++) {
-        b.putFloat(4 * (config.offset(fm) + j), v[j]);
-      }
-    }
+    ByteBuffer.wrap(e.values).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(config.offset(fm), v);
   }
 
   @Override

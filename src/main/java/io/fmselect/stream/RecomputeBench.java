@@ -6,7 +6,6 @@ import io.fmselect.select.RamApl;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,19 +124,12 @@ public final class RecomputeBench {
   private static Centroids[] centroids(Map<Long, ExactAccumulator> sums, int[] dims, int[] offsets) {
     long[] labels = sums.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
     int[] counts = new int[labels.length];
-    Centroids[] out = new Centroids[dims.length];
-    double[][][] s = new double[dims.length][labels.length][];
+    List<double[]> all = new ArrayList<>();
     for (int c = 0; c < labels.length; c++) {
       ExactAccumulator a = sums.get(labels[c]);
       counts[c] = (int) a.count();
-      double[] all = a.sums();
-      for (int f = 0; f < dims.length; f++) {
-        s[f][c] = Arrays.copyOfRange(all, offsets[f], offsets[f] + dims[f]);
-      }
+      all.add(a.sums());
     }
-    for (int f = 0; f < dims.length; f++) {
-      out[f] = Centroids.fromSums(labels, counts, s[f]);
-    }
-    return out;
+    return ClassSelector.perFm(labels, counts, all, dims, offsets);
   }
 }

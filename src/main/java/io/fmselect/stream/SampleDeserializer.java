@@ -114,7 +114,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
       }
     }
     ByteBuffer le = ByteBuffer.wrap(values).order(ByteOrder.LITTLE_ENDIAN);
-    for (int j = 0; j < config.totalDim(); j++) {
+    for (int j = 0; j < values.length / 4; j++) {
       int bits = le.getInt(4 * j);
       if ((bits & 0x7f800000) == 0x7f800000) {
         e.reason = Reasons.NON_FINITE;
