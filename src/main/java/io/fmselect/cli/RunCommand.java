@@ -66,8 +66,18 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--out-of-orderness", paramLabel = "DURATION", description = "watermark bound, e.g. 1s (default 1s)")
   String outOfOrderness;
 
-  @Option(names = "--idleness", paramLabel = "DURATION", description = "idle partition timeout (default 5s)")
+  @Option(names = "--idleness", paramLabel = "DURATION",
+      description = "a partition silent this long stops holding event time back (default 5s)")
   String idleness;
+
+  @Option(names = "--idle-flush", paramLabel = "DURATION",
+      description = "once every partition is silent this long, publish the windows up to the newest event time"
+          + " (default 10s)")
+  String idleFlush;
+
+  @Option(names = "--max-future", paramLabel = "DURATION",
+      description = "reject a sample further ahead of its partition's event time than this as 'future' (default 1h)")
+  String maxFuture;
 
   @Option(names = "--bounded", description = "stop at the end offsets present at start")
   boolean bounded;
@@ -138,6 +148,12 @@ public final class RunCommand implements Callable<Integer> {
       if (idleness != null) {
         conf.set(StreamOptions.IDLENESS, TimeUtils.parseDuration(idleness));
       }
+      if (idleFlush != null) {
+        conf.set(StreamOptions.IDLE_FLUSH, TimeUtils.parseDuration(idleFlush));
+      }
+      if (maxFuture != null) {
+        conf.set(StreamOptions.MAX_FUTURE, TimeUtils.parseDuration(maxFuture));
+      }
     } catch (IllegalArgumentException e) {
       throw new UserError("bad duration: " + e.getMessage());
     }
@@ -174,8 +190,7 @@ public final class RunCommand implements Callable<Integer> {
     SubsetJob.build(env,
         SubsetJob.kafkaSource(props, conf.get(StreamOptions.INPUT_TOPIC), groupId, config, bounded),
         SubsetJob.subsetSink(props, conf.get(StreamOptions.OUTPUT_TOPIC), prefix),
-        SubsetJob.rejectsSink(props, conf.get(StreamOptions.REJECTS_TOPIC), prefix),
-        config, conf.get(StreamOptions.OUT_OF_ORDERNESS), conf.get(StreamOptions.IDLENESS));
+        SubsetJob.rejectsSink(props, conf.get(StreamOptions.REJECTS_TOPIC), prefix), config);
     var out = spec.commandLine().getOut();
     if (inCluster) {
       // the models open on the TaskManagers, not here: a JobManager need not hold them

@@ -1,6 +1,6 @@
 package io.fmselect.select;
 
-/** Per-class budgets, as DESIGN.md §1 defines them. */
+/** Per-class budgets, as docs/design.md §1 defines them. */
 public final class Budget {
   private Budget() {}
 

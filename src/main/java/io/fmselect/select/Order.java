@@ -2,7 +2,7 @@ package io.fmselect.select;
 
 /**
  * Stable orderings. Members are held in sample order, so a stable sort breaks ties by sample order,
- * the tie rule of every ordering in DESIGN.md §1. Keys compare as doubles ({@code -0.0 == 0.0});
+ * the tie rule of every ordering in docs/design.md §1. Keys compare as doubles ({@code -0.0 == 0.0});
  * NaN keys are not allowed.
  */
 public final class Order {

@@ -2,7 +2,7 @@ package io.fmselect.select;
 
 /**
  * RAM-APL (Wan et al., "Foundation Model Insights and a Multi-Model Approach for Superior
- * Fine-Grained One-shot Subset Selection", ICML 2025), exactly as DESIGN.md §1 states it.
+ * Fine-Grained One-shot Subset Selection", ICML 2025), exactly as docs/design.md §1 states it.
  *
  * <p>For class c with n members and M feature sets:
  * <ul>

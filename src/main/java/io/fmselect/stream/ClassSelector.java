@@ -45,6 +45,10 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   public static final MapStateDescriptor<Long, CentroidHistory> CENTROIDS =
       new MapStateDescriptor<>("centroids", Types.LONG, TypeInformation.of(CentroidHistory.class));
 
+  /** Each class's size and selection after each of its computations (for the job's totals). */
+  static final org.apache.flink.util.OutputTag<ClassProgress> PROGRESS =
+      new org.apache.flink.util.OutputTag<>("class-progress", TypeInformation.of(ClassProgress.class));
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClassSelector.class);
 
   private final StreamConfig config;
@@ -219,6 +223,7 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       }
       m.apply(changes);
       recompute(label, t, lastKind, m, table, out);
+      ctx.output(PROGRESS, ClassProgress.of(label, t, m.size(), (int) statsOf(label).selected));
       m.computedAt = t;
       lastComputed.update(t);
       if (m.size() == 0 || !config.cacheMembers()) {

@@ -103,8 +103,7 @@ public final class EmbedImages extends RichAsyncFunction<SampleEvent, SampleEven
       } else {
         e.missing = 0;
         e.image = null;
-        e.imageUri = null;
-        e.raw = null;
+        e.imageUri = null; // the raw bytes stay: the event-time gate may still reject the sample
       }
       result.complete(Collections.singleton(e));
     });

@@ -8,7 +8,7 @@ public final class Ids {
   private Ids() {}
 
   /**
-   * Byte-wise order of the UTF-8 encodings: the tie order of DESIGN.md §1 in the stream. UTF-8
+   * Byte-wise order of the UTF-8 encodings: the tie order of docs/design.md §1 in the stream. UTF-8
    * preserves code point order, so ids are compared code point by code point, without encoding them
    * ({@link String#compareTo} compares UTF-16 units, which differs for supplementary characters).
    */

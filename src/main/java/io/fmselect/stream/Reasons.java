@@ -15,6 +15,7 @@ public final class Reasons {
   public static final String NON_FINITE = "non-finite";
   public static final String UNKNOWN_DELETE = "unknown-delete";
   public static final String LATE = "late";
+  public static final String FUTURE = "future";
   public static final String CORRUPT_IMAGE = "corrupt-image";
   public static final String IMAGE_TOO_LARGE = "image-too-large";
   public static final String UNREACHABLE_URI = "unreachable-uri";
@@ -23,6 +24,6 @@ public final class Reasons {
 
   /** Every reason, for metrics. */
   public static final List<String> ALL = List.of(UNDECODABLE, MISSING_ID, MISSING_LABEL, UNKNOWN_FM,
-      MISSING_EMBEDDING, DIMENSION_MISMATCH, NON_FINITE, UNKNOWN_DELETE, LATE, CORRUPT_IMAGE, IMAGE_TOO_LARGE,
+      MISSING_EMBEDDING, DIMENSION_MISMATCH, NON_FINITE, UNKNOWN_DELETE, LATE, FUTURE, CORRUPT_IMAGE, IMAGE_TOO_LARGE,
       UNREACHABLE_URI, INFERENCE_ERROR, INFERENCE_TIMEOUT);
 }

@@ -1,6 +1,7 @@
 package io.fmselect.stream;
 
 import io.fmselect.avro.Rejected;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -15,7 +16,13 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Keyed by sample id: turns upserts, deletes, relabels and replays into class membership changes.
+ * Keyed by sample id: the event-time gate, then turns upserts, deletes, relabels and replays into class
+ * membership changes. Run by {@link EventTimeGate}.
+ *
+ * <p>The gate: a sample whose event time is at or behind this operator's watermark is rejected as
+ * "late". This is the first keyed stage, so its watermark is the one every window downstream follows,
+ * and nothing downstream of it is ever idle (see {@link EventTimeGate}): a sample let through here is
+ * in the computation of its own window, never of a later one.
  *
  * <p>Records wait in state until the watermark passes their event time, then apply in event-time
  * order (arrival order among equal times), so out-of-order arrival within the bound gives the same
@@ -25,6 +32,11 @@ import org.apache.flink.util.Collector;
  */
 public final class SampleChanges extends KeyedProcessFunction<String, SampleEvent, MemberChange> {
   private static final long serialVersionUID = 1L;
+
+  /** The watermark this subtask had reached before a restore (samples at or behind it are late). */
+  transient long restoredWatermark = Long.MIN_VALUE;
+  /** The newest event time let through the gate by this subtask. */
+  transient long newest = Long.MIN_VALUE;
 
   private transient ValueState<Long> label;
   private transient ValueState<byte[]> values;
@@ -41,6 +53,18 @@ public final class SampleChanges extends KeyedProcessFunction<String, SampleEven
 
   @Override
   public void processElement(SampleEvent e, Context ctx, Collector<MemberChange> out) throws Exception {
+    long watermark = Math.max(ctx.timerService().currentWatermark(), restoredWatermark);
+    if (e.eventTime <= watermark) {
+      e.reason = Reasons.LATE;
+      e.detail = "event time " + Instant.ofEpochMilli(e.eventTime) + " is at or behind the watermark "
+          + Instant.ofEpochMilli(watermark) + ": its window has been closed";
+      ctx.output(ValidateSamples.REJECTS, ValidateSamples.reject(e));
+      return;
+    }
+    newest = Math.max(newest, e.eventTime);
+    if (!e.delete) {
+      e.raw = null; // past the last stage that can reject it (a DELETE may still be unknown-delete)
+    }
     pending.add(e);
     ctx.timerService().registerEventTimeTimer(e.eventTime);
   }

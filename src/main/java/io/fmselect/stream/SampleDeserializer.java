@@ -4,6 +4,7 @@ import io.fmselect.avro.LabeledSample;
 import io.fmselect.avro.Op;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Instant;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -11,13 +12,23 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Kafka record -> {@link SampleEvent}. Never throws: a record that does not decode, or whose
- * embeddings do not fit the configured FMs, comes out with a {@code reason} (and its raw bytes) for
- * {@link ValidateSamples} to reject. Good records drop their raw bytes unless they are DELETEs.
+ * Kafka record -> {@link SampleEvent}. Never throws: a record that does not decode, whose embeddings do
+ * not fit the configured FMs, or whose event time lies too far ahead of its partition's (reason
+ * {@code future}) comes out with a {@code reason} for {@link ValidateSamples} to reject; such a record
+ * never moves event time ({@link EventClock}). Every record keeps its raw bytes until the stage that
+ * can still reject it has passed it (the event-time gate in {@link SampleChanges}).
+ *
+ * <p>The future rule, per partition: a sample more than {@code fmselect.max-future} ahead of the newest
+ * event time accepted from its partition is rejected. A partition's first sample, and its first after
+ * {@code fmselect.idle-flush} without an accepted sample (an outage, or a stream that moved on for
+ * good), is taken as it comes. The rule holds the job's own state, not the checkpoint's: after a restore
+ * each partition starts afresh.
  */
 public final class SampleDeserializer implements KafkaRecordDeserializationSchema<SampleEvent> {
   private static final long serialVersionUID = 1L;
   private final StreamConfig config;
+  /** Per partition: the newest accepted event time and when (System.nanoTime) a sample was last accepted. */
+  private transient java.util.HashMap<Integer, long[]> partitions;
 
   public SampleDeserializer(StreamConfig config) {
     this.config = config;
@@ -32,10 +43,32 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     e.raw = record.value();
     e.eventTime = record.timestamp();
     decode(record.value(), e);
-    if (e.reason == null && !e.delete && e.missing == 0) {
-      e.raw = null; // kept while an embedding is still to be computed: it may yet be rejected
+    if (e.reason == null) {
+      checkFuture(e, System.nanoTime());
     }
     out.collect(e);
+  }
+
+  /** The future rule (class comment); {@code now} in System.nanoTime units. */
+  void checkFuture(SampleEvent e, long now) {
+    if (partitions == null) {
+      partitions = new java.util.HashMap<>();
+    }
+    long[] p = partitions.get(e.partition);
+    if (p == null || now - p[1] >= config.eventTime().idleFlushMs() * 1_000_000L) {
+      partitions.put(e.partition, new long[] {e.eventTime, now});
+      return;
+    }
+    long bound = config.eventTime().maxFutureMs();
+    if (e.eventTime - p[0] > bound) {
+      e.reason = Reasons.FUTURE;
+      e.detail = "event time " + Instant.ofEpochMilli(e.eventTime) + " is more than " + java.time.Duration.ofMillis(bound)
+          + " (" + StreamOptions.MAX_FUTURE.key() + ") ahead of the newest accepted from partition " + e.partition
+          + ", " + Instant.ofEpochMilli(p[0]);
+      return;
+    }
+    p[0] = Math.max(p[0], e.eventTime);
+    p[1] = now;
   }
 
   /** Fills {@code e} from Avro bytes, or sets its reason. */
@@ -94,7 +127,8 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
       int dim = config.dims()[f];
       if (b.remaining() != 4 * dim) {
         e.reason = Reasons.DIMENSION_MISMATCH;
-        e.detail = "FM '" + name + "' has " + dim + " dimensions, the record has " + b.remaining() / 4.0;
+        e.detail = "FM '" + name + "' has " + dim + " dimensions, the record has " + (b.remaining() % 4 == 0
+            ? Integer.toString(b.remaining() / 4) : b.remaining() + " bytes (not a whole number of float32 values)");
         return;
       }
       b.duplicate().get(values, 4 * config.offset(f), 4 * dim);

@@ -10,8 +10,17 @@ import org.apache.flink.configuration.Configuration;
 
 /** The resolved settings every operator needs, checked once when the job is built. */
 public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, String method, double fraction,
-    double a, double k, double s, long seed, long failAfterRecords, boolean cacheMembers, Embedding embedding)
-    implements Serializable {
+    double a, double k, double s, long seed, long failAfterRecords, boolean cacheMembers, Embedding embedding,
+    EventTime eventTime) implements Serializable {
+
+  /**
+   * Where event time comes from (docs/design.md, "Event time"), in milliseconds: the watermark's lag behind a
+   * partition's newest accepted event time, the silence after which a partition stops holding it back, the
+   * silence of every partition after which the windows up to the newest event time close, and how far ahead
+   * of its partition a sample may be.
+   */
+  public record EventTime(long outOfOrdernessMs, long idlenessMs, long idleFlushMs, long maxFutureMs)
+      implements Serializable {}
 
   /** The in-stream FM inference settings (null: samples must carry their embeddings). */
   public record Embedding(String modelsDir, long timeoutMs, int capacity, int workers, int intraOpThreads,
@@ -81,12 +90,26 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     StreamConfig c = new StreamConfig(List.copyOf(names), dims, window, conf.get(StreamOptions.METHOD), fraction,
         conf.get(StreamOptions.WEIGHT_A), conf.get(StreamOptions.WEIGHT_K), conf.get(StreamOptions.WEIGHT_S),
         conf.get(StreamOptions.SEED), conf.get(StreamOptions.FAIL_AFTER_RECORDS),
-        conf.get(StreamOptions.MEMBER_CACHE), embedding);
+        conf.get(StreamOptions.MEMBER_CACHE), embedding, eventTime(conf));
     SelectionMethod m = c.createMethod();
     if (!m.multiModel() && names.size() != 1) {
       throw new IllegalArgumentException(m.name() + " takes exactly one FM, got " + names.size());
     }
     return c;
+  }
+
+  private static EventTime eventTime(Configuration conf) {
+    return new EventTime(millis(conf, StreamOptions.OUT_OF_ORDERNESS, 0), millis(conf, StreamOptions.IDLENESS, 1),
+        millis(conf, StreamOptions.IDLE_FLUSH, 1), millis(conf, StreamOptions.MAX_FUTURE, 1));
+  }
+
+  private static long millis(Configuration conf, org.apache.flink.configuration.ConfigOption<java.time.Duration> o,
+      long least) {
+    long ms = conf.get(o).toMillis();
+    if (ms < least) {
+      throw new IllegalArgumentException(o.key() + " must be at least " + least + " ms, got " + conf.get(o));
+    }
+    return ms;
   }
 
   /** The selection method (throws IllegalArgumentException for an unknown name). */
@@ -128,6 +151,12 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
 
   /** The window end that event time t belongs to: the smallest multiple of the window >= t. */
   public long windowEnd(long t) {
-    return Math.floorDiv(t + windowMs - 1, windowMs) * windowMs;
+    return windowEnd(t, windowMs);
+  }
+
+  /** The smallest multiple of {@code windowMs} at or after t. */
+  static long windowEnd(long t, long windowMs) {
+    long floor = Math.floorDiv(t, windowMs) * windowMs;
+    return floor == t ? t : floor + windowMs;
   }
 }

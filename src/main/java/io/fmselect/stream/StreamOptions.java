@@ -37,11 +37,27 @@ public final class StreamOptions {
 
   public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("fmselect.out-of-orderness")
       .durationType().defaultValue(Duration.ofSeconds(1))
-      .withDescription("How far behind the newest event time an event may arrive; later ones are rejected as 'late'.");
+      .withDescription("How far a partition's samples may arrive out of event-time order: the watermark trails the"
+          + " partition's newest accepted event time by this much. A sample at or behind the watermark when it reaches"
+          + " the job is rejected as 'late'.");
 
   public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("fmselect.idleness")
       .durationType().defaultValue(Duration.ofSeconds(5))
-      .withDescription("A partition silent for this long stops holding the watermark back.");
+      .withDescription("A partition without new samples for this long stops holding the watermark back, so the"
+          + " other partitions move event time on alone. Time the job spends back-pressured does not count.");
+
+  public static final ConfigOption<Duration> IDLE_FLUSH = ConfigOptions.key("fmselect.idle-flush")
+      .durationType().defaultValue(Duration.ofSeconds(10))
+      .withDescription("Once no partition has had a new sample for this long, the job closes every window up to the"
+          + " newest event time it has received and publishes it: a quiet stream publishes what it has. A sample"
+          + " that arrives later for a closed window is rejected as 'late'. Not used with a bounded input, which"
+          + " flushes exactly at its end.");
+
+  public static final ConfigOption<Duration> MAX_FUTURE = ConfigOptions.key("fmselect.max-future")
+      .durationType().defaultValue(Duration.ofHours(1))
+      .withDescription("A sample whose event time lies further than this ahead of its partition's newest accepted"
+          + " event time is rejected as 'future' and never moves event time. After a quiet spell on the partition"
+          + " (fmselect.idle-flush) its next sample is taken as it comes, so a stream may resume at a later time.");
 
   public static final ConfigOption<Double> WEIGHT_A = ConfigOptions.key("fmselect.ram-apl.a")
       .doubleType().defaultValue(0.2).withDescription("RAM-APL weight floor a.");

@@ -4,9 +4,10 @@ import io.fmselect.avro.Rejected;
 import io.fmselect.avro.SubsetChange;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Properties;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -22,28 +23,33 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * The streaming selector's dataflow (DESIGN.md §2). {@link #build} receives its source and sinks, so
+ * The streaming selector's dataflow (docs/design.md §2). {@link #build} receives its source and sinks, so
  * tests can swap them; {@link #kafkaSource}, {@link #subsetSink} and {@link #rejectsSink} make the
  * Kafka ones.
  */
 public final class SubsetJob {
   private SubsetJob() {}
 
-  /** Wires decode -> (embed) -> validate -> per-sample changes -> class sums (broadcast) -> class selection -> sinks. */
+  /**
+   * Wires decode -> (embed) -> validate -> event-time gate and per-sample changes -> class sums
+   * (broadcast) -> class selection -> sinks, with the rejects counted on their way out and the job's
+   * freshness gauges beside. Event time follows {@link EventClock}: for a bounded source without
+   * idleness or idle flush (its end flushes every window).
+   */
   public static void build(StreamExecutionEnvironment env, Source<SampleEvent, ?, ?> source,
-      Sink<SubsetChange> subsetSink, Sink<Rejected> rejectsSink, StreamConfig config, Duration outOfOrderness,
-      Duration idleness) {
-    WatermarkStrategy<SampleEvent> watermarks = WatermarkStrategy.<SampleEvent>forBoundedOutOfOrderness(outOfOrderness)
-        .withTimestampAssigner((e, ts) -> e.eventTime).withIdleness(idleness);
-    DataStream<SampleEvent> records = env.fromSource(source, watermarks, "samples").uid("samples-source");
+      Sink<SubsetChange> subsetSink, Sink<Rejected> rejectsSink, StreamConfig config) {
+    EventClock clock = source.getBoundedness() == Boundedness.BOUNDED ? EventClock.bounded(config)
+        : EventClock.unbounded(config);
+    DataStream<SampleEvent> records = env.fromSource(source, clock, "samples").uid("samples-source");
     if (config.embedding() != null) { // FM inference for samples that carry an image instead of an embedding
       records = AsyncDataStream.orderedWait(records, new EmbedImages(config), config.embedding().timeoutMs(),
           java.util.concurrent.TimeUnit.MILLISECONDS, config.embedding().capacity()).name("embed").uid("embed");
     }
     SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords()))
         .name("decode-validate").uid("decode-validate");
-    SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id).process(new SampleChanges())
-        .name("per-sample-changes").uid("per-sample-changes");
+    SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id)
+        .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate())
+        .uid("per-sample-changes");
     SingleOutputStreamOperator<CentroidUpdate> sums = changes.keyBy(c -> c.label).process(new ClassSums(config))
         .name("class-sums").uid("class-sums");
     BroadcastStream<CentroidUpdate> centroids = sums.broadcast(ClassSelector.CENTROIDS);
@@ -51,7 +57,11 @@ public final class SubsetJob {
         .process(new ClassSelector(config)).name("class-selection").uid("class-selection");
     subset.sinkTo(subsetSink).name("subset-sink").uid("subset-sink");
     valid.getSideOutput(ValidateSamples.REJECTS).union(changes.getSideOutput(ValidateSamples.REJECTS))
-        .sinkTo(rejectsSink).name("rejects-sink").uid("rejects-sink");
+        .map(new CountRejects()).name("rejects").uid("count-rejects").setParallelism(1).setMaxParallelism(1)
+        .sinkTo(rejectsSink).name("rejects-sink").uid("rejects-sink").setParallelism(1);
+    subset.getSideOutput(ClassSelector.PROGRESS).connect(changes.getSideOutput(EventTimeGate.NEWEST))
+        .transform("freshness", Types.VOID, new Freshness(config.windowMs())).uid("freshness")
+        .setParallelism(1).setMaxParallelism(1);
   }
 
   /** The samples topic as a source; {@code bounded}: stop at the end offsets present at start. */
@@ -74,10 +84,10 @@ public final class SubsetJob {
         .build();
   }
 
-  /** The rejects topic, exactly once as well, so a replay after a failure does not repeat rejects. */
+  /** The rejects topic, exactly once as well, so a replay after a failure does not repeat rejects; key = sample id if known. */
   public static KafkaSink<Rejected> rejectsSink(Properties kafka, String topic, String transactionalIdPrefix) {
-    KafkaRecordSerializationSchema<Rejected> ser = (r, ctx, ts) ->
-        new ProducerRecord<>(topic, null, encode(r::toByteBuffer));
+    KafkaRecordSerializationSchema<Rejected> ser = (r, ctx, ts) -> new ProducerRecord<>(topic,
+        r.getId() == null ? null : r.getId().getBytes(StandardCharsets.UTF_8), encode(r::toByteBuffer));
     return KafkaSink.<Rejected>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix + "-rejects")
         .build();

@@ -25,6 +25,11 @@ class RunCommandTest {
     refused("fmselect.fraction", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
         "-D", "fmselect.fraction=abc");
     refused("fmselect.embed.models-dir: /nonexistent/models: not a directory of FM spec files", "run", "--bootstrap-servers", "127.0.0.1:1", "--models", "/nonexistent/models");
+    refused("fmselect.idle-flush must be at least 1 ms, got PT0S", "run", "--bootstrap-servers", "127.0.0.1:1",
+        "--fm", "a=4", "--idle-flush", "0s");
+    refused("fmselect.max-future must be at least 1 ms", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
+        "-D", "fmselect.max-future=0ms");
+    refused("bad duration", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4", "--max-future", "soon");
     refused("--parallelism must be at least 1", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
         "--parallelism", "0");
   }

@@ -106,7 +106,8 @@ class EmbedImagesTest {
       SampleEvent e = ok.get();
       assertNull(e.reason, e.detail);
       assertEquals(0, e.missing);
-      assertNull(e.raw);
+      assertNull(e.image, "the decoded image is dropped once embedded");
+      assertEquals(1, e.raw.length, "the raw record stays until the event-time gate has passed it");
       Result corrupt = new Result();
       f.asyncInvoke(withImage("c", new byte[] {1, 2}, null), corrupt);
       assertEquals(Reasons.CORRUPT_IMAGE, corrupt.get().reason);

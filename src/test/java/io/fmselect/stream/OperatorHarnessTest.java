@@ -2,6 +2,7 @@ package io.fmselect.stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fmselect.avro.Rejected;
 import java.util.List;
@@ -50,21 +51,148 @@ class OperatorHarnessTest {
   }
 
   @Test
-  void validateRejectsLateEventsAndFlaggedRecords() throws Exception {
+  void validatePassesGoodRecordsAndRejectsFlaggedOnesWithTheirId() throws Exception {
     OneInputStreamOperatorTestHarness<SampleEvent, SampleEvent> h =
         ProcessFunctionTestHarnesses.forProcessFunction(new ValidateSamples());
     h.processWatermark(1000);
-    h.processElement(upsert("late", 1, 1000, 1, 2), 1000);
+    h.processElement(upsert("old", 1, 10, 1, 2), 10); // lateness is the gate's call, not this stage's
     h.processElement(upsert("ok", 1, 1001, 1, 2), 1001);
     SampleEvent bad = upsert("bad", 1, 2000, 1, 2);
     bad.reason = Reasons.DIMENSION_MISMATCH;
     bad.raw = new byte[] {1};
     h.processElement(bad, 2000);
-    assertEquals(List.of("ok"), h.extractOutputValues().stream().map(e -> e.id).collect(Collectors.toList()));
-    List<String> reasons = h.getSideOutput(ValidateSamples.REJECTS).stream().map(r -> r.getValue().getReason())
+    SampleEvent garbage = new SampleEvent();
+    garbage.reason = Reasons.UNDECODABLE;
+    garbage.raw = new byte[] {1, 2, 3};
+    h.processElement(garbage, 2000);
+    assertEquals(List.of("old", "ok"), h.extractOutputValues().stream().map(e -> e.id).collect(Collectors.toList()));
+    List<Rejected> rejects = h.getSideOutput(ValidateSamples.REJECTS).stream().map(StreamRecord::getValue)
         .collect(Collectors.toList());
-    assertEquals(List.of(Reasons.LATE, Reasons.DIMENSION_MISMATCH), reasons);
+    assertEquals(List.of(Reasons.DIMENSION_MISMATCH, Reasons.UNDECODABLE),
+        rejects.stream().map(Rejected::getReason).collect(Collectors.toList()));
+    assertEquals("bad", rejects.get(0).getId(), "the id, where known, for the topic's key");
+    assertEquals(null, rejects.get(1).getId());
+    assertEquals(3, rejects.get(1).getRaw().remaining(), "raw bytes kept");
     h.close();
+  }
+
+  static KeyedOneInputStreamOperatorTestHarness<String, SampleEvent, MemberChange> gate() throws Exception {
+    return new KeyedOneInputStreamOperatorTestHarness<>(new EventTimeGate(), e -> e.id, Types.STRING);
+  }
+
+  @Test
+  void theGateRejectsWhatIsAtOrBehindItsWatermarkWithRawBytesAndId() throws Exception {
+    try (var h = gate()) {
+      h.open();
+      h.processWatermark(1000);
+      SampleEvent late = upsert("late", 1, 1000, 1, 2);
+      late.raw = new byte[] {7, 7};
+      late.topic = "samples";
+      late.offset = 42;
+      h.processElement(late, 1000);
+      SampleEvent ok = upsert("ok", 1, 1001, 1, 2);
+      ok.raw = new byte[] {8};
+      h.processElement(ok, 1001);
+      h.processWatermark(2000);
+      assertEquals(List.of("ok"), h.extractOutputValues().stream().map(c -> c.id).collect(Collectors.toList()));
+      List<Rejected> rejects = h.getSideOutput(ValidateSamples.REJECTS).stream().map(StreamRecord::getValue)
+          .collect(Collectors.toList());
+      assertEquals(1, rejects.size());
+      Rejected r = rejects.get(0);
+      assertEquals(Reasons.LATE, r.getReason());
+      assertEquals("late", r.getId());
+      assertEquals(2, r.getRaw().remaining(), "the record's bytes go to rejects");
+      assertEquals(42, r.getSourceOffset());
+      assertEquals("event time 1970-01-01T00:00:01Z is at or behind the watermark 1970-01-01T00:00:01Z: its window"
+          + " has been closed", r.getDetail());
+    }
+  }
+
+  @Test
+  void theGateNeverPassesIdlenessOnAndKeepsItsWatermarkAcrossARestore() throws Exception {
+    org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+    try (var h = gate()) {
+      h.open();
+      h.processWatermark(5000);
+      h.processWatermarkStatus(org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus.IDLE);
+      assertTrue(h.getOutput().stream()
+          .noneMatch(o -> o instanceof org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus),
+          "downstream of the gate nothing is ever idle");
+      h.processElement(upsert("pending", 1, 7000, 1, 2), 7000);
+      snapshot = h.snapshot(1, 1);
+    }
+    try (var h = gate()) {
+      h.initializeState(snapshot);
+      h.open();
+      // Flink restarts watermarks at the beginning of time; the gate does not forget its own
+      h.processElement(upsert("behind", 1, 4000, 1, 2), 4000);
+      h.processElement(upsert("ahead", 1, 6000, 1, 2), 6000);
+      h.processWatermark(8000);
+      assertEquals(List.of(Reasons.LATE), h.getSideOutput(ValidateSamples.REJECTS).stream()
+          .map(r -> r.getValue().getReason()).collect(Collectors.toList()));
+      assertEquals(List.of("ahead@6000", "pending@7000"), h.extractOutputValues().stream()
+          .map(c -> c.id + "@" + c.eventTime).collect(Collectors.toList()));
+    }
+  }
+
+  /** A metric group that keeps its counters by full name ("rejects.late"). */
+  static final class Counters extends org.apache.flink.metrics.groups.UnregisteredMetricsGroup {
+    final java.util.Map<String, org.apache.flink.metrics.Counter> byName;
+    final String prefix;
+
+    Counters() {
+      this(new java.util.TreeMap<>(), "");
+    }
+
+    private Counters(java.util.Map<String, org.apache.flink.metrics.Counter> byName, String prefix) {
+      this.byName = byName;
+      this.prefix = prefix;
+    }
+
+    @Override
+    public org.apache.flink.metrics.Counter counter(String name) {
+      return counter(name, new org.apache.flink.metrics.SimpleCounter());
+    }
+
+    @Override
+    public <C extends org.apache.flink.metrics.Counter> C counter(String name, C counter) {
+      byName.put(prefix + name, counter);
+      return counter;
+    }
+
+    @Override
+    public org.apache.flink.metrics.MetricGroup addGroup(String name) {
+      return new Counters(byName, prefix + name + ".");
+    }
+
+    long count(String name) {
+      return byName.get(name).getCount();
+    }
+  }
+
+  @Test
+  void rejectsAreCountedPerReasonAsTheyReachTheTopic() {
+    CountRejects count = new CountRejects();
+    Counters metrics = new Counters();
+    count.register(metrics);
+    for (String reason : Reasons.ALL) {
+      assertEquals(0, metrics.count("rejects." + reason), "every reason is on the dashboard from the start");
+    }
+    for (String reason : Reasons.ALL) {
+      assertEquals(reason, count.map(rejected(reason)).getReason());
+    }
+    count.map(rejected(Reasons.UNKNOWN_DELETE));
+    count.map(rejected("some-new-reason"));
+    for (String reason : Reasons.ALL) {
+      assertEquals(reason.equals(Reasons.UNKNOWN_DELETE) ? 2 : 1, metrics.count("rejects." + reason), reason);
+    }
+    assertEquals(1, metrics.count("rejects.some-new-reason"));
+    assertEquals(Reasons.ALL.size() + 2, metrics.count("rejectsTotal"));
+  }
+
+  static Rejected rejected(String reason) {
+    return Rejected.newBuilder().setReason(reason).setRaw(java.nio.ByteBuffer.wrap(new byte[0])).setSourceTopic("t")
+        .setSourcePartition(0).setSourceOffset(0).setTime(java.time.Instant.EPOCH).build();
   }
 
   @Test

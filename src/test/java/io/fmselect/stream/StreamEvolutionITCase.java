@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fmselect.avro.LabeledSample;
-import io.fmselect.avro.Op;
 import io.fmselect.avro.Rejected;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.kafka.InJvmKafka;
-import io.fmselect.select.BatchSelector;
-import io.fmselect.select.Embeddings;
-import io.fmselect.select.Methods;
+import io.fmselect.stream.Samples.Sample;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,18 +20,14 @@ import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
@@ -49,35 +41,10 @@ class StreamEvolutionITCase {
   static final int DIM = 4;
   static final long WINDOW = 1000;
 
-  record Op2(long time, String id, Long label, boolean delete, float[] values) {}
-
-  static byte[] encode(LabeledSample s) throws Exception {
-    ByteBuffer b = s.toByteBuffer();
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
-  }
-
-  static ByteBuffer vec(float[] v) {
-    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-    for (float f : v) {
-      b.putFloat(f);
-    }
-    return b.flip();
-  }
-
-  static LabeledSample sample(Op2 o) {
-    LabeledSample.Builder b = LabeledSample.newBuilder().setId(o.id()).setEventTime(Instant.ofEpochMilli(o.time()));
-    if (o.delete()) {
-      return b.setOp(Op.DELETE).build();
-    }
-    return b.setOp(Op.UPSERT).setLabel(o.label()).setEmbeddings(Map.of("a", vec(o.values()))).build();
-  }
-
   @Test
   void deletesRelabelsReplaysEmptyClassesAndRejects() throws Exception {
     SplittableRandom r = new SplittableRandom(5);
-    List<Op2> ops = new ArrayList<>();
+    List<Sample> ops = new ArrayList<>();
     Map<String, float[]> vectors = new HashMap<>();
     // window 1 (t < 1000): 90 samples in classes 0, 1, 2
     for (int i = 0; i < 90; i++) {
@@ -87,21 +54,21 @@ class StreamEvolutionITCase {
         v[j] = (float) (r.nextGaussian() + 3 * ((i % 3) == j ? 1 : 0));
       }
       vectors.put(id, v);
-      ops.add(new Op2(i * 10L, id, (long) (i % 3), false, v));
+      ops.add(Samples.upsert(id, i * 10L, i % 3, v));
     }
     // window 2: delete 6 of class 0, relabel 6 of class 1 to class 2, replay 10 unchanged samples
     for (int i = 0; i < 18; i += 3) {
-      ops.add(new Op2(1100 + i, String.format("s%03d", i), null, true, null));
+      ops.add(Samples.delete(String.format("s%03d", i), 1100 + i));
       String moved = String.format("s%03d", i + 1);
-      ops.add(new Op2(1200 + i, moved, 2L, false, vectors.get(moved)));
+      ops.add(Samples.upsert(moved, 1200 + i, 2, vectors.get(moved)));
     }
     for (int i = 30; i < 40; i++) {
       String id = String.format("s%03d", i);
-      ops.add(new Op2(1300 + i, id, (long) (i % 3), false, vectors.get(id)));
+      ops.add(Samples.upsert(id, 1300 + i, i % 3, vectors.get(id)));
     }
     // window 3: class 0 empties completely
     for (int i = 18; i < 90; i += 3) {
-      ops.add(new Op2(2100 + i, String.format("s%03d", i), null, true, null));
+      ops.add(Samples.delete(String.format("s%03d", i), 2100 + i));
     }
     // window 4: a few new samples so that time moves on
     for (int i = 90; i < 96; i++) {
@@ -109,14 +76,14 @@ class StreamEvolutionITCase {
       for (int j = 0; j < DIM; j++) {
         v[j] = (float) r.nextGaussian();
       }
-      ops.add(new Op2(3000 + i, String.format("s%03d", i), (long) (1 + i % 2), false, v));
+      ops.add(Samples.upsert(String.format("s%03d", i), 3000 + i, 1 + i % 2, v));
     }
 
     // window 5: nothing but replays of unchanged samples -> nothing to publish
     for (int i = 31; i < 90; i += 3) {
       String id = String.format("s%03d", i);
       long lbl = i % 3 == 1 && i < 18 ? 2 : i % 3;
-      ops.add(new Op2(4100 + i, id, lbl, false, vectors.get(id)));
+      ops.add(Samples.upsert(id, 4100 + i, lbl, vectors.get(id)));
     }
 
     try (InJvmKafka kafka = InJvmKafka.start()) {
@@ -126,27 +93,27 @@ class StreamEvolutionITCase {
       Properties props = kafka.clientProperties();
       List<String> expectedReasons = new ArrayList<>();
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-        for (Op2 o : ops) {
-          producer.send(new ProducerRecord<>("samples", o.id(), encode(sample(o))));
+        for (Sample o : ops) {
+          producer.send(new ProducerRecord<>("samples", o.id(), Samples.bytes(o)));
         }
         // bad records, each a different reason; the job must go on after them
         producer.send(new ProducerRecord<>("samples", "x1", new byte[] {1, 2, 3}));
         expectedReasons.add(Reasons.UNDECODABLE);
-        producer.send(new ProducerRecord<>("samples", "x2", encode(sample(new Op2(500, "", 1L, false, new float[DIM])))));
+        producer.send(new ProducerRecord<>("samples", "x2", Samples.bytes(Samples.upsert("", 500, 1, new float[DIM]))));
         expectedReasons.add(Reasons.MISSING_ID);
-        producer.send(new ProducerRecord<>("samples", "x3", encode(LabeledSample.newBuilder().setId("x3")
-            .setEventTime(Instant.ofEpochMilli(500)).setEmbeddings(Map.of("a", vec(new float[DIM]))).build())));
+        producer.send(new ProducerRecord<>("samples", "x3", Samples.encode(LabeledSample.newBuilder().setId("x3")
+            .setEventTime(Instant.ofEpochMilli(500)).setEmbeddings(Map.of("a", Samples.vec(new float[DIM]))).build())));
         expectedReasons.add(Reasons.MISSING_LABEL);
-        producer.send(new ProducerRecord<>("samples", "x4", encode(sample(new Op2(500, "x4", 1L, false, new float[DIM + 1])))));
+        producer.send(new ProducerRecord<>("samples", "x4", Samples.bytes(Samples.upsert("x4", 500, 1, new float[DIM + 1]))));
         expectedReasons.add(Reasons.DIMENSION_MISMATCH);
-        producer.send(new ProducerRecord<>("samples", "x5", encode(sample(new Op2(500, "x5", 1L, false,
-            new float[] {1, Float.NaN, 0, 0})))));
+        producer.send(new ProducerRecord<>("samples", "x5", Samples.bytes(Samples.upsert("x5", 500, 1,
+            new float[] {1, Float.NaN, 0, 0}))));
         expectedReasons.add(Reasons.NON_FINITE);
-        producer.send(new ProducerRecord<>("samples", "x6", encode(LabeledSample.newBuilder().setId("x6").setLabel(1L)
-            .setEventTime(Instant.ofEpochMilli(500)).setEmbeddings(Map.of("a", vec(new float[DIM]), "clip", vec(new float[2])))
+        producer.send(new ProducerRecord<>("samples", "x6", Samples.encode(LabeledSample.newBuilder().setId("x6").setLabel(1L)
+            .setEventTime(Instant.ofEpochMilli(500)).setEmbeddings(Map.of("a", Samples.vec(new float[DIM]), "clip", Samples.vec(new float[2])))
             .build())));
         expectedReasons.add(Reasons.UNKNOWN_FM);
-        producer.send(new ProducerRecord<>("samples", "x7", encode(sample(new Op2(2500, "nobody", null, true, null)))));
+        producer.send(new ProducerRecord<>("samples", "x7", Samples.bytes(Samples.delete("nobody", 2500))));
         expectedReasons.add(Reasons.UNKNOWN_DELETE);
         producer.flush();
       }
@@ -156,12 +123,12 @@ class StreamEvolutionITCase {
       conf.set(StreamOptions.FMS, List.of("a=" + DIM));
       conf.set(StreamOptions.FRACTION, 0.25);
       conf.set(StreamOptions.WINDOW, Duration.ofMillis(WINDOW));
+      conf.set(StreamOptions.OUT_OF_ORDERNESS, Duration.ofMillis(5000));
       StreamConfig config = StreamConfig.from(conf);
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
       env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
       SubsetJob.build(env, SubsetJob.kafkaSource(props, "samples", "g", config, true),
-          SubsetJob.subsetSink(props, "subset", "t"), SubsetJob.rejectsSink(props, "rejects", "t"), config,
-          Duration.ofMillis(5000), Duration.ofSeconds(5));
+          SubsetJob.subsetSink(props, "subset", "t"), SubsetJob.rejectsSink(props, "rejects", "t"), config);
       env.execute("evolution");
 
       List<SubsetChange> all = new ArrayList<>();
@@ -169,40 +136,16 @@ class StreamEvolutionITCase {
         all.add(SubsetChange.fromByteBuffer(ByteBuffer.wrap(rec.value())));
       }
       for (long t = 0; t <= 5000; t += WINDOW) {
-        // the model: apply every op with time <= t in time order
-        TreeMap<String, Long> label = new TreeMap<>(Ids.ORDER);
-        TreeMap<String, float[]> values = new TreeMap<>(Ids.ORDER);
-        List<Op2> sorted = new ArrayList<>(ops);
-        sorted.sort(java.util.Comparator.comparingLong(Op2::time));
-        for (Op2 o : sorted) {
-          if (o.time() > t) {
-            continue;
-          }
-          if (o.delete()) {
-            label.remove(o.id());
-            values.remove(o.id());
-          } else {
-            label.put(o.id(), o.label());
-            values.put(o.id(), o.values());
-          }
-        }
-        List<String> ids = new ArrayList<>(label.keySet());
-        long[] l = ids.stream().mapToLong(label::get).toArray();
-        float[][] x = ids.stream().map(values::get).toArray(float[][]::new);
-        BatchSelector.Result want = BatchSelector.select(l, new Embeddings[] {Embeddings.ofFloats(x)},
-            Methods.create("ram-apl", Methods.Params.defaults()), 0.25, 1);
-        TreeSet<String> wantIds = new TreeSet<>();
-        for (int row : want.selectedRows()) {
-          wantIds.add(ids.get(row));
-        }
+        TreeMap<String, Sample> live = Samples.dataSetAt(ops, t);
+        TreeSet<String> wantIds = Samples.batchSelection(live, "ram-apl", 0.25);
         TreeMap<String, SubsetChange> state = StreamExactnessITCase.stateAt(all, t);
         TreeSet<String> got = new TreeSet<>();
         for (SubsetChange c : state.values()) {
           if (c.getSelected()) {
             got.add(c.getId());
           }
-          if (label.containsKey(c.getId())) {
-            assertEquals((long) label.get(c.getId()), c.getLabel(), "label of " + c.getId() + " at " + t);
+          if (live.containsKey(c.getId())) {
+            assertEquals((long) live.get(c.getId()).label(), c.getLabel(), "label of " + c.getId() + " at " + t);
           } else {
             assertEquals(0, c.getClassSize(), c.getId() + " left the data set by " + t);
             assertFalse(c.getSelected());
@@ -224,6 +167,10 @@ class StreamEvolutionITCase {
       for (ConsumerRecord<String, byte[]> rec : StreamExactnessITCaseSupport.readCommitted(kafka, "rejects")) {
         Rejected rej = Rejected.fromByteBuffer(ByteBuffer.wrap(rec.value()));
         reasons.add(rej.getReason());
+        assertEquals(rej.getId(), rec.key(), "keyed by the sample id where it is known");
+        if (!rej.getReason().equals(Reasons.UNDECODABLE) && !rej.getReason().equals(Reasons.MISSING_ID)) {
+          assertTrue(rej.getId() != null, "the id of a " + rej.getReason() + " reject is known");
+        }
         assertEquals("samples", rej.getSourceTopic());
         assertTrue(rej.getSourceOffset() >= 0);
         assertTrue(rej.getRaw().remaining() > 0, "raw bytes kept for " + rej.getReason());

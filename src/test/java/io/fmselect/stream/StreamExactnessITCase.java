@@ -84,13 +84,14 @@ class StreamExactnessITCase {
     conf.set(StreamOptions.FRACTION, 0.2);
     conf.set(StreamOptions.WINDOW, Duration.ofMillis(WINDOW));
     conf.set(StreamOptions.MEMBER_CACHE, memberCache);
+    conf.set(StreamOptions.OUT_OF_ORDERNESS, Duration.ofMillis(100));
     StreamConfig config = StreamConfig.from(conf);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
     Properties props = kafka.clientProperties();
     SubsetJob.build(env, SubsetJob.kafkaSource(props, in, "g-" + tag, config, true),
         SubsetJob.subsetSink(props, out, "t-" + tag), SubsetJob.rejectsSink(props, "rejects-" + tag, "t-" + tag),
-        config, Duration.ofMillis(100), Duration.ofSeconds(5));
+        config);
     env.execute("exactness " + tag);
     return readCommitted(out);
   }

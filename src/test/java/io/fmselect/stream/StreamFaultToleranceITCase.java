@@ -39,6 +39,7 @@ class StreamFaultToleranceITCase {
     conf.set(StreamOptions.FRACTION, 0.1);
     conf.set(StreamOptions.WINDOW, Duration.ofMillis(1000));
     conf.set(StreamOptions.FAIL_AFTER_RECORDS, failAfter);
+    conf.set(StreamOptions.OUT_OF_ORDERNESS, Duration.ofMillis(200));
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
@@ -48,7 +49,7 @@ class StreamFaultToleranceITCase {
     Properties props = kafka.clientProperties();
     SubsetJob.build(env, SubsetJob.kafkaSource(props, "samples", "g-" + tag, config, true),
         SubsetJob.subsetSink(props, "subset-" + tag, "t-" + tag), SubsetJob.rejectsSink(props, "rejects-" + tag, "t-" + tag),
-        config, Duration.ofMillis(200), Duration.ofSeconds(5));
+        config);
     env.execute("fault tolerance " + tag);
     List<String> out = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : StreamExactnessITCaseSupport.readCommitted(kafka, "subset-" + tag)) {
