@@ -46,6 +46,18 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--rejects-topic", paramLabel = "TOPIC", description = "Rejected topic (default rejects)")
   String rejectsTopic;
 
+  @Option(names = "--classes-topic", paramLabel = "TOPIC",
+      description = "ClassWindow topic: one record per class whose subset changed at a window end (default"
+          + " <output-topic>-classes)")
+  String classesTopic;
+
+  @Option(names = "--explain-topic", paramLabel = "TOPIC",
+      description = "also publish every member's figures to this topic every --explain-every windows (default: off)")
+  String explainTopic;
+
+  @Option(names = "--explain-every", paramLabel = "N", description = "windows between explanations (default 10)")
+  Integer explainEvery;
+
   @Option(names = "--fm", paramLabel = "NAME=DIM", description = "a foundation model and its embedding dimension; repeat")
   List<String> fms;
 
@@ -126,6 +138,15 @@ public final class RunCommand implements Callable<Integer> {
     if (rejectsTopic != null) {
       conf.set(StreamOptions.REJECTS_TOPIC, rejectsTopic);
     }
+    if (classesTopic != null) {
+      conf.set(StreamOptions.CLASSES_TOPIC, classesTopic);
+    }
+    if (explainTopic != null) {
+      conf.set(StreamOptions.EXPLAIN_TOPIC, explainTopic);
+    }
+    if (explainEvery != null) {
+      conf.set(StreamOptions.EXPLAIN_EVERY, explainEvery);
+    }
     if (fms != null) {
       conf.set(StreamOptions.FMS, fms);
     }
@@ -189,8 +210,8 @@ public final class RunCommand implements Callable<Integer> {
     String prefix = conf.get(StreamOptions.TRANSACTIONAL_ID_PREFIX);
     SubsetJob.build(env,
         SubsetJob.kafkaSource(props, conf.get(StreamOptions.INPUT_TOPIC), groupId, config, bounded),
-        SubsetJob.subsetSink(props, conf.get(StreamOptions.OUTPUT_TOPIC), prefix),
-        SubsetJob.rejectsSink(props, conf.get(StreamOptions.REJECTS_TOPIC), prefix), config);
+        SubsetJob.kafkaSinks(props, conf.get(StreamOptions.OUTPUT_TOPIC), conf.get(StreamOptions.REJECTS_TOPIC),
+            conf.get(StreamOptions.CLASSES_TOPIC), conf.get(StreamOptions.EXPLAIN_TOPIC), prefix), config);
     var out = spec.commandLine().getOut();
     if (inCluster) {
       // the models open on the TaskManagers, not here: a JobManager need not hold them

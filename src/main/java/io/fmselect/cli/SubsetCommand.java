@@ -39,8 +39,8 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Writes the current subset from the subset topic (read_committed, up to the end offsets at start):",
-      "the selected ids, one per line in ascending order (--format ids), or a CSV of every known sample",
-      "with its explanation (--format csv)."
+      "the selected ids, one per line in ascending order (--format ids), or a CSV of every sample the topic",
+      "has a membership event for, with its latest event and figures (--format csv)."
     })
 public final class SubsetCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
@@ -87,7 +87,7 @@ public final class SubsetCommand implements Callable<Integer> {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           SubsetChange c;
           try {
-            c = SubsetChange.fromByteBuffer(ByteBuffer.wrap(r.value()));
+            c = io.fmselect.io.SubsetRecords.decode(ByteBuffer.wrap(r.value()));
           } catch (Exception e) {
             throw new UserError("topic '" + topic + "' partition " + r.partition() + " offset " + r.offset()
                 + ": not a SubsetChange (" + e.getMessage() + ")");
@@ -126,7 +126,7 @@ public final class SubsetCommand implements Callable<Integer> {
     AtomicFile.write(out, os -> {
       Writer w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8), 1 << 16);
       if (format.equals("csv")) {
-        w.write("id,label,selected,score,ram,apl,rank,class_size,budget,method,window_end,version\n");
+        w.write("id,label,selected,event,score,ram,apl,rank,class_size,budget,method,window_end,version\n");
       }
       for (SubsetChange c : state.values()) {
         if (format.equals("ids")) {
@@ -135,14 +135,15 @@ public final class SubsetCommand implements Callable<Integer> {
             w.write('\n');
           }
         } else {
-          w.write(c.getId() + "," + c.getLabel() + "," + (c.getSelected() ? 1 : 0) + "," + c.getScore() + ","
+          w.write(c.getId() + "," + c.getLabel() + "," + (c.getSelected() ? 1 : 0) + "," + c.getEvent() + "," + c.getScore() + ","
               + c.getRam() + "," + c.getApl() + "," + c.getRank() + "," + c.getClassSize() + "," + c.getBudget()
               + "," + c.getMethod() + "," + c.getWindowEnd().toEpochMilli() + "," + c.getVersion() + "\n");
         }
       }
       w.flush();
     });
-    spec.commandLine().getOut().printf("%d selected of %d samples -> %s%n", selected, state.size(), out);
+    spec.commandLine().getOut().printf("%d selected (%d samples with membership events) -> %s%n", selected,
+        state.size(), out);
     spec.commandLine().getOut().flush();
     return 0;
   }

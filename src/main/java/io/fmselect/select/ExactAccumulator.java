@@ -59,6 +59,96 @@ public final class ExactAccumulator {
     return digits.clone();
   }
 
+  /**
+   * Adds another accumulator's vectors (and count) to this one: exact, as the digits are fixed point.
+   * The other may hold a negative count (a window's removals), so per-window deltas can be kept apart
+   * and merged later in any order.
+   */
+  public void merge(ExactAccumulator other) {
+    if (other.dim != dim) {
+      throw new IllegalArgumentException("dimension " + other.dim + ", expected " + dim);
+    }
+    normalize();
+    other.normalize();
+    for (int i = 0; i < digits.length; i++) {
+      digits[i] += other.digits[i];
+    }
+    count += other.count;
+    normalize();
+  }
+
+  /**
+   * The state in few bytes: the count, then per dimension the range of its non-zero digits and those
+   * digits as zig-zag varints (a sum of embeddings of similar magnitude has 2-4 non-zero digits of ten).
+   */
+  public byte[] compact() {
+    normalize();
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(8 + 4 * dim);
+    varint(b, (count << 1) ^ (count >> 63));
+    for (int j = 0; j < dim; j++) {
+      int base = j * DIGITS;
+      int lo = 0;
+      while (lo < DIGITS && digits[base + lo] == 0) {
+        lo++;
+      }
+      if (lo == DIGITS) {
+        b.write(0xff);
+        continue;
+      }
+      int hi = DIGITS - 1;
+      while (digits[base + hi] == 0) {
+        hi--;
+      }
+      b.write(lo << 4 | hi);
+      for (int i = lo; i <= hi; i++) {
+        long d = digits[base + i];
+        varint(b, (d << 1) ^ (d >> 63));
+      }
+    }
+    return b.toByteArray();
+  }
+
+  /** The accumulator {@link #compact()} wrote. */
+  public static ExactAccumulator fromCompact(int dim, byte[] bytes) {
+    int[] at = {0};
+    long z = readVarint(bytes, at);
+    long count = (z >>> 1) ^ -(z & 1);
+    long[] digits = new long[dim * DIGITS];
+    for (int j = 0; j < dim; j++) {
+      int h = bytes[at[0]++] & 0xff;
+      if (h == 0xff) {
+        continue;
+      }
+      for (int i = h >>> 4; i <= (h & 15); i++) {
+        long v = readVarint(bytes, at);
+        digits[j * DIGITS + i] = (v >>> 1) ^ -(v & 1);
+      }
+    }
+    if (at[0] != bytes.length) {
+      throw new IllegalArgumentException("compact state of " + bytes.length + " bytes does not fit dimension " + dim);
+    }
+    return new ExactAccumulator(dim, digits, count);
+  }
+
+  private static void varint(java.io.ByteArrayOutputStream b, long v) {
+    while ((v & ~0x7FL) != 0) {
+      b.write((int) (v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    b.write((int) v);
+  }
+
+  private static long readVarint(byte[] b, int[] at) {
+    long v = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte x = b[at[0]++];
+      v |= (long) (x & 0x7F) << shift;
+      if (x >= 0) {
+        return v;
+      }
+    }
+  }
+
   /** Adds {@code v[off .. off + dim)}. */
   public void add(float[] v, int off) {
     update(v, off, 1);

@@ -56,6 +56,31 @@ public final class RamApl extends NamedMethod {
     return select(members, centroids, fraction, null, false).selection();
   }
 
+  /**
+   * Keeps each member's pseudo-label bounds between windows ({@link PseudoLabelMemo}): a member whose
+   * bounds still settle its nearest centroid after the centroids moved is not computed again.
+   */
+  @Override
+  public IncrementalSelection incremental() {
+    return new IncrementalSelection() {
+      private PseudoLabelMemo[] memos;
+
+      @Override
+      public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction, int[] from) {
+        PseudoLabelMemo[] before = null;
+        if (memos != null && from != null) {
+          before = new PseudoLabelMemo[memos.length];
+          for (int f = 0; f < memos.length; f++) {
+            before[f] = memos[f].rows(from);
+          }
+        }
+        Incremental r = RamApl.this.select(members, centroids, fraction, before);
+        memos = r.memos();
+        return r.selection();
+      }
+    };
+  }
+
   /** A class's selection and, per feature set, the pseudo-label memo for its next computation. */
   public record Incremental(ClassSelection selection, PseudoLabelMemo[] memos) {}
 

@@ -28,4 +28,12 @@ public interface SelectionMethod {
    * @param fraction the selection fraction r, in (0, 1]
    */
   ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction);
+
+  /**
+   * A fresh per-class selector for a stream, which may reuse work between windows. The default keeps
+   * nothing and selects in full every time; a method with an incremental path overrides it.
+   */
+  default IncrementalSelection incremental() {
+    return (members, centroids, fraction, from) -> select(members, centroids, fraction);
+  }
 }

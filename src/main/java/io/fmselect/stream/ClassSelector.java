@@ -1,69 +1,84 @@
 package io.fmselect.stream;
 
+import io.fmselect.avro.ClassWindow;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.select.Centroids;
-import io.fmselect.select.ClassMembers;
-import io.fmselect.select.ClassSelection;
-import io.fmselect.select.PseudoLabeler;
-import io.fmselect.select.RamApl;
 import io.fmselect.select.SelectionMethod;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
 /**
- * Keyed by class: holds the class's members and, at every window end where the class or any
- * centroid changed, runs the selection core on the class (its members plus every class's centroid
- * at that window end) and publishes the members whose membership or explanation changed.
+ * The class stage: keyed by class (input 1: member changes), with every class's centroid sums broadcast
+ * to it (input 2). At every window end where the class or any centroid changed it runs
+ * {@link ClassWindowStep} and sends the membership events to the publisher. This operator only declares
+ * state, timers and metrics around that step.
  *
- * <p>Centroids arrive on the broadcast side as versioned sums (one version per class and window end),
- * so a window's computation always sees every class as of that window end, however the inputs
- * interleave. Timers: one per window end that has own changes, and a wake-up at the next window end
- * where some centroid changed while the class has members.
+ * <p>State per class: its members (metadata and embedding, one value per member, written once), the ids
+ * it has selected, and when it last computed. A window's changes arrive just before the watermark closes
+ * it and wait on the heap; those still open when a checkpoint comes are written to state just before
+ * the barrier. Centroids arrive as versioned sums (one version per class and window end), so a window's
+ * computation sees every class as of that window end however the inputs interleave. Timers: one per
+ * window end with changes, and a wake-up at the next window end where some centroid changed while the
+ * class has members.
+ *
+ * <p>Outputs: the membership events ({@link MemberEvent}, to {@link PublishMembership}); on side outputs
+ * a {@link ClassWindow} per class whose subset changed, every member's figures at explain windows, and
+ * every computed class's size and selection (for the job's freshness gauges).
  */
-public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, MemberChange, CentroidUpdate, SubsetChange> {
+final class ClassSelector extends AbstractStreamOperator<MemberEvent>
+    implements TwoInputStreamOperator<MemberChange, CentroidUpdate, MemberEvent>, Triggerable<Long, VoidNamespace> {
   private static final long serialVersionUID = 1L;
 
-  public static final MapStateDescriptor<Long, CentroidHistory> CENTROIDS =
+  static final MapStateDescriptor<Long, CentroidHistory> CENTROIDS =
       new MapStateDescriptor<>("centroids", Types.LONG, TypeInformation.of(CentroidHistory.class));
-
   /** Each class's size and selection after each of its computations (for the job's totals). */
-  static final org.apache.flink.util.OutputTag<ClassProgress> PROGRESS =
-      new org.apache.flink.util.OutputTag<>("class-progress", TypeInformation.of(ClassProgress.class));
+  static final OutputTag<ClassProgress> PROGRESS = new OutputTag<>("class-progress", TypeInformation.of(ClassProgress.class));
+  /** One record per class whose subset changed at a window end. */
+  static final OutputTag<ClassWindow> CLASSES = new OutputTag<>("class-windows", TypeInformation.of(ClassWindow.class));
+  /** Every member's figures at explain windows. */
+  static final OutputTag<SubsetChange> EXPLAIN = new OutputTag<>("explain", TypeInformation.of(SubsetChange.class));
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClassSelector.class);
 
   private final StreamConfig config;
   private transient SelectionMethod method;
-  /** RAM-APL's pseudo-label work: rows computed, and rows whose earlier answer provably held. */
-  private transient PseudoLabeler.Stats labelerStats;
+  private transient io.fmselect.select.PseudoLabeler.Stats labelerStats;
   private transient MapState<String, byte[]> members;
-  private transient MapState<String, EmittedState> emitted;
-  private transient ListState<MemberChange> pending;
+  private transient MapState<String, Boolean> selected;
   private transient ValueState<Long> lastComputed;
-  private transient Counter recomputes;
-  private transient Counter changesOut;
-  private transient Map<Long, ClassStats> stats;
+  private transient MapState<Long, List<MemberChange>> flushed;
+  private transient BroadcastState<Long, CentroidHistory> centroids;
+  private transient InternalTimerService<VoidNamespace> timers;
+  /** Per class and window end, the changes waiting for the window to close (not in state unless flushed). */
+  private transient Map<Long, Map<Long, Map<String, MemberChange>>> open;
   /** Per class, its members decoded as of its last computation (a cache of the state above). */
   private transient Map<Long, MemberTable> tables;
+  private transient Map<Long, ClassStats> stats;
+  private transient Counter recomputes;
+  private transient Counter eventsOut;
   private transient WindowLog window;
   /** Every class of this subtask computes at the same window end with the same centroids: built once. */
   private transient Centroids[] centroidsCache;
@@ -79,28 +94,32 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
     volatile long churn;
   }
 
-  public ClassSelector(StreamConfig config) {
+  ClassSelector(StreamConfig config) {
     this.config = config;
   }
 
   @Override
-  public void open(OpenContext openContext) {
+  public void open() throws Exception {
+    super.open();
     // once per JVM (TaskManager): C2 compiles the vector kernels before the first window needs them
     io.fmselect.select.Warmup.startOnce();
-    labelerStats = new PseudoLabeler.Stats();
+    labelerStats = new io.fmselect.select.PseudoLabeler.Stats();
     method = config.createMethod(labelerStats);
     members = getRuntimeContext().getMapState(
         new MapStateDescriptor<>("members", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-    emitted = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("emitted", Types.STRING, TypeInformation.of(EmittedState.class)));
-    pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending", MemberChange.class));
+    selected = getRuntimeContext().getMapState(new MapStateDescriptor<>("selected", Types.STRING, Types.BOOLEAN));
     lastComputed = getRuntimeContext().getState(new ValueStateDescriptor<>("last-computed", Types.LONG));
-    recomputes = getRuntimeContext().getMetricGroup().counter("recomputes");
-    changesOut = getRuntimeContext().getMetricGroup().counter("subsetChanges");
-    getRuntimeContext().getMetricGroup().gauge("pseudoLabelsComputed", labelerStats::rows);
-    getRuntimeContext().getMetricGroup().gauge("pseudoLabelsReused", labelerStats::skipped);
-    stats = new HashMap<>();
+    flushed = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-changes", Types.LONG,
+        new ListTypeInfo<>(MemberChange.class)));
+    centroids = getOperatorStateBackend().getBroadcastState(CENTROIDS);
+    timers = getInternalTimerService("class-windows", VoidNamespaceSerializer.INSTANCE, this);
+    open = new HashMap<>();
     tables = new HashMap<>();
+    stats = new HashMap<>();
+    recomputes = getMetricGroup().counter("recomputes");
+    eventsOut = getMetricGroup().counter("membershipEvents");
+    getMetricGroup().gauge("pseudoLabelsComputed", labelerStats::rows);
+    getMetricGroup().gauge("pseudoLabelsReused", labelerStats::skipped);
     window = new WindowLog();
   }
 
@@ -113,19 +132,18 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
   }
 
   /**
-   * One subtask's work for one window end, logged (INFO) once the next window starts or the input
-   * ends: classes recomputed, their members, the time taken, and the pseudo-label rows computed and
-   * reused (RAM-APL).
+   * One subtask's work for one window end, logged (INFO) once the next window starts or the input ends:
+   * classes recomputed, their members, the time taken, membership events, and the pseudo-label rows
+   * computed and reused (RAM-APL).
    */
   private final class WindowLog {
     long windowEnd = Long.MIN_VALUE;
     long classes;
-    long members;
+    long size;
     long nanos;
+    long events;
     long computedBefore;
     long reusedBefore;
-
-    long publishNanos;
 
     void start(long t) {
       if (t != windowEnd) {
@@ -136,72 +154,72 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       }
     }
 
-    void done(int size, long spent) {
+    void done(int n, long spent, int eventCount) {
       classes++;
-      members += size;
+      size += n;
       nanos += spent;
+      events += eventCount;
     }
 
     void log() {
       if (classes > 0) {
-        LOG.info("{}: window end {}: recomputed {} classes ({} members) in {} ms (selection {} ms, publishing"
-            + " changes {} ms); pseudo-labels computed for {} rows, reused for {}",
-            getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), Instant.ofEpochMilli(windowEnd), classes,
-            members, String.format("%.1f", nanos / 1e6), String.format("%.1f", (nanos - publishNanos) / 1e6),
-            String.format("%.1f", publishNanos / 1e6), labelerStats.rows() - computedBefore,
-            labelerStats.skipped() - reusedBefore);
+        LOG.info("{}: window end {}: recomputed {} classes ({} members) in {} ms, {} membership events; pseudo-labels"
+            + " computed for {} rows, reused for {}", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+            Instant.ofEpochMilli(windowEnd), classes, size, String.format("%.1f", nanos / 1e6), events,
+            labelerStats.rows() - computedBefore, labelerStats.skipped() - reusedBefore);
       }
       classes = 0;
-      members = 0;
+      size = 0;
       nanos = 0;
-      publishNanos = 0;
+      events = 0;
     }
   }
 
+  /** Per-class gauges for the first {@code fmselect.metrics.class-gauges} classes; others are not registered. */
   private ClassStats statsOf(long label) {
-    return stats.computeIfAbsent(label, l -> {
-      ClassStats st = new ClassStats();
-      var g = getRuntimeContext().getMetricGroup().addGroup("class", Long.toString(l));
-      g.gauge("members", () -> st.members);
-      g.gauge("selected", () -> st.selected);
-      g.gauge("budget", () -> st.budget);
-      g.gauge("recomputeMillis", () -> st.recomputeMillis);
-      g.gauge("labelNoiseRate", () -> st.labelNoiseRate);
-      g.gauge("churn", () -> st.churn);
-      return st;
-    });
+    ClassStats st = stats.get(label);
+    if (st == null) {
+      st = new ClassStats();
+      if (stats.size() < config.classGauges()) {
+        ClassStats s = st;
+        var g = getMetricGroup().addGroup("class", Long.toString(label));
+        g.gauge("members", () -> s.members);
+        g.gauge("selected", () -> s.selected);
+        g.gauge("budget", () -> s.budget);
+        g.gauge("recomputeMillis", () -> s.recomputeMillis);
+        g.gauge("labelNoiseRate", () -> s.labelNoiseRate);
+        g.gauge("churn", () -> s.churn);
+        stats.put(label, st);
+      }
+    }
+    return st;
   }
 
   @Override
-  public void processBroadcastElement(CentroidUpdate u, Context ctx, Collector<SubsetChange> out) throws Exception {
-    CentroidHistory h = ctx.getBroadcastState(CENTROIDS).get(u.label);
-    ctx.getBroadcastState(CENTROIDS).put(u.label, (h == null ? new CentroidHistory() : h).with(u, ctx.currentWatermark()));
+  public void processElement1(StreamRecord<MemberChange> r) throws Exception {
+    MemberChange c = r.getValue();
+    open.computeIfAbsent(c.label, l -> new HashMap<>()).computeIfAbsent(c.eventTime, w -> new HashMap<>()).put(c.id, c);
+    timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime);
+  }
+
+  @Override
+  public void processElement2(StreamRecord<CentroidUpdate> r) throws Exception {
+    CentroidUpdate u = r.getValue();
+    CentroidHistory h = centroids.get(u.label);
+    centroids.put(u.label, (h == null ? new CentroidHistory() : h).with(u, timers.currentWatermark()));
     centroidsCache = null;
   }
 
   @Override
-  public void processElement(MemberChange c, ReadOnlyContext ctx, Collector<SubsetChange> out) throws Exception {
-    pending.add(c);
-    ctx.timerService().registerEventTimeTimer(config.windowEnd(c.eventTime));
-  }
-
-  @Override
-  public void onTimer(long t, OnTimerContext ctx, Collector<SubsetChange> out) throws Exception {
-    long label = ctx.getCurrentKey();
-    // 1. this window's changes, in event-time order: the last one per id wins
-    List<MemberChange> due = Pending.takeDue(pending, t, c -> c.eventTime);
-    Map<String, Integer> lastKind = new LinkedHashMap<>();
-    TreeMap<String, byte[]> changes = new TreeMap<>(Ids.ORDER);
-    for (MemberChange c : due) {
-      lastKind.put(c.id, c.kind);
-      changes.put(c.id, c.kind == MemberChange.ADD ? c.values : null);
-    }
-    ReadOnlyBroadcastState<Long, CentroidHistory> table = ctx.getBroadcastState(CENTROIDS);
+  public void onEventTime(InternalTimer<Long, VoidNamespace> timer) throws Exception {
+    long label = timer.getKey();
+    long t = timer.getTimestamp();
+    TreeMap<String, MemberChange> changes = takeChanges(label, t);
     Long lastValue = lastComputed.value();
     long last = lastValue == null ? Long.MIN_VALUE : lastValue;
     boolean centroidsChanged = false;
     long nextChange = Long.MAX_VALUE;
-    for (Map.Entry<Long, CentroidHistory> e : table.immutableEntries()) {
+    for (Map.Entry<Long, CentroidHistory> e : centroids.immutableEntries()) {
       centroidsChanged |= e.getValue().changedIn(last, t);
       for (long w : e.getValue().windowEnds) {
         if (w > t) {
@@ -209,156 +227,138 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
         }
       }
     }
-    // 2. recompute if anything this class depends on changed
-    if (!due.isEmpty() || centroidsChanged) {
-      long started = System.nanoTime();
-      window.start(t);
-      MemberTable m = table(label, last);
-      for (Map.Entry<String, byte[]> c : changes.entrySet()) {
-        if (c.getValue() != null) {
-          members.put(c.getKey(), c.getValue());
-        } else {
-          members.remove(c.getKey());
-        }
-      }
-      m.apply(changes);
-      recompute(label, t, lastKind, m, table, out);
-      ctx.output(PROGRESS, ClassProgress.of(label, t, m.size(), (int) statsOf(label).selected));
-      m.computedAt = t;
-      lastComputed.update(t);
-      if (m.size() == 0 || !config.cacheMembers()) {
-        tables.remove(label);
-      }
-      window.done(m.size(), System.nanoTime() - started);
+    boolean explain = config.explainEvery() > 0
+        && Math.floorMod(Math.floorDiv(t, config.windowMs()), config.explainEvery()) == 0;
+    int size;
+    if (!changes.isEmpty() || centroidsChanged || explain) {
+      size = compute(label, t, last, changes, explain);
+    } else {
+      MemberTable cached = tables.get(label);
+      size = cached != null && cached.computedAt == last ? cached.size() : members.isEmpty() ? 0 : 1;
     }
-    // 3. wake up at the next window end where something may change
-    if (members.isEmpty()) {
+    // wake up at the next window end where something may change
+    if (size == 0) {
       return;
     }
-    long wm = ctx.timerService().currentWatermark();
+    long wm = timers.currentWatermark();
     if (nextChange != Long.MAX_VALUE && nextChange <= wm) {
-      ctx.timerService().registerEventTimeTimer(nextChange); // known change, already final
-    } else if (wm == Long.MAX_VALUE) {
-      return; // end of input: every change is known and none is left
-    } else {
-      ctx.timerService().registerEventTimeTimer(Math.max(t + config.windowMs(), config.windowEnd(wm + 1)));
+      timers.registerEventTimeTimer(VoidNamespace.INSTANCE, nextChange); // known change, already final
+    } else if (wm != Long.MAX_VALUE) {
+      timers.registerEventTimeTimer(VoidNamespace.INSTANCE, Math.max(t + config.windowMs(), config.windowEnd(wm + 1)));
     }
+  }
+
+  /** The window's changes of a class, from the heap and from state (if a checkpoint flushed them), by id. */
+  private TreeMap<String, MemberChange> takeChanges(long label, long t) throws Exception {
+    TreeMap<String, MemberChange> changes = new TreeMap<>(Ids.ORDER);
+    List<MemberChange> stored = flushed.get(t);
+    if (stored != null) {
+      for (MemberChange c : stored) {
+        changes.put(c.id, c);
+      }
+      flushed.remove(t);
+    }
+    Map<Long, Map<String, MemberChange>> windows = open.get(label);
+    if (windows != null) {
+      Map<String, MemberChange> w = windows.remove(t);
+      if (w != null) {
+        changes.putAll(w);
+      }
+      if (windows.isEmpty()) {
+        open.remove(label);
+      }
+    }
+    return changes;
+  }
+
+  /** Computes one class at window end t; returns its size after. */
+  private int compute(long label, long t, long last, TreeMap<String, MemberChange> changes, boolean explain)
+      throws Exception {
+    long started = System.nanoTime();
+    window.start(t);
+    recomputes.inc();
+    MemberTable table = table(label, last);
+    ClassWindowStep.Outcome o = ClassWindowStep.run(label, t, table, changes, centroidsAt(t), config.fraction(),
+        explain, id -> {
+          byte[] r = members.get(id);
+          return r == null ? null : MemberRecord.metadata(r);
+        });
+    for (Map.Entry<String, MemberChange> e : changes.entrySet()) {
+      MemberChange c = e.getValue();
+      if (c.kind == MemberChange.ADD || c.kind == MemberChange.REPLACE) {
+        members.put(e.getKey(), MemberRecord.encode(c.metadata, c.values));
+      } else {
+        members.remove(e.getKey());
+        selected.remove(e.getKey());
+      }
+    }
+    for (MemberEvent ev : o.events()) {
+      if (ev.kind == MemberEvent.JOINED) {
+        selected.put(ev.id, Boolean.TRUE);
+      } else if (ev.kind == MemberEvent.LEFT) {
+        selected.remove(ev.id);
+      }
+      output.collect(new StreamRecord<>(ev, t));
+    }
+    eventsOut.inc(o.events().size());
+    double millis = (System.nanoTime() - started) / 1e6;
+    if (o.joined() + o.left() > 0) {
+      output.collect(CLASSES, new StreamRecord<>(new ClassWindow(label, Instant.ofEpochMilli(t), o.members(), o.budget(),
+          o.selected(), o.joined(), o.left(), o.aplShare(), millis, method.name()), t));
+    }
+    if (o.explained() != null) {
+      for (MemberEvent ex : o.explained()) {
+        output.collect(EXPLAIN, new StreamRecord<>(PublishMembership.record(ex, null, null, config.fmNames(),
+            method.name()), t));
+      }
+    }
+    output.collect(PROGRESS, new StreamRecord<>(ClassProgress.of(label, t, o.members(), o.selected()), t));
+    ClassStats st = statsOf(label);
+    st.members = o.members();
+    st.selected = o.selected();
+    st.budget = o.budget();
+    st.labelNoiseRate = o.aplShare();
+    st.churn = o.joined() + o.left();
+    st.recomputeMillis = millis;
+    table.computedAt = t;
+    lastComputed.update(t);
+    if (table.size() == 0 || !config.cacheMembers()) {
+      tables.remove(label);
+    }
+    window.done(table.size(), System.nanoTime() - started, o.events().size());
+    return table.size();
   }
 
   /** The class's members as of its last computation: the cached table, or one rebuilt from state. */
   private MemberTable table(long label, long last) throws Exception {
     MemberTable m = tables.get(label);
     if (m == null || m.computedAt != last) {
-      m = MemberTable.load(config.dims(), config.offsets(), last, members.entries(), emitted::get);
+      m = new MemberTable(config.dims(), config.offsets(), last);
+      TreeMap<String, MemberTable.Row> rows = new TreeMap<>(Ids.ORDER);
+      for (Map.Entry<String, byte[]> e : members.entries()) {
+        rows.put(e.getKey(), new MemberTable.Row(MemberRecord.values(e.getValue()), MemberChange.NONE));
+      }
+      m.apply(rows);
+      for (String id : selected.keys()) {
+        int row = m.indexOf(id);
+        if (row >= 0) {
+          m.setSelected(row, true);
+        }
+      }
+      m.incremental = method.incremental();
       tables.put(label, m);
     }
     return m;
   }
 
-  private void recompute(long label, long t, Map<String, Integer> lastKind, MemberTable m,
-      ReadOnlyBroadcastState<Long, CentroidHistory> table, Collector<SubsetChange> out) throws Exception {
-    long started = System.nanoTime();
-    recomputes.inc();
-    ClassStats st = statsOf(label);
-    long churn = 0;
-    for (Map.Entry<String, Integer> e : lastKind.entrySet()) {
-      if (e.getValue() != MemberChange.ADD) {
-        EmittedState prev = emitted.get(e.getKey());
-        if (prev != null && prev.selected) {
-          churn++; // a selected member left
-        }
-        emitted.remove(e.getKey());
-        if (e.getValue() == MemberChange.REMOVE) {
-          out.collect(removal(e.getKey(), label, t));
-          changesOut.inc();
-        }
-      }
-    }
-    int n = m.size();
-    if (n == 0) {
-      st.members = 0;
-      st.selected = 0;
-      st.budget = 0;
-      st.labelNoiseRate = 0;
-      st.churn = churn;
-      st.recomputeMillis = (System.nanoTime() - started) / 1e6;
-      return;
-    }
-    Centroids[] centroids = centroidsAt(t, table);
-    ClassMembers cm = m.members(label);
-    ClassSelection sel;
-    if (method instanceof RamApl ramApl) {
-      RamApl.Incremental inc = ramApl.select(cm, centroids, config.fraction(), m.memos());
-      sel = inc.selection();
-      m.setMemos(inc.memos());
-    } else {
-      sel = method.select(cm, centroids, config.fraction());
-    }
-    int fms = config.dims().length;
-    double aplSum = 0;
-    long publishing = System.nanoTime();
-    Instant windowEnd = Instant.ofEpochMilli(t);
-    for (int i = 0; i < n; i++) {
-      if (sel.hasRamApl()) {
-        aplSum += sel.apl(i);
-      }
-      EmittedState now = new EmittedState();
-      now.selected = sel.selected(i);
-      now.score = sel.figure(i);
-      now.ram = sel.hasRamApl() ? sel.ram(i) : Double.NaN;
-      now.apl = sel.hasRamApl() ? sel.apl(i) : Double.NaN;
-      now.rank = sel.rank(i);
-      now.classSize = n;
-      now.budget = sel.budget();
-      EmittedState before = m.emitted(i);
-      if (before == null ? now.selected : before.selected != now.selected) {
-        churn++;
-      }
-      if (before != null && same(before, now)) {
-        continue;
-      }
-      String id = m.id(i);
-      emitted.put(id, now);
-      m.setEmitted(i, now);
-      Map<String, Long> pseudo = new HashMap<>();
-      if (sel.hasRamApl()) {
-        for (int f = 0; f < fms; f++) {
-          pseudo.put(config.fmNames().get(f), sel.pseudoLabel(f, i));
-        }
-      }
-      // the all-fields constructor: the builder deep-copies defaults, a cost per published change
-      out.collect(new SubsetChange(id, label, now.selected, now.score, now.ram, now.apl, now.rank, pseudo, n,
-          now.budget, method.name(), windowEnd, t));
-      changesOut.inc();
-    }
-    window.publishNanos += System.nanoTime() - publishing;
-    st.members = n;
-    st.selected = sel.selectedCount();
-    st.budget = sel.budget();
-    st.labelNoiseRate = sel.hasRamApl() ? aplSum / n : Double.NaN;
-    st.churn = churn;
-    st.recomputeMillis = (System.nanoTime() - started) / 1e6;
-  }
-
-  private static boolean same(EmittedState a, EmittedState b) {
-    return a.selected == b.selected && Double.compare(a.score, b.score) == 0 && Double.compare(a.ram, b.ram) == 0
-        && Double.compare(a.apl, b.apl) == 0 && a.rank == b.rank && a.classSize == b.classSize
-        && a.budget == b.budget;
-  }
-
-  private SubsetChange removal(String id, long label, long t) {
-    return new SubsetChange(id, label, false, Double.NaN, Double.NaN, Double.NaN, -1, new HashMap<>(), 0, 0,
-        method.name(), Instant.ofEpochMilli(t), t);
-  }
-
   /** Every class's centroids as of window end t, one table per FM. */
-  private Centroids[] centroidsAt(long t, ReadOnlyBroadcastState<Long, CentroidHistory> table) throws Exception {
+  private Centroids[] centroidsAt(long t) throws Exception {
     if (centroidsCache != null && centroidsCacheAt == t) {
       return centroidsCache;
     }
     TreeMap<Long, double[]> sums = new TreeMap<>();
     TreeMap<Long, Long> counts = new TreeMap<>();
-    for (Map.Entry<Long, CentroidHistory> e : table.immutableEntries()) {
+    for (Map.Entry<Long, CentroidHistory> e : centroids.immutableEntries()) {
       int v = e.getValue().at(t);
       if (v >= 0 && e.getValue().counts[v] > 0) {
         sums.put(e.getKey(), e.getValue().sums[v]);
@@ -387,5 +387,27 @@ public final class ClassSelector extends KeyedBroadcastProcessFunction<Long, Mem
       out[f] = Centroids.fromSums(labels, sizes, s);
     }
     return out;
+  }
+
+  @Override
+  public void onProcessingTime(InternalTimer<Long, VoidNamespace> timer) {}
+
+  /** The open changes go into state before the barrier, so that the checkpoint holds them. */
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    super.prepareSnapshotPreBarrier(checkpointId);
+    for (Map.Entry<Long, Map<Long, Map<String, MemberChange>>> c : open.entrySet()) {
+      setCurrentKey(c.getKey());
+      for (Map.Entry<Long, Map<String, MemberChange>> w : c.getValue().entrySet()) {
+        List<MemberChange> all = new ArrayList<>();
+        List<MemberChange> before = flushed.get(w.getKey());
+        if (before != null) {
+          all.addAll(before);
+        }
+        all.addAll(w.getValue().values());
+        flushed.put(w.getKey(), all);
+      }
+    }
+    open.clear();
   }
 }

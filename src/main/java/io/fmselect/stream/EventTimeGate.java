@@ -42,8 +42,8 @@ final class EventTimeGate extends KeyedProcessOperator<String, SampleEvent, Memb
   private transient long watermark;
   private transient long newestReported;
 
-  EventTimeGate() {
-    super(new SampleChanges());
+  EventTimeGate(long windowMs) {
+    super(new SampleChanges(windowMs));
   }
 
   private SampleChanges gate() {

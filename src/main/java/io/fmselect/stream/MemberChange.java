@@ -1,20 +1,35 @@
 package io.fmselect.stream;
 
-/** A change of one class's membership, at one event time, as the per-sample stage derives it. */
+/**
+ * A change of one class's membership at one window end, as the per-sample stage derives it: at most
+ * one per sample, class and window (the net effect of the sample's records in that window).
+ */
 public class MemberChange {
-  /** The sample joins (or, if present, replaces its embedding in) the class. */
+  /** The sample joins the class ({@link #otherLabel}: the class it came from, if it was relabeled). */
   public static final int ADD = 0;
   /** The sample was deleted: it leaves the class and the data set. */
   public static final int REMOVE = 1;
-  /** The sample was relabeled: it leaves this class for another, which reports it. */
+  /** The sample was relabeled: it leaves this class for {@link #otherLabel}, which reports it as an ADD. */
   public static final int MOVE_OUT = 2;
+  /** The sample stays in the class with a new embedding or new metadata. */
+  public static final int REPLACE = 3;
+
+  /** No other class. */
+  public static final long NONE = Long.MIN_VALUE;
 
   public long label;
   public String id;
+  /** The window end the change belongs to. */
   public long eventTime;
   public int kind;
-  /** The embedding added, or the one removed (so exact sums can subtract it). */
+  /** ADD, REPLACE: the new embedding; REMOVE, MOVE_OUT: the one leaving (so exact sums can subtract it). */
   public byte[] values;
+  /** REPLACE: the embedding replaced. */
+  public byte[] oldValues;
+  /** ADD, REPLACE: the sample's metadata ({@link Metadata} bytes, null if none). */
+  public byte[] metadata;
+  /** MOVE_OUT: the class it moves to; ADD after a relabel: the class it came from; else {@link #NONE}. */
+  public long otherLabel = NONE;
 
   public MemberChange() {}
 

@@ -2,7 +2,7 @@ package io.fmselect.stream;
 
 import io.fmselect.select.ClassMembers;
 import io.fmselect.select.Embeddings;
-import io.fmselect.select.PseudoLabelMemo;
+import io.fmselect.select.IncrementalSelection;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -12,24 +12,28 @@ import java.util.Map;
 import java.util.SortedMap;
 
 /**
- * One class's members as {@link ClassSelector} computes on them: decoded, in sample order (id order),
- * with what was last published for each and the pseudo-label memos of the last computation.
+ * One class's members as the class stage computes on them: decoded, in sample order (id order), with
+ * whether each was selected at the class's last computation, and the selection method's incremental
+ * state for the class.
  *
  * <p>Embeddings live in slots of one float32 matrix per FM; a window's changes write the new rows into
  * free slots and the class is handed to the selection core as a view in sample order, so a window
  * copies only what changed. RocksDB state stays the source of truth: a table is a cache, rebuilt from
- * state whenever it is missing (after a restore) or stale.
+ * state whenever it is missing (after a restore, or evicted to stay within the memory budget).
  */
 final class MemberTable {
   private final int[] dims;
   private final int[] offsets;
   /** The window end of the computation this table reflects. */
   long computedAt;
+  /** The selection method's state for this class (pseudo-label memos, ...), fed the row mapping. */
+  IncrementalSelection incremental;
   private String[] ids = new String[0];
   private long[] keys = new long[0];
   private int[] slots = new int[0];
-  private EmittedState[] emitted = new EmittedState[0];
-  private PseudoLabelMemo[] memos;
+  private boolean[] selected = new boolean[0];
+  /** Per row: the class it came from if it was relabeled into this one at the last apply, else NONE. */
+  private long[] cameFrom = new long[0];
   private Embeddings[] store;
   private int capacity;
   private int[] free = new int[0];
@@ -43,25 +47,13 @@ final class MemberTable {
     grow(0);
   }
 
-  /** Rebuilds a table from state: every member's embedding and what was last published for it. */
-  static MemberTable load(int[] dims, int[] offsets, long computedAt, Iterable<Map.Entry<String, byte[]>> members,
-      EmittedLookup lastPublished) throws Exception {
-    java.util.TreeMap<String, byte[]> sorted = new java.util.TreeMap<>(Ids.ORDER);
-    for (Map.Entry<String, byte[]> e : members) {
-      sorted.put(e.getKey(), e.getValue());
+  /** Bytes of heap the table holds (its embedding slots and per-row arrays). */
+  long bytes() {
+    long perSlot = 0;
+    for (int d : dims) {
+      perSlot += 4L * d;
     }
-    MemberTable t = new MemberTable(dims, offsets, computedAt);
-    t.apply(sorted);
-    for (int i = 0; i < t.ids.length; i++) {
-      t.emitted[i] = lastPublished.get(t.ids[i]);
-    }
-    return t;
-  }
-
-  /** Reads what was last published for a member (null if nothing). */
-  @FunctionalInterface
-  interface EmittedLookup {
-    EmittedState get(String id) throws Exception;
+    return capacity * perSlot + ids.length * 64L;
   }
 
   int size() {
@@ -72,59 +64,84 @@ final class MemberTable {
     return ids[i];
   }
 
-  EmittedState emitted(int i) {
-    return emitted[i];
+  /** The row of an id, or -1. */
+  int indexOf(String id) {
+    int lo = 0;
+    int hi = ids.length - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = Ids.ORDER.compare(ids[mid], id);
+      if (c == 0) {
+        return mid;
+      }
+      if (c < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return -1;
   }
 
-  void setEmitted(int i, EmittedState s) {
-    emitted[i] = s;
+  boolean selected(int i) {
+    return selected[i];
   }
 
-  /** The memos of the last computation, aligned with the rows (null if none). */
-  PseudoLabelMemo[] memos() {
-    return memos;
+  void setSelected(int i, boolean s) {
+    selected[i] = s;
   }
 
-  void setMemos(PseudoLabelMemo[] m) {
-    memos = m;
+  long cameFrom(int i) {
+    return cameFrom[i];
   }
+
+  /** One member's new state for {@link #apply}: its embedding (all FMs, little-endian float32), or null to remove it. */
+  record Row(byte[] values, long cameFrom) {}
 
   /**
-   * Applies one window's changes, in id order: a value (every FM's embedding, little-endian float32)
-   * adds the member or replaces its embedding, a null removes it. Rows that keep their embedding keep
-   * their memo and published state; a replaced embedding keeps the published state only.
+   * Applies one window's changes, in id order: a row adds the member or replaces its embedding, a null
+   * value removes it. Returns, for every row after the change, its row before ({@code -1}: new, or a
+   * new embedding), for the selection method's incremental state. Rows keep their selection flag; new
+   * ones start unselected.
    */
-  void apply(SortedMap<String, byte[]> changes) {
-    if (changes.isEmpty()) { // most classes of a window: only the centroids moved
-      return;
-    }
+  int[] apply(SortedMap<String, Row> changes) {
     int n = ids.length;
+    Arrays.fill(cameFrom, MemberChange.NONE);
+    if (changes.isEmpty()) { // most classes of a window: only the centroids moved
+      int[] same = new int[n];
+      for (int i = 0; i < n; i++) {
+        same[i] = i;
+      }
+      return same;
+    }
     int max = n + changes.size();
     String[] nIds = new String[max];
     long[] nKeys = new long[max];
     int[] nSlots = new int[max];
-    EmittedState[] nEmitted = new EmittedState[max];
-    int[] memoFrom = new int[max];
+    boolean[] nSelected = new boolean[max];
+    long[] nCame = new long[max];
+    int[] from = new int[max];
     int k = 0;
     int i = 0;
-    Iterator<Map.Entry<String, byte[]>> it = changes.entrySet().iterator();
-    Map.Entry<String, byte[]> c = it.hasNext() ? it.next() : null;
+    Iterator<Map.Entry<String, Row>> it = changes.entrySet().iterator();
+    Map.Entry<String, Row> c = it.hasNext() ? it.next() : null;
     while (i < n || c != null) {
       int cmp = i == n ? 1 : c == null ? -1 : Ids.ORDER.compare(ids[i], c.getKey());
       if (cmp < 0) { // unchanged
         nIds[k] = ids[i];
         nKeys[k] = keys[i];
         nSlots[k] = slots[i];
-        nEmitted[k] = emitted[i];
-        memoFrom[k++] = i++;
+        nSelected[k] = selected[i];
+        nCame[k] = MemberChange.NONE;
+        from[k++] = i++;
         continue;
       }
       String id = c.getKey();
-      byte[] values = c.getValue();
-      EmittedState before = null;
+      byte[] values = c.getValue().values();
+      boolean wasSelected = false;
       int slot = -1;
       if (cmp == 0) {
-        before = emitted[i];
+        wasSelected = selected[i];
         slot = slots[i++];
         if (values == null) {
           release(slot);
@@ -141,21 +158,18 @@ final class MemberTable {
         nIds[k] = id;
         nKeys[k] = Ids.key(id);
         nSlots[k] = slot;
-        nEmitted[k] = before;
-        memoFrom[k++] = -1;
+        nSelected[k] = wasSelected;
+        nCame[k] = c.getValue().cameFrom();
+        from[k++] = -1;
       }
       c = it.hasNext() ? it.next() : null;
     }
     ids = Arrays.copyOf(nIds, k);
     keys = Arrays.copyOf(nKeys, k);
     slots = Arrays.copyOf(nSlots, k);
-    emitted = Arrays.copyOf(nEmitted, k);
-    if (memos != null) {
-      int[] from = Arrays.copyOf(memoFrom, k);
-      for (int f = 0; f < memos.length; f++) {
-        memos[f] = memos[f].rows(from);
-      }
-    }
+    selected = Arrays.copyOf(nSelected, k);
+    cameFrom = Arrays.copyOf(nCame, k);
+    return Arrays.copyOf(from, k);
   }
 
   /** The class as the selection core takes it: a view of the slots, in sample order. */

@@ -72,23 +72,19 @@ public final class RecomputeBench {
       Centroids[] cents = centroids(sums, dims, offsets);
       long t0 = System.nanoTime();
       Map<Long, io.fmselect.select.ClassSelection> incremental = new HashMap<>();
-      for (Map.Entry<Long, MemberTable> e : sorted(tables, changes.keySet(), dims, offsets)) {
+      for (Map.Entry<Long, MemberTable> e : sorted(tables, changes.keySet(), dims, offsets, method)) {
         MemberTable m = e.getValue();
-        m.apply(changes.getOrDefault(e.getKey(), new TreeMap<>(Ids.ORDER)));
-        RamApl.Incremental r = method.select(m.members(e.getKey()), cents, 0.1, m.memos());
-        m.setMemos(r.memos());
-        incremental.put(e.getKey(), r.selection());
+        int[] from = m.apply(rows(changes.getOrDefault(e.getKey(), new TreeMap<>(Ids.ORDER))));
+        incremental.put(e.getKey(), m.incremental.select(m.members(e.getKey()), cents, 0.1, from));
       }
       long t1 = System.nanoTime();
       Map<Long, io.fmselect.select.ClassSelection> full = new HashMap<>();
       for (Map.Entry<Long, Map<String, byte[]>> e : stored.entrySet()) {
-        MemberTable fresh;
-        try {
-          fresh = MemberTable.load(dims, offsets, 0, e.getValue().entrySet(), id -> null);
-        } catch (Exception ex) {
-          throw new IllegalStateException(ex);
-        }
-        full.put(e.getKey(), method.select(fresh.members(e.getKey()), cents, 0.1, null).selection());
+        MemberTable fresh = new MemberTable(dims, offsets, 0);
+        TreeMap<String, byte[]> all = new TreeMap<>(Ids.ORDER);
+        all.putAll(e.getValue());
+        fresh.apply(rows(all)); // decoded from the stored bytes, as a rebuild from state does
+        full.put(e.getKey(), method.select(fresh.members(e.getKey()), cents, 0.1));
       }
       long t2 = System.nanoTime();
       for (Map.Entry<Long, io.fmselect.select.ClassSelection> e : full.entrySet()) {
@@ -110,11 +106,21 @@ public final class RecomputeBench {
     return out;
   }
 
+  private static TreeMap<String, MemberTable.Row> rows(TreeMap<String, byte[]> values) {
+    TreeMap<String, MemberTable.Row> rows = new TreeMap<>(Ids.ORDER);
+    values.forEach((id, v) -> rows.put(id, new MemberTable.Row(v, MemberChange.NONE)));
+    return rows;
+  }
+
   /** Every class that has a table or changes, in label order; a class seen first gets an empty table. */
   private static List<Map.Entry<Long, MemberTable>> sorted(Map<Long, MemberTable> tables, Iterable<Long> changed,
-      int[] dims, int[] offsets) {
+      int[] dims, int[] offsets, RamApl method) {
     for (long label : changed) {
-      tables.computeIfAbsent(label, l -> new MemberTable(dims, offsets, 0));
+      tables.computeIfAbsent(label, l -> {
+        MemberTable t = new MemberTable(dims, offsets, 0);
+        t.incremental = method.incremental();
+        return t;
+      });
     }
     List<Map.Entry<Long, MemberTable>> all = new ArrayList<>(tables.entrySet());
     all.sort(Map.Entry.comparingByKey());

@@ -1,14 +1,13 @@
 package io.fmselect.stream;
 
-import io.fmselect.avro.Rejected;
+import io.fmselect.stream.SampleVersions.Record;
 import java.time.Instant;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
@@ -17,18 +16,20 @@ import org.apache.flink.util.Collector;
 
 /**
  * Keyed by sample id: the event-time gate, then turns upserts, deletes, relabels and replays into class
- * membership changes. Run by {@link EventTimeGate}.
+ * membership changes, one net change per id and window. Run by {@link EventTimeGate}.
  *
  * <p>The gate: a sample whose event time is at or behind this operator's watermark is rejected as
  * "late". This is the first keyed stage, so its watermark is the one every window downstream follows,
  * and nothing downstream of it is ever idle (see {@link EventTimeGate}): a sample let through here is
  * in the computation of its own window, never of a later one.
  *
- * <p>Records wait in state until the watermark passes their event time, then apply in event-time
- * order (arrival order among equal times), so out-of-order arrival within the bound gives the same
- * result as in-order arrival. State per id: its label and embedding while it exists. An UPSERT equal
- * to the current state is a replay and changes nothing; a new label is a relabel (MOVE_OUT of the old
- * class, ADD to the new); a DELETE of an id not present is rejected ("unknown-delete").
+ * <p>State per id: one entry per window holding that window's records ({@link SampleVersions}), written
+ * once when a record arrives; the entry of the last closed window is the sample as it stands. When the
+ * watermark passes a window end, that window's records apply in event-time order (arrival order among
+ * equal times) to the sample as it stood, and the net change goes out: ADD, REPLACE (new embedding or
+ * metadata), MOVE_OUT plus ADD (relabel), or REMOVE. An upsert equal to the sample is a replay and
+ * changes nothing; a DELETE of an id that does not exist at its event time is rejected
+ * ("unknown-delete"). Windows matter only at their ends, so the net change per window is exact.
  */
 public final class SampleChanges extends KeyedProcessFunction<String, SampleEvent, MemberChange> {
   private static final long serialVersionUID = 1L;
@@ -38,16 +39,18 @@ public final class SampleChanges extends KeyedProcessFunction<String, SampleEven
   /** The newest event time let through the gate by this subtask. */
   transient long newest = Long.MIN_VALUE;
 
-  private transient ValueState<Long> label;
-  private transient ValueState<byte[]> values;
-  private transient ListState<SampleEvent> pending;
+  private final long windowMs;
+  private transient MapState<Long, byte[]> versions;
   private transient Counter duplicates;
+
+  public SampleChanges(long windowMs) {
+    this.windowMs = windowMs;
+  }
 
   @Override
   public void open(OpenContext openContext) {
-    label = getRuntimeContext().getState(new ValueStateDescriptor<>("label", Types.LONG));
-    values = getRuntimeContext().getState(new ValueStateDescriptor<>("values", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-    pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending", SampleEvent.class));
+    versions = getRuntimeContext().getMapState(
+        new MapStateDescriptor<>("versions", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     duplicates = getRuntimeContext().getMetricGroup().counter("duplicates");
   }
 
@@ -62,47 +65,92 @@ public final class SampleChanges extends KeyedProcessFunction<String, SampleEven
       return;
     }
     newest = Math.max(newest, e.eventTime);
-    if (!e.delete) {
-      e.raw = null; // past the last stage that can reject it (a DELETE may still be unknown-delete)
-    }
-    pending.add(e);
-    ctx.timerService().registerEventTimeTimer(e.eventTime);
+    long w = StreamConfig.windowEnd(e.eventTime, windowMs);
+    versions.put(w, SampleVersions.append(versions.get(w), Record.of(e)));
+    ctx.timerService().registerEventTimeTimer(w);
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<MemberChange> out) throws Exception {
-    List<SampleEvent> due = Pending.takeDue(pending, timestamp, e -> e.eventTime);
+  public void onTimer(long w, OnTimerContext ctx, Collector<MemberChange> out) throws Exception {
     String id = ctx.getCurrentKey();
-    for (SampleEvent e : due) {
-      Long current = label.value();
-      if (e.delete) {
-        if (current == null) {
-          e.reason = Reasons.UNKNOWN_DELETE;
-          e.detail = "DELETE of id '" + id + "', which is not in the data set";
-          Rejected r = ValidateSamples.reject(e);
-          ctx.output(ValidateSamples.REJECTS, r);
-          continue;
+    byte[] pending = null;
+    long appliedAt = Long.MIN_VALUE;
+    byte[] applied = null;
+    List<Long> older = new ArrayList<>();
+    for (Map.Entry<Long, byte[]> v : versions.entries()) {
+      long k = v.getKey();
+      if (k == w) {
+        pending = v.getValue();
+      } else if (k < w) {
+        older.add(k);
+        if (k > appliedAt) {
+          appliedAt = k;
+          applied = v.getValue();
         }
-        out.collect(MemberChange.of(current, id, e.eventTime, MemberChange.REMOVE, values.value()));
-        label.clear();
-        values.clear();
-        continue;
       }
-      if (current == null) {
-        out.collect(MemberChange.of(e.label, id, e.eventTime, MemberChange.ADD, e.values));
-      } else if (current == e.label) {
-        if (Arrays.equals(values.value(), e.values)) {
-          duplicates.inc();
-          continue;
-        }
-        out.collect(MemberChange.of(current, id, e.eventTime, MemberChange.REMOVE, values.value()));
-        out.collect(MemberChange.of(e.label, id, e.eventTime, MemberChange.ADD, e.values));
-      } else {
-        out.collect(MemberChange.of(current, id, e.eventTime, MemberChange.MOVE_OUT, values.value()));
-        out.collect(MemberChange.of(e.label, id, e.eventTime, MemberChange.ADD, e.values));
-      }
-      label.update(e.label);
-      values.update(e.values);
     }
+    if (pending == null) {
+      return;
+    }
+    Record before = applied == null ? null : SampleVersions.last(applied);
+    Record now = before;
+    for (Record r : SampleVersions.sorted(pending)) {
+      if (r.delete()) {
+        if (now == null) {
+          SampleEvent e = new SampleEvent();
+          e.id = id;
+          e.reason = Reasons.UNKNOWN_DELETE;
+          e.detail = "DELETE of id '" + id + "', which is not in the data set at " + Instant.ofEpochMilli(r.eventTime());
+          e.raw = r.raw();
+          e.topic = r.topic();
+          e.partition = r.partition();
+          e.offset = r.offset();
+          e.eventTime = r.eventTime();
+          ctx.output(ValidateSamples.REJECTS, ValidateSamples.reject(e));
+        }
+        now = null;
+      } else {
+        if (r.sameAs(now)) {
+          duplicates.inc();
+        }
+        now = r;
+      }
+    }
+    emit(id, w, before, now, out);
+    for (long k : older) {
+      versions.remove(k);
+    }
+    if (now == null) {
+      versions.remove(w);
+    }
+  }
+
+  /** The net change of one window, from the sample as it stood ({@code before}) to {@code now}. */
+  static void emit(String id, long w, Record before, Record now, Collector<MemberChange> out) {
+    if (before == null && now == null || now != null && now.sameAs(before)) {
+      return;
+    }
+    if (now == null) {
+      out.collect(MemberChange.of(before.label(), id, w, MemberChange.REMOVE, before.values()));
+    } else if (before == null) {
+      out.collect(add(id, w, now, MemberChange.NONE));
+    } else if (before.label() == now.label()) {
+      MemberChange c = MemberChange.of(now.label(), id, w, MemberChange.REPLACE, now.values());
+      c.oldValues = before.values();
+      c.metadata = now.metadata();
+      out.collect(c);
+    } else {
+      MemberChange moved = MemberChange.of(before.label(), id, w, MemberChange.MOVE_OUT, before.values());
+      moved.otherLabel = now.label();
+      out.collect(moved);
+      out.collect(add(id, w, now, before.label()));
+    }
+  }
+
+  private static MemberChange add(String id, long w, Record now, long from) {
+    MemberChange c = MemberChange.of(now.label(), id, w, MemberChange.ADD, now.values());
+    c.metadata = now.metadata();
+    c.otherLabel = from;
+    return c;
   }
 }

@@ -88,6 +88,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     e.eventTime = s.getEventTime().toEpochMilli();
     e.delete = s.getOp() == Op.DELETE;
     e.hasLabel = s.getLabel() != null;
+    e.metadata = Metadata.encode(s.getMetadata());
     e.label = e.hasLabel ? s.getLabel() : 0;
     if (e.id == null || e.id.isEmpty()) {
       e.reason = Reasons.MISSING_ID;

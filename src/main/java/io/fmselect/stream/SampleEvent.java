@@ -16,6 +16,8 @@ public class SampleEvent {
    * float32 (the wire format, so the job copies them in bulk); null for DELETE.
    */
   public byte[] values;
+  /** The sample's metadata ({@link Metadata} bytes; null if none). */
+  public byte[] metadata;
   /** Bit f set: FM f's embedding is to be computed from {@link #image} or {@link #imageUri}. */
   public int missing;
   /** The encoded image, while some FM's embedding is still to be computed. */

@@ -11,7 +11,7 @@ import org.apache.flink.configuration.Configuration;
 /** The resolved settings every operator needs, checked once when the job is built. */
 public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, String method, double fraction,
     double a, double k, double s, long seed, long failAfterRecords, boolean cacheMembers, Embedding embedding,
-    EventTime eventTime) implements Serializable {
+    EventTime eventTime, int explainEvery, int classGauges) implements Serializable {
 
   /**
    * Where event time comes from (docs/design.md, "Event time"), in milliseconds: the watermark's lag behind a
@@ -90,7 +90,12 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     StreamConfig c = new StreamConfig(List.copyOf(names), dims, window, conf.get(StreamOptions.METHOD), fraction,
         conf.get(StreamOptions.WEIGHT_A), conf.get(StreamOptions.WEIGHT_K), conf.get(StreamOptions.WEIGHT_S),
         conf.get(StreamOptions.SEED), conf.get(StreamOptions.FAIL_AFTER_RECORDS),
-        conf.get(StreamOptions.MEMBER_CACHE), embedding, eventTime(conf));
+        conf.get(StreamOptions.MEMBER_CACHE), embedding, eventTime(conf),
+        conf.getOptional(StreamOptions.EXPLAIN_TOPIC).isPresent() ? conf.get(StreamOptions.EXPLAIN_EVERY) : 0,
+        conf.get(StreamOptions.CLASS_GAUGES));
+    if (conf.get(StreamOptions.EXPLAIN_EVERY) < 1) {
+      throw new IllegalArgumentException(StreamOptions.EXPLAIN_EVERY.key() + " must be at least 1");
+    }
     SelectionMethod m = c.createMethod();
     if (!m.multiModel() && names.size() != 1) {
       throw new IllegalArgumentException(m.name() + " takes exactly one FM, got " + names.size());

@@ -21,6 +21,26 @@ public final class StreamOptions {
   public static final ConfigOption<String> REJECTS_TOPIC = ConfigOptions.key("fmselect.rejects-topic")
       .stringType().defaultValue("rejects").withDescription("Kafka topic of records the job could not use.");
 
+  public static final ConfigOption<String> CLASSES_TOPIC = ConfigOptions.key("fmselect.classes-topic")
+      .stringType().noDefaultValue()
+      .withDescription("Kafka topic of ClassWindow records: one per class whose subset changed at a window end"
+          + " (default: the output topic followed by '-classes').");
+
+  public static final ConfigOption<String> EXPLAIN_TOPIC = ConfigOptions.key("fmselect.explain-topic")
+      .stringType().noDefaultValue()
+      .withDescription("Kafka topic to publish every member's figures to, every fmselect.explain-every windows"
+          + " (SubsetChange records with no event; compaction-friendly). Off when not set.");
+
+  public static final ConfigOption<Integer> EXPLAIN_EVERY = ConfigOptions.key("fmselect.explain-every")
+      .intType().defaultValue(10)
+      .withDescription("With an explain topic: every member's figures are published at the window ends that are a"
+          + " multiple of this many windows.");
+
+  public static final ConfigOption<Integer> CLASS_GAUGES = ConfigOptions.key("fmselect.metrics.class-gauges")
+      .intType().defaultValue(100)
+      .withDescription("Per-class gauges (class_members, class_selected, ...) are kept for at most this many classes"
+          + " per subtask, the first seen; the job-level gauges and the classes topic cover every class.");
+
   public static final ConfigOption<String> METHOD = ConfigOptions.key("fmselect.method")
       .stringType().defaultValue("ram-apl").withDescription("Selection method (any method of the selection core).");
 

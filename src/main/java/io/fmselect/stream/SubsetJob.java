@@ -1,5 +1,6 @@
 package io.fmselect.stream;
 
+import io.fmselect.avro.ClassWindow;
 import io.fmselect.avro.Rejected;
 import io.fmselect.avro.SubsetChange;
 import java.nio.ByteBuffer;
@@ -16,7 +17,6 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -31,13 +31,20 @@ public final class SubsetJob {
   private SubsetJob() {}
 
   /**
-   * Wires decode -> (embed) -> validate -> event-time gate and per-sample changes -> class sums
-   * (broadcast) -> class selection -> sinks, with the rejects counted on their way out and the job's
-   * freshness gauges beside. Event time follows {@link EventClock}: for a bounded source without
-   * idleness or idle flush (its end flushes every window).
+   * Where the job's output goes: the subset topic (membership events), the rejects topic, the per-class
+   * window summaries, and (may be null: off) every member's figures every few windows.
    */
-  public static void build(StreamExecutionEnvironment env, Source<SampleEvent, ?, ?> source,
-      Sink<SubsetChange> subsetSink, Sink<Rejected> rejectsSink, StreamConfig config) {
+  public record Sinks(Sink<SubsetChange> subset, Sink<Rejected> rejects, Sink<ClassWindow> classes,
+      Sink<SubsetChange> explain) {}
+
+  /**
+   * Wires decode -> (embed) -> validate -> event-time gate and per-sample changes -> class sums
+   * (broadcast) -> class selection -> membership publisher -> sinks, with the rejects counted on their way
+   * out and the job's freshness gauges beside. Event time follows {@link EventClock}: for a bounded source
+   * without idleness or idle flush (its end flushes every window).
+   */
+  public static void build(StreamExecutionEnvironment env, Source<SampleEvent, ?, ?> source, Sinks sinks,
+      StreamConfig config) {
     EventClock clock = source.getBoundedness() == Boundedness.BOUNDED ? EventClock.bounded(config)
         : EventClock.unbounded(config);
     DataStream<SampleEvent> records = env.fromSource(source, clock, "samples").uid("samples-source");
@@ -48,20 +55,39 @@ public final class SubsetJob {
     SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords()))
         .name("decode-validate").uid("decode-validate");
     SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id)
-        .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate())
+        .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate(config.windowMs()))
         .uid("per-sample-changes");
-    SingleOutputStreamOperator<CentroidUpdate> sums = changes.keyBy(c -> c.label).process(new ClassSums(config))
-        .name("class-sums").uid("class-sums");
-    BroadcastStream<CentroidUpdate> centroids = sums.broadcast(ClassSelector.CENTROIDS);
-    SingleOutputStreamOperator<SubsetChange> subset = changes.keyBy(c -> c.label).connect(centroids)
-        .process(new ClassSelector(config)).name("class-selection").uid("class-selection");
-    subset.sinkTo(subsetSink).name("subset-sink").uid("subset-sink");
+    SingleOutputStreamOperator<CentroidUpdate> sums = changes.keyBy(c -> c.label)
+        .transform("class-sums", TypeInformation.of(CentroidUpdate.class), new ClassSums(config)).uid("class-sums");
+    SingleOutputStreamOperator<MemberEvent> events = changes.keyBy(c -> c.label).connect(sums.broadcast())
+        .transform("class-selection", TypeInformation.of(MemberEvent.class), new ClassSelector(config))
+        .uid("class-selection");
+    events.keyBy(e -> e.id).process(new PublishMembership(config)).name("publish-membership")
+        .uid("publish-membership").sinkTo(sinks.subset()).name("subset-sink").uid("subset-sink");
+    events.getSideOutput(ClassSelector.CLASSES).sinkTo(sinks.classes()).name("classes-sink").uid("classes-sink");
+    if (sinks.explain() != null && config.explainEvery() > 0) {
+      events.getSideOutput(ClassSelector.EXPLAIN).sinkTo(sinks.explain()).name("explain-sink").uid("explain-sink");
+    }
     valid.getSideOutput(ValidateSamples.REJECTS).union(changes.getSideOutput(ValidateSamples.REJECTS))
         .map(new CountRejects()).name("rejects").uid("count-rejects").setParallelism(1).setMaxParallelism(1)
-        .sinkTo(rejectsSink).name("rejects-sink").uid("rejects-sink").setParallelism(1);
-    subset.getSideOutput(ClassSelector.PROGRESS).connect(changes.getSideOutput(EventTimeGate.NEWEST))
+        .sinkTo(sinks.rejects()).name("rejects-sink").uid("rejects-sink").setParallelism(1);
+    events.getSideOutput(ClassSelector.PROGRESS).connect(changes.getSideOutput(EventTimeGate.NEWEST))
         .transform("freshness", Types.VOID, new Freshness(config.windowMs())).uid("freshness")
         .setParallelism(1).setMaxParallelism(1);
+  }
+
+  /** Kafka sinks for every output; the classes topic defaults to {@code <subset>-classes}, explain may be null. */
+  public static Sinks kafkaSinks(Properties kafka, String subsetTopic, String rejectsTopic, String classesTopic,
+      String explainTopic, String transactionalIdPrefix) {
+    return new Sinks(subsetSink(kafka, subsetTopic, transactionalIdPrefix + "-subset"),
+        rejectsSink(kafka, rejectsTopic, transactionalIdPrefix),
+        classesSink(kafka, classesTopic == null ? subsetTopic + "-classes" : classesTopic, transactionalIdPrefix),
+        explainTopic == null ? null : subsetSink(kafka, explainTopic, transactionalIdPrefix + "-explain"));
+  }
+
+  /** Kafka sinks with the default classes topic and no explain topic. */
+  public static Sinks kafkaSinks(Properties kafka, String subsetTopic, String rejectsTopic, String transactionalIdPrefix) {
+    return kafkaSinks(kafka, subsetTopic, rejectsTopic, null, null, transactionalIdPrefix);
   }
 
   /** The samples topic as a source; {@code bounded}: stop at the end offsets present at start. */
@@ -75,17 +101,25 @@ public final class SubsetJob {
     return b.build();
   }
 
-  /** The subset topic, exactly once (Kafka transactions committed on checkpoints); key = sample id. */
-  public static KafkaSink<SubsetChange> subsetSink(Properties kafka, String topic, String transactionalIdPrefix) {
+  /** A SubsetChange topic (subset or explain), exactly once (Kafka transactions committed on checkpoints); key = sample id. */
+  static KafkaSink<SubsetChange> subsetSink(Properties kafka, String topic, String transactionalId) {
     KafkaRecordSerializationSchema<SubsetChange> ser = (c, ctx, ts) ->
         new ProducerRecord<>(topic, c.getId().getBytes(StandardCharsets.UTF_8), encode(c::toByteBuffer));
     return KafkaSink.<SubsetChange>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix + "-subset")
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalId).build();
+  }
+
+  /** The classes topic, exactly once; key = the class label in decimal. */
+  static KafkaSink<ClassWindow> classesSink(Properties kafka, String topic, String transactionalIdPrefix) {
+    KafkaRecordSerializationSchema<ClassWindow> ser = (w, ctx, ts) ->
+        new ProducerRecord<>(topic, Long.toString(w.getLabel()).getBytes(StandardCharsets.UTF_8), encode(w::toByteBuffer));
+    return KafkaSink.<ClassWindow>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix + "-classes")
         .build();
   }
 
   /** The rejects topic, exactly once as well, so a replay after a failure does not repeat rejects; key = sample id if known. */
-  public static KafkaSink<Rejected> rejectsSink(Properties kafka, String topic, String transactionalIdPrefix) {
+  static KafkaSink<Rejected> rejectsSink(Properties kafka, String topic, String transactionalIdPrefix) {
     KafkaRecordSerializationSchema<Rejected> ser = (r, ctx, ts) -> new ProducerRecord<>(topic,
         r.getId() == null ? null : r.getId().getBytes(StandardCharsets.UTF_8), encode(r::toByteBuffer));
     return KafkaSink.<Rejected>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)

@@ -105,4 +105,47 @@ class SchemaRoundTripTest {
     BinaryMessageDecoder<LabeledSample> dec = LabeledSample.createDecoder(null);
     dec.addSchema(old);
   }
+
+  static Schema v1(String name) throws Exception {
+    try (var in = SchemaRoundTripTest.class.getResourceAsStream("/schemas/v1/" + name + ".avsc")) {
+      return new Schema.Parser().parse(in);
+    }
+  }
+
+  @Test
+  void aReaderBuiltAgainstTheFirstVersionReadsNewSubsetRecords() throws Exception {
+    SubsetChange now = SubsetChange.newBuilder().setId("0000000007").setLabel(3).setSelected(true).setScore(0.25)
+        .setRam(0.1).setApl(0.5).setRank(4).setPseudoLabels(Map.of("clip", 3L)).setClassSize(40).setBudget(4)
+        .setWindowEnd(Instant.ofEpochMilli(10_000)).setVersion(10_000).setEvent(MembershipEvent.RELABELED)
+        .setPreviousLabel(2L).setMetadata(Map.of("uri", "s3://b/7.jpg")).build();
+    // as a v1 consumer does once it is given the writer's schema: resolve against its own (v1) schema
+    BinaryMessageDecoder<GenericRecord> old = new BinaryMessageDecoder<>(GenericData.get(), v1("SubsetChange"));
+    old.addSchema(SubsetChange.getClassSchema());
+    GenericRecord r = old.decode(now.toByteBuffer());
+    assertEquals("0000000007", r.get("id").toString());
+    assertEquals(true, r.get("selected"));
+    assertEquals(3L, r.get("label"));
+    assertEquals(10_000L, r.get("version"));
+    assertNull(r.getSchema().getField("event"), "v1 has no event field; it sees selected");
+    // and fmselect's own reader reads what a v1 job wrote, the new fields at their defaults
+    GenericRecord written = new GenericData.Record(v1("SubsetChange"));
+    for (Schema.Field f : written.getSchema().getFields()) {
+      written.put(f.name(), now.get(f.name()));
+    }
+    written.put("windowEnd", 10_000L);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    new org.apache.avro.message.BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1("SubsetChange"))
+        .encode(written, bytes);
+    SubsetChange back = io.fmselect.io.SubsetRecords.decode(ByteBuffer.wrap(bytes.toByteArray()));
+    assertEquals("0000000007", back.getId());
+    assertNull(back.getEvent());
+    assertEquals(Map.of(), back.getMetadata());
+  }
+
+  @Test
+  void classWindowRoundTrips() throws Exception {
+    ClassWindow w = ClassWindow.newBuilder().setLabel(7).setWindowEnd(Instant.ofEpochMilli(20_000)).setMembers(400)
+        .setBudget(40).setSelected(40).setJoined(3).setLeft(2).setAplShare(0.05).setRecomputeMillis(1.5).build();
+    assertEquals(w, ClassWindow.fromByteBuffer(w.toByteBuffer()));
+  }
 }

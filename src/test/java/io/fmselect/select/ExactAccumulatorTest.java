@@ -119,4 +119,52 @@ class ExactAccumulatorTest {
       assertEquals(ExactAccumulator.toDoubleReference(d, 0), acc.sum(j), 0.0);
     }
   }
+
+  @Test
+  void perWindowDeltasMergeInAnyOrderAndSurviveTheirCompactForm() {
+    int dim = 9;
+    float[][] rows = randomRows(200, dim, 5);
+    ExactAccumulator total = new ExactAccumulator(dim);
+    for (int i = 0; i < 100; i++) {
+      total.add(rows[i], 0);
+    }
+    // one window's delta: 50 removals and 80 additions, kept apart from the total (count -50 + 80)
+    ExactAccumulator removals = new ExactAccumulator(dim);
+    for (int i = 0; i < 50; i++) {
+      removals.remove(rows[i], 0);
+    }
+    ExactAccumulator delta = ExactAccumulator.fromCompact(dim, removals.compact());
+    assertEquals(-50, delta.count(), "a delta may hold a negative count");
+    for (int i = 100; i < 180; i++) {
+      delta.add(rows[i], 0);
+    }
+    ExactAccumulator direct = new ExactAccumulator(dim);
+    for (int i = 50; i < 180; i++) {
+      direct.add(rows[i], 0);
+    }
+    ExactAccumulator viaCompact = ExactAccumulator.fromCompact(dim, total.compact());
+    viaCompact.merge(ExactAccumulator.fromCompact(dim, delta.compact()));
+    assertEquals(direct, viaCompact);
+    assertArrayEquals(direct.sums(), viaCompact.sums(), 0.0);
+    assertEquals(130, viaCompact.count());
+    ExactAccumulator empty = new ExactAccumulator(dim);
+    assertEquals(empty, ExactAccumulator.fromCompact(dim, empty.compact()));
+    assertEquals(1 + dim, empty.compact().length, "an empty state is a byte per dimension");
+  }
+
+  @Test
+  void aCompactStateIsAFractionOfTheDigits() {
+    int dim = 512;
+    SplittableRandom r = new SplittableRandom(1);
+    ExactAccumulator acc = new ExactAccumulator(dim);
+    float[] v = new float[dim];
+    for (int n = 0; n < 1000; n++) { // embeddings as the benchmarks make them
+      for (int j = 0; j < dim; j++) {
+        v[j] = (float) (r.nextGaussian() * 1.5 + 1);
+      }
+      acc.add(v, 0);
+    }
+    int bytes = acc.compact().length;
+    assertEquals(true, bytes < dim * 8 * 10 / 3, bytes + " bytes, the digits are " + dim * 80);
+  }
 }

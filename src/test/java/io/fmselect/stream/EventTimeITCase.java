@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -103,7 +102,7 @@ class EventTimeITCase {
       env.enableCheckpointing(300, CheckpointingMode.EXACTLY_ONCE);
       Properties props = kafka.clientProperties();
       SubsetJob.build(env, SubsetJob.kafkaSource(props, in, "g-" + in, config, false),
-          SubsetJob.subsetSink(props, out, "t-" + in), SubsetJob.rejectsSink(props, rejects, "t-" + in), config);
+          SubsetJob.kafkaSinks(props, out, rejects, "t-" + in), config);
       job = env.executeAsync("event time " + in);
     }
 
@@ -155,25 +154,12 @@ class EventTimeITCase {
   }
 
   /**
-   * At every window end from the first to {@code last}: the published subset equals the batch
-   * selector on the samples with event time <= that end (those not rejected), every live sample is
-   * reported with its class's size, and nothing else is.
+   * At every window end from the first to {@code last}: the published subset and class summaries against
+   * the batch selector on the samples with event time <= that end (those not rejected).
    */
-  static void assertEveryWindowExact(List<SubsetChange> published, List<Sample> accepted, long last) {
-    for (long t = WINDOW; t <= last; t += WINDOW) {
-      TreeMap<String, Sample> live = Samples.dataSetAt(accepted, t);
-      TreeMap<String, SubsetChange> state = StreamExactnessITCase.stateAt(published, t);
-      assertEquals(Samples.batchSelection(live, "ram-apl", FRACTION), Samples.selected(state), "subset at " + t);
-      TreeSet<String> reported = new TreeSet<>();
-      for (SubsetChange c : state.values()) {
-        if (c.getClassSize() > 0) {
-          reported.add(c.getId());
-          long size = live.values().stream().filter(s -> s.label() == c.getLabel()).count();
-          assertEquals(size, c.getClassSize(), "class size of " + c.getId() + " at " + t);
-        }
-      }
-      assertEquals(new TreeSet<>(live.keySet()), reported, "members reported at " + t);
-    }
+  void assertEveryWindowExact(Run run, List<SubsetChange> published, List<Sample> accepted, long last) throws Exception {
+    MembershipCheck.assertEveryWindow(published, MembershipCheck.classes(kafka, run.out + "-classes"),
+        t -> MembershipCheck.batch(Samples.dataSetAt(accepted, t), "ram-apl", FRACTION), WINDOW, last, true);
   }
 
   @Test
@@ -213,7 +199,7 @@ class EventTimeITCase {
       assertEquals(List.of("null undecodable", "z-future future"), rejects(run.rejects));
       assertTrue(first, "window 1000 is published");
       assertTrue(published, "the quiet stream's last window is published");
-      assertEveryWindowExact(changes(subset.poll()), accepted, 4000);
+      assertEveryWindowExact(run, changes(subset.poll()), accepted, 4000);
     }
   }
 
@@ -234,7 +220,7 @@ class EventTimeITCase {
           "the window of the newest sample is published while the stream is quiet");
       run.close();
       assertEquals(List.of(), rejects(run.rejects));
-      assertEveryWindowExact(changes(subset.poll()), accepted, 3000);
+      assertEveryWindowExact(run, changes(subset.poll()), accepted, 3000);
     }
   }
 
@@ -323,7 +309,7 @@ class EventTimeITCase {
       late.sort(null); // two gate subtasks interleave
       assertEquals(stragglers, late, "the samples of a published window are rejected as late");
       assertTrue(published, "the newest window is published once every partition is quiet");
-      assertEveryWindowExact(changes(subset.poll()), accepted, 5000);
+      assertEveryWindowExact(run, changes(subset.poll()), accepted, 5000);
     }
   }
 }

@@ -77,7 +77,7 @@ class OperatorHarnessTest {
   }
 
   static KeyedOneInputStreamOperatorTestHarness<String, SampleEvent, MemberChange> gate() throws Exception {
-    return new KeyedOneInputStreamOperatorTestHarness<>(new EventTimeGate(), e -> e.id, Types.STRING);
+    return new KeyedOneInputStreamOperatorTestHarness<>(new EventTimeGate(100), e -> e.id, Types.STRING);
   }
 
   @Test
@@ -131,7 +131,7 @@ class OperatorHarnessTest {
       assertEquals(List.of(Reasons.LATE), h.getSideOutput(ValidateSamples.REJECTS).stream()
           .map(r -> r.getValue().getReason()).collect(Collectors.toList()));
       assertEquals(List.of("ahead@6000", "pending@7000"), h.extractOutputValues().stream()
-          .map(c -> c.id + "@" + c.eventTime).collect(Collectors.toList()));
+          .map(c -> c.id + "@" + c.eventTime).collect(Collectors.toList()), "changes go out at their window end");
     }
   }
 
@@ -195,50 +195,135 @@ class OperatorHarnessTest {
         .setSourcePartition(0).setSourceOffset(0).setTime(java.time.Instant.EPOCH).build();
   }
 
+  static String change(MemberChange c) {
+    String k = switch (c.kind) {
+      case MemberChange.ADD -> "add";
+      case MemberChange.REMOVE -> "remove";
+      case MemberChange.MOVE_OUT -> "move-out";
+      default -> "replace";
+    };
+    return k + ":" + c.id + ":" + c.label + "@" + c.eventTime + (c.otherLabel == MemberChange.NONE ? "" : ">" + c.otherLabel);
+  }
+
   @Test
-  void sampleChangesAppliesInEventTimeOrderAndCleansUp() throws Exception {
-    KeyedOneInputStreamOperatorTestHarness<String, SampleEvent, MemberChange> h =
-        ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SampleChanges(), e -> e.id, Types.STRING);
-    // arrive out of order; apply as 10 (add to 1), 20 (replay), 30 (relabel to 2), 40 (delete)
-    h.processElement(upsert("a", 2, 30, 1, 2), 30);
-    h.processElement(upsert("a", 1, 10, 1, 2), 10);
-    h.processElement(delete("a", 40), 40);
-    h.processElement(upsert("a", 1, 20, 1, 2), 20);
-    h.processElement(delete("b", 50), 50);
-    h.processWatermark(100);
-    List<String> got = h.extractOutputValues().stream()
-        .map(c -> c.kind + ":" + c.label + "@" + c.eventTime).collect(Collectors.toList());
-    assertEquals(List.of("0:1@10", "2:1@30", "0:2@30", "1:2@40"), got);
-    List<StreamRecord<Rejected>> rejects = List.copyOf(h.getSideOutput(ValidateSamples.REJECTS));
-    assertEquals(1, rejects.size());
-    assertEquals(Reasons.UNKNOWN_DELETE, rejects.get(0).getValue().getReason());
-    assertEquals(0, h.numEventTimeTimers(), "no timer left");
-    assertEquals(0, h.numKeyedStateEntries(), "no state left for deleted ids");
-    h.close();
+  void sampleChangesGivesOneNetChangePerWindowAndCleansUp() throws Exception {
+    try (var h = gate()) {
+      h.open();
+      // window 100: arrive out of order; apply as 10 (add to 1), 20 (replay), 30 (relabel to 2): net add to 2
+      h.processElement(upsert("a", 2, 30, 1, 2), 30);
+      h.processElement(upsert("a", 1, 10, 1, 2), 10);
+      h.processElement(upsert("a", 1, 20, 1, 2), 20);
+      // window 200: a delete; window 300: b deleted before it exists, then added
+      h.processElement(delete("a", 140), 140);
+      h.processElement(delete("b", 250), 250);
+      h.processElement(upsert("b", 5, 260, 3, 4), 260);
+      // window 400: c added and deleted within the window: nothing goes out
+      h.processElement(upsert("c", 1, 310, 1, 1), 310);
+      h.processElement(delete("c", 320), 320);
+      // window 500: d added; window 600: d relabeled, window 700: a new embedding
+      h.processElement(upsert("d", 1, 410, 1, 1), 410);
+      h.processElement(upsert("d", 2, 510, 1, 1), 510);
+      h.processElement(upsert("d", 2, 610, 7, 7), 610);
+      h.processWatermark(1000);
+      assertEquals(List.of("add:a:2@100", "remove:a:2@200", "add:b:5@300", "add:d:1@500", "move-out:d:1@600>2",
+          "add:d:2@600>1", "replace:d:2@700"), h.extractOutputValues().stream().map(OperatorHarnessTest::change)
+          .collect(Collectors.toList()));
+      List<Rejected> rejects = h.getSideOutput(ValidateSamples.REJECTS).stream().map(StreamRecord::getValue)
+          .collect(Collectors.toList());
+      assertEquals(List.of(Reasons.UNKNOWN_DELETE), rejects.stream().map(Rejected::getReason).collect(Collectors.toList()));
+      assertEquals("b", rejects.get(0).getId());
+      assertEquals(1, rejects.get(0).getRaw().remaining(), "a delete keeps its bytes for its reject");
+      assertEquals(0, h.numEventTimeTimers(), "no timer left");
+      assertEquals(2, h.numKeyedStateEntries(), "one entry per live sample (b, d), none for deleted ones");
+    }
   }
 
   @Test
   void classSumsPublishesExactSumsAndForgetsAnEmptyClass() throws Exception {
     StreamConfig config = config();
-    KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate> h =
-        ProcessFunctionTestHarnesses.forKeyedProcessFunction(new ClassSums(config), c -> c.label, Types.LONG);
-    h.processElement(MemberChange.of(7, "x", 10, MemberChange.ADD, bytes(1, 2)), 10);
-    h.processElement(MemberChange.of(7, "y", 20, MemberChange.ADD, bytes(0.1f, 4)), 20);
-    h.processElement(MemberChange.of(7, "x", 150, MemberChange.REMOVE, bytes(1, 2)), 150);
-    h.processWatermark(100);
-    List<CentroidUpdate> first = h.extractOutputValues();
-    assertEquals(1, first.size());
-    assertEquals(100, first.get(0).windowEnd);
-    assertEquals(2, first.get(0).count);
-    assertArrayEquals(new double[] {1.0 + (double) 0.1f, 6}, first.get(0).sums, 0.0);
-    h.processElement(MemberChange.of(7, "y", 160, MemberChange.REMOVE, bytes(0.1f, 4)), 160);
-    h.processWatermark(200);
-    List<CentroidUpdate> all = h.extractOutputValues();
-    assertEquals(2, all.size());
-    assertEquals(0, all.get(1).count);
-    assertEquals(0, h.numEventTimeTimers());
-    assertEquals(0, h.numKeyedStateEntries(), "an empty class keeps no state");
-    h.close();
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
+        c -> c.label, Types.LONG)) {
+      h.open();
+      h.processElement(MemberChange.of(7, "x", 100, MemberChange.ADD, bytes(1, 2)), 100);
+      h.processElement(MemberChange.of(7, "y", 100, MemberChange.ADD, bytes(0.1f, 4)), 100);
+      h.processElement(MemberChange.of(7, "x", 200, MemberChange.REMOVE, bytes(1, 2)), 200);
+      h.processWatermark(100);
+      List<CentroidUpdate> first = h.extractOutputValues();
+      assertEquals(1, first.size());
+      assertEquals(100, first.get(0).windowEnd);
+      assertEquals(2, first.get(0).count);
+      assertArrayEquals(new double[] {1.0 + (double) 0.1f, 6}, first.get(0).sums, 0.0);
+      MemberChange replace = MemberChange.of(7, "y", 200, MemberChange.REPLACE, bytes(3, 3));
+      replace.oldValues = bytes(0.1f, 4);
+      h.processElement(replace, 200);
+      h.processWatermark(200);
+      assertArrayEquals(new double[] {3, 3}, h.extractOutputValues().get(1).sums, 0.0);
+      h.processElement(MemberChange.of(7, "y", 300, MemberChange.REMOVE, bytes(3, 3)), 300);
+      h.processWatermark(300);
+      List<CentroidUpdate> all = h.extractOutputValues();
+      assertEquals(3, all.size());
+      assertEquals(0, all.get(2).count);
+      assertEquals(0, h.numEventTimeTimers());
+      assertEquals(0, h.numKeyedStateEntries(), "an empty class keeps no state");
+    }
   }
 
+  @Test
+  void classSumsKeepsAWindowOpenAcrossACheckpointAndRestore() throws Exception {
+    StreamConfig config = config();
+    org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
+        c -> c.label, Types.LONG)) {
+      h.open();
+      h.processElement(MemberChange.of(7, "x", 100, MemberChange.ADD, bytes(1, 2)), 100);
+      h.prepareSnapshotPreBarrier(1);
+      snapshot = h.snapshot(1, 1);
+    }
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
+        c -> c.label, Types.LONG)) {
+      h.initializeState(snapshot);
+      h.open();
+      h.processElement(MemberChange.of(7, "y", 100, MemberChange.ADD, bytes(2, 2)), 100);
+      h.processWatermark(100);
+      assertArrayEquals(new double[] {3, 4}, h.extractOutputValues().get(0).sums, 0.0,
+          "the delta flushed before the barrier and the one after it");
+      assertEquals(2, h.extractOutputValues().get(0).count);
+    }
+  }
+
+  static MemberEvent ev(String id, long label, long w, int kind, long other) {
+    MemberEvent e = new MemberEvent();
+    e.id = id;
+    e.label = label;
+    e.windowEnd = w;
+    e.kind = kind;
+    e.otherLabel = other;
+    e.classSize = 10;
+    return e;
+  }
+
+  @Test
+  void thePublisherMergesARelabelsTwoSidesAndKeepsWindowOrder() throws Exception {
+    try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new PublishMembership(config()), e -> e.id,
+        Types.STRING)) {
+      long none = MemberChange.NONE;
+      // x: selected in 1, relabeled to 2 and selected there; y: the same but not selected in 2
+      h.processElement(ev("x", 2, 100, MemberEvent.JOINED, 1), 100);
+      h.processElement(ev("x", 1, 100, MemberEvent.MOVED_OUT_SELECTED, 2), 100);
+      h.processElement(ev("y", 1, 100, MemberEvent.MOVED_OUT_SELECTED, 2), 100);
+      h.processElement(ev("y", 2, 100, MemberEvent.MOVED_IN_UNSELECTED, 1), 100);
+      // z: relabeled in while not selected before, not selected now: nothing; then joins in window 300,
+      // whose event arrives before window 200's (another class subtask ran ahead)
+      h.processElement(ev("z", 3, 100, MemberEvent.MOVED_IN_UNSELECTED, 1), 100);
+      h.processElement(ev("z", 3, 300, MemberEvent.LEFT, none), 300);
+      h.processElement(ev("z", 3, 200, MemberEvent.JOINED, none), 200);
+      h.processWatermark(300);
+      List<String> got = h.extractOutputValues().stream().map(c -> c.getId() + " " + c.getEvent() + " " + c.getLabel()
+          + " " + c.getPreviousLabel() + " " + c.getSelected() + " v" + c.getVersion()).collect(Collectors.toList());
+      assertEquals(List.of("x RELABELED 2 1 true v100", "y LEFT 2 1 false v100", "z JOINED 3 null true v200",
+          "z LEFT 3 null false v300"), got);
+      assertEquals(0, h.numKeyedStateEntries(), "nothing left once published");
+      assertEquals(0, h.numEventTimeTimers());
+    }
+  }
 }

@@ -61,7 +61,13 @@ final class Samples {
     if (s.delete()) {
       return b.setOp(Op.DELETE).build();
     }
-    return b.setOp(Op.UPSERT).setLabel(s.label()).setEmbeddings(Map.of("a", vec(s.values()))).build();
+    return b.setOp(Op.UPSERT).setLabel(s.label()).setEmbeddings(Map.of("a", vec(s.values())))
+        .setMetadata(Map.of("src", source(s))).build();
+  }
+
+  /** The metadata a sample is sent with: where it "comes from", naming its id and event time. */
+  static String source(Sample s) {
+    return "mem://" + s.id() + "@" + s.time();
   }
 
   static byte[] bytes(Sample s) {

@@ -9,23 +9,17 @@ import io.fmselect.cli.ProduceCommand;
 import io.fmselect.io.ExampleData;
 import io.fmselect.io.NpyReader;
 import io.fmselect.kafka.InJvmKafka;
-import io.fmselect.select.BatchSelector;
 import io.fmselect.select.Embeddings;
-import io.fmselect.select.Methods;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,8 +55,17 @@ class StreamExactnessITCase {
     kafka.close();
   }
 
-  /** Runs the job over a freshly produced topic; returns every committed SubsetChange in topic order. */
-  static List<SubsetChange> runJob(String method, int parallelism, boolean twoFms, boolean memberCache) throws Exception {
+  /** What a run committed: the subset topic's and the classes topic's records, in topic order. */
+  record Output(List<SubsetChange> subset, List<io.fmselect.avro.ClassWindow> classes, List<SubsetChange> explained) {}
+
+  /** Runs the job over a freshly produced topic; returns every committed record. */
+  static Output runJob(String method, int parallelism, boolean twoFms, boolean memberCache) throws Exception {
+    return runJob(method, parallelism, twoFms, memberCache, 0);
+  }
+
+  /** As above; {@code explainEvery} > 0: also every member's figures every that many windows. */
+  static Output runJob(String method, int parallelism, boolean twoFms, boolean memberCache, int explainEvery)
+      throws Exception {
     String tag = method + "-" + parallelism + "-" + System.nanoTime();
     String in = "samples-" + tag;
     String out = "subset-" + tag;
@@ -85,23 +88,26 @@ class StreamExactnessITCase {
     conf.set(StreamOptions.WINDOW, Duration.ofMillis(WINDOW));
     conf.set(StreamOptions.MEMBER_CACHE, memberCache);
     conf.set(StreamOptions.OUT_OF_ORDERNESS, Duration.ofMillis(100));
+    String explain = explainEvery > 0 ? "explain-" + tag : null;
+    if (explain != null) {
+      conf.set(StreamOptions.EXPLAIN_TOPIC, explain);
+      conf.set(StreamOptions.EXPLAIN_EVERY, explainEvery);
+    }
     StreamConfig config = StreamConfig.from(conf);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
     Properties props = kafka.clientProperties();
     SubsetJob.build(env, SubsetJob.kafkaSource(props, in, "g-" + tag, config, true),
-        SubsetJob.subsetSink(props, out, "t-" + tag), SubsetJob.rejectsSink(props, "rejects-" + tag, "t-" + tag),
+        SubsetJob.kafkaSinks(props, out, "rejects-" + tag, null, explain, "t-" + tag),
         config);
     env.execute("exactness " + tag);
-    return readCommitted(out);
-  }
-
-  static List<SubsetChange> readCommitted(String topic) throws Exception {
-    List<SubsetChange> all = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : StreamExactnessITCaseSupport.readCommitted(kafka, topic)) {
-      all.add(SubsetChange.fromByteBuffer(ByteBuffer.wrap(r.value())));
+    List<SubsetChange> explained = new ArrayList<>();
+    if (explain != null) {
+      for (var r : StreamExactnessITCaseSupport.readCommitted(kafka, explain)) {
+        explained.add(SubsetChange.fromByteBuffer(java.nio.ByteBuffer.wrap(r.value())));
+      }
     }
-    return all;
+    return new Output(MembershipCheck.subset(kafka, out), MembershipCheck.classes(kafka, out + "-classes"), explained);
   }
 
   /** The state at window end t: latest change per id among those with windowEnd <= t. */
@@ -118,11 +124,13 @@ class StreamExactnessITCase {
     return s;
   }
 
-  static BatchSelector.Result batch(String method, int rows, boolean twoFms) {
+  /** The batch answer on the first {@code rows} samples. */
+  static MembershipCheck.BatchAt batch(String method, int rows, boolean twoFms) {
     int[] first = java.util.stream.IntStream.range(0, rows).toArray();
     long[] l = java.util.Arrays.copyOf(labels, rows);
     Embeddings[] f = twoFms ? new Embeddings[] {a.rows(first), b.rows(first)} : new Embeddings[] {a.rows(first)};
-    return BatchSelector.select(l, f, Methods.create(method, Methods.Params.defaults()), 0.2, 1);
+    List<String> ids = java.util.stream.IntStream.range(0, rows).mapToObj(ProduceCommand::id).toList();
+    return MembershipCheck.batch(ids, l, f, method, 0.2);
   }
 
   @ParameterizedTest(name = "{0} at parallelism {1}, member cache {2}")
@@ -132,35 +140,37 @@ class StreamExactnessITCase {
   void publishedSubsetEqualsTheBatchSelectorAtEveryWindowEnd(String method, int parallelism, boolean memberCache)
       throws Exception {
     boolean twoFms = method.equals("ram-apl");
-    List<SubsetChange> all = runJob(method, parallelism, twoFms, memberCache);
-    assertTrue(!all.isEmpty(), "the job published something");
+    Output out = runJob(method, parallelism, twoFms, memberCache);
     long lastTime = (ROWS - 1) * INTERVAL;
-    int windowsChecked = 0;
-    for (long t = 0; t <= lastTime + WINDOW; t += WINDOW) {
+    MembershipCheck.assertEveryWindow(out.subset(), out.classes(),
+        t -> batch(method, (int) Math.min(ROWS, t / INTERVAL + 1), twoFms), WINDOW, lastTime + WINDOW, true);
+  }
+
+  @org.junit.jupiter.api.Test
+  void anExplainTopicGetsEveryMembersFiguresEveryFewWindows() throws Exception {
+    Output out = runJob("ram-apl", 2, true, true, 2);
+    long lastTime = (ROWS - 1) * INTERVAL;
+    int windows = 0;
+    for (long t = WINDOW; t <= lastTime + WINDOW; t += WINDOW) {
+      long at = t;
+      List<SubsetChange> here = out.explained().stream().filter(c -> c.getWindowEnd().toEpochMilli() == at).toList();
+      if ((t / WINDOW) % 2 != 0) {
+        assertEquals(List.of(), here, "no explanation at " + t);
+        continue;
+      }
       int rows = (int) Math.min(ROWS, t / INTERVAL + 1);
-      BatchSelector.Result expected = batch(method, rows, twoFms);
-      TreeMap<String, SubsetChange> state = stateAt(all, t);
-      TreeSet<String> selected = new TreeSet<>();
-      for (Map.Entry<String, SubsetChange> e : state.entrySet()) {
-        if (e.getValue().getSelected()) {
-          selected.add(e.getKey());
-        }
+      MembershipCheck.BatchAt want = batch("ram-apl", rows, true);
+      assertEquals(rows, here.size(), "every member explained at " + t);
+      for (SubsetChange c : here) {
+        assertEquals(null, c.getEvent(), "an explanation, not an event");
+        assertEquals(want.selected().containsKey(c.getId()), c.getSelected(), c.getId() + " at " + t);
+        assertEquals(want.figures().get(c.getId())[0], c.getScore(), 0.0, "score of " + c.getId() + " at " + t);
+        assertEquals((int) want.figures().get(c.getId())[1], c.getRank(), "rank of " + c.getId() + " at " + t);
       }
-      TreeSet<String> want = new TreeSet<>();
-      for (int r : expected.selectedRows()) {
-        want.add(ProduceCommand.id(r));
-      }
-      assertEquals(want, selected, method + " p=" + parallelism + " at window end " + t);
-      assertEquals(rows, state.size(), "every sample reported at " + t);
-      if (method.equals("ram-apl")) {
-        for (int r = 0; r < rows; r++) {
-          SubsetChange c = state.get(ProduceCommand.id(r));
-          assertEquals(expected.figure(r), c.getScore(), 0.0, "score of row " + r + " at " + t);
-          assertEquals(expected.rank(r), c.getRank(), "rank of row " + r + " at " + t);
-        }
-      }
-      windowsChecked++;
+      windows++;
     }
-    assertTrue(windowsChecked >= 6);
+    assertTrue(windows >= 3, "explained windows: " + windows);
+    MembershipCheck.assertEveryWindow(out.subset(), out.classes(),
+        t -> batch("ram-apl", (int) Math.min(ROWS, t / INTERVAL + 1), true), WINDOW, lastTime + WINDOW, true);
   }
 }

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.cli.Main;
+import io.fmselect.cli.ProduceCommand;
+import io.fmselect.io.NpyReader;
+import io.fmselect.select.Embeddings;
 import io.fmselect.io.ExampleData;
 import io.fmselect.kafka.InJvmKafka;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,19 +20,22 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A failure mid-stream (every decode task throws once, after 1,000 records) and a restore from the
- * last checkpoint: the read_committed output equals the failure-free run's, record for record —
- * nothing lost, nothing repeated.
+ * last checkpoint: the read_committed output equals the failure-free run's, record for record, and is
+ * exactly the membership events of every window (checked against the batch selector): nothing lost,
+ * nothing repeated.
  */
 class StreamFaultToleranceITCase {
   @TempDir Path data;
 
-  static List<String> run(InJvmKafka kafka, String tag, long failAfter) throws Exception {
+  /** The run's committed subset records, and the same as sortable lines. */
+  record Run(List<SubsetChange> records, List<String> lines) {}
+
+  static Run run(InJvmKafka kafka, String tag, long failAfter) throws Exception {
     kafka.createTopic("subset-" + tag, 2);
     kafka.createTopic("rejects-" + tag, 1);
     Configuration conf = new Configuration();
@@ -48,17 +53,17 @@ class StreamFaultToleranceITCase {
     env.enableCheckpointing(100, CheckpointingMode.EXACTLY_ONCE);
     Properties props = kafka.clientProperties();
     SubsetJob.build(env, SubsetJob.kafkaSource(props, "samples", "g-" + tag, config, true),
-        SubsetJob.subsetSink(props, "subset-" + tag, "t-" + tag), SubsetJob.rejectsSink(props, "rejects-" + tag, "t-" + tag),
+        SubsetJob.kafkaSinks(props, "subset-" + tag, "rejects-" + tag, "t-" + tag),
         config);
     env.execute("fault tolerance " + tag);
+    List<SubsetChange> records = MembershipCheck.subset(kafka, "subset-" + tag);
     List<String> out = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : StreamExactnessITCaseSupport.readCommitted(kafka, "subset-" + tag)) {
-      SubsetChange c = SubsetChange.fromByteBuffer(ByteBuffer.wrap(r.value()));
-      out.add(c.getId() + "@" + c.getWindowEnd().toEpochMilli() + " " + c.getSelected() + " " + c.getScore() + " "
+    for (SubsetChange c : records) {
+      out.add(c.getId() + "@" + c.getWindowEnd().toEpochMilli() + " " + c.getEvent() + " " + c.getScore() + " "
           + c.getRank());
     }
     out.sort(null);
-    return out;
+    return new Run(records, out);
   }
 
   @Test
@@ -69,13 +74,22 @@ class StreamFaultToleranceITCase {
       assertEquals(0, Main.commandLine().execute("produce", "--bootstrap-servers", kafka.bootstrapServers(),
           "--topic", "samples", "--labels", data.resolve("labels.npy").toString(), "--features",
           "a=" + data.resolve("a.npy"), "--features", "b=" + data.resolve("b.npy"), "--interval-ms", "5"));
-      List<String> clean = run(kafka, "clean", 0);
+      List<String> clean = run(kafka, "clean", 0).lines();
       assertEquals(0, ValidateSamples.INJECTED_FAILURES.get());
-      List<String> failed = run(kafka, "failed", 1000);
+      Run failed = run(kafka, "failed", 1000);
       assertTrue(ValidateSamples.INJECTED_FAILURES.get() >= 1, "the job failed and was restored");
-      assertTrue(clean.size() > 4000, "many changes published: " + clean.size());
-      assertEquals(clean.size(), failed.size(), "same number of committed records");
-      assertEquals(clean, failed);
+      assertEquals(clean.size(), failed.lines().size(), "same number of committed records");
+      assertEquals(clean, failed.lines());
+      // and it is exactly the membership events of every window, each once
+      long[] labels = NpyReader.readLabels(data.resolve("labels.npy"));
+      Embeddings a = NpyReader.readFeatures(data.resolve("a.npy"));
+      Embeddings b = NpyReader.readFeatures(data.resolve("b.npy"));
+      MembershipCheck.assertEveryWindow(failed.records(), null, t -> {
+        int rows = (int) Math.min(4000, t / 5 + 1);
+        int[] first = java.util.stream.IntStream.range(0, rows).toArray();
+        return MembershipCheck.batch(java.util.stream.IntStream.range(0, rows).mapToObj(ProduceCommand::id).toList(),
+            java.util.Arrays.copyOf(labels, rows), new Embeddings[] {a.rows(first), b.rows(first)}, "ram-apl", 0.1);
+      }, 1000, 20000, true);
     }
   }
 }

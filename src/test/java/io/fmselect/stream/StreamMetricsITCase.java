@@ -108,7 +108,7 @@ class StreamMetricsITCase {
       env.enableCheckpointing(300, CheckpointingMode.EXACTLY_ONCE);
       Properties props = kafka.clientProperties();
       SubsetJob.build(env, SubsetJob.kafkaSource(props, "samples", "g", config, false),
-          SubsetJob.subsetSink(props, "subset", "t"), SubsetJob.rejectsSink(props, "rejects", "t"), config);
+          SubsetJob.kafkaSinks(props, "subset", "rejects", "t"), config);
       JobClient job = env.executeAsync("metrics");
       try {
         HttpClient http = HttpClient.newHttpClient();
@@ -122,7 +122,7 @@ class StreamMetricsITCase {
         assertEquals(60, get(m, "selected"), "10% of each class of 200");
         assertEquals(3, get(m, "classes"));
         for (String name : List.of("class_members", "class_selected", "class_budget", "class_recomputeMillis",
-            "class_labelNoiseRate", "class_churn", "recomputes", "subsetChanges", "rejects_late", "rejects_future",
+            "class_labelNoiseRate", "class_churn", "recomputes", "membershipEvents", "rejects_late", "rejects_future",
             "rejects_unknown_delete", "rejectsPerSecond")) {
           assertTrue(m.containsKey(OP + name), "metric " + name);
         }

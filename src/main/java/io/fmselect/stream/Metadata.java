@@ -1,0 +1,50 @@
+package io.fmselect.stream;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A sample's metadata (free-form string pairs from its LabeledSample) as compact bytes, so that it
+ * travels through the job and sits in state as one array (null when there is none).
+ */
+final class Metadata {
+  private Metadata() {}
+
+  static byte[] encode(Map<String, String> m) {
+    if (m == null || m.isEmpty()) {
+      return null;
+    }
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(b)) {
+      out.writeInt(m.size());
+      for (Map.Entry<String, String> e : new TreeMap<>(m).entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeUTF(e.getValue());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return b.toByteArray();
+  }
+
+  static Map<String, String> decode(byte[] bytes) {
+    TreeMap<String, String> m = new TreeMap<>();
+    if (bytes == null) {
+      return m;
+    }
+    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        m.put(in.readUTF(), in.readUTF());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return m;
+  }
+}
