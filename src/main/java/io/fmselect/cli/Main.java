@@ -42,6 +42,10 @@ public final class Main implements Runnable {
         cmd.getErr().println("fmselect " + cmd.getCommandName() + ": error: " + ex.getMessage());
         return EXIT_BAD_INPUT;
       }
+      if (ex instanceof JobFailed) {
+        cmd.getErr().println("fmselect " + cmd.getCommandName() + ": error: " + ex.getMessage());
+        return 1;
+      }
       cmd.getErr().println("fmselect " + cmd.getCommandName() + ": internal error: " + ex);
       ex.printStackTrace(cmd.getErr());
       return 1;

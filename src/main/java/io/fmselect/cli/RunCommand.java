@@ -199,6 +199,8 @@ public final class RunCommand implements Callable<Integer> {
       throw new UserError(e.getMessage());
     }
     Properties props = kafka.properties();
+    // one question to the brokers before anything starts: an unreachable broker or a missing topic is one line
+    KafkaCheck.requireTopic(props, conf.get(StreamOptions.INPUT_TOPIC), "input");
     StreamExecutionEnvironment env = inCluster ? StreamExecutionEnvironment.getExecutionEnvironment(conf)
         : noWebUi ? StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf)
         : StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
@@ -233,6 +235,11 @@ public final class RunCommand implements Callable<Integer> {
     try {
       var result = env.execute("fmselect " + config.method());
       out.printf("done (job net runtime %.3f s)%n", result.getNetRuntime() / 1000.0);
+    } catch (Exception e) {
+      // the restart strategy gave up: the cause in one line (the full trace is in the log)
+      org.slf4j.LoggerFactory.getLogger("io.fmselect.trace").error("the job failed", e);
+      throw new JobFailed("the job failed and its restart strategy (restart-strategy.* in flink-conf/config.yaml)"
+          + " gave up: " + JobFailed.rootCause(e) + " (details: " + logFile() + ")");
     } finally {
       if (models != null) {
         ModelService.release(models);
@@ -240,6 +247,11 @@ public final class RunCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** Where the log file is (see log4j2.xml). */
+  static String logFile() {
+    return System.getProperty("fmselect.log.file", Path.of(System.getProperty("java.io.tmpdir"), "fmselect.log").toString());
   }
 
   private static ModelService openModels(StreamConfig.Embedding e) throws java.io.IOException {

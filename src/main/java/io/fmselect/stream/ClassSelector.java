@@ -74,8 +74,8 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   private transient InternalTimerService<VoidNamespace> timers;
   /** Per class and window end, the changes waiting for the window to close (not in state unless flushed). */
   private transient Map<Long, Map<Long, Map<String, MemberChange>>> open;
-  /** Per class, its members decoded as of its last computation (a cache of the state above). */
-  private transient Map<Long, MemberTable> tables;
+  /** Per class, its members decoded as of its last computation (a cache of the state above, within a budget). */
+  private transient MemberCache tables;
   private transient Map<Long, ClassStats> stats;
   private transient Counter recomputes;
   private transient Counter eventsOut;
@@ -114,8 +114,12 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     centroids = getOperatorStateBackend().getBroadcastState(CENTROIDS);
     timers = getInternalTimerService("class-windows", VoidNamespaceSerializer.INSTANCE, this);
     open = new HashMap<>();
-    tables = new HashMap<>();
+    tables = new MemberCache(config.memberCacheBytes() == StreamConfig.HALF_THE_HEAP
+        ? MemberCache.defaultBudget(0.5) : config.memberCacheBytes());
     stats = new HashMap<>();
+    getMetricGroup().gauge("memberCacheBytes", tables::bytes);
+    getMetricGroup().gauge("memberCacheLoads", tables::loads);
+    getMetricGroup().gauge("memberCacheEvictions", tables::evictions);
     recomputes = getMetricGroup().counter("recomputes");
     eventsOut = getMetricGroup().counter("membershipEvents");
     getMetricGroup().gauge("pseudoLabelsComputed", labelerStats::rows);
@@ -127,6 +131,9 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   public void close() throws Exception {
     if (window != null) {
       window.log();
+    }
+    if (tables != null) {
+      tables.clear();
     }
     super.close();
   }
@@ -322,8 +329,10 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     st.recomputeMillis = millis;
     table.computedAt = t;
     lastComputed.update(t);
-    if (table.size() == 0 || !config.cacheMembers()) {
-      tables.remove(label);
+    if (table.size() == 0) {
+      tables.drop(label);
+    } else {
+      tables.keep(label, table);
     }
     window.done(table.size(), System.nanoTime() - started, o.events().size());
     return table.size();
@@ -346,7 +355,7 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
         }
       }
       m.incremental = method.incremental();
-      tables.put(label, m);
+      tables.loaded();
     }
     return m;
   }

@@ -10,8 +10,12 @@ import org.apache.flink.configuration.Configuration;
 
 /** The resolved settings every operator needs, checked once when the job is built. */
 public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, String method, double fraction,
-    double a, double k, double s, long seed, long failAfterRecords, boolean cacheMembers, Embedding embedding,
-    EventTime eventTime, int explainEvery, int classGauges) implements Serializable {
+    double a, double k, double s, long seed, long failAfterRecords, Embedding embedding,
+    EventTime eventTime, int explainEvery, int classGauges, long memberCacheBytes, int failAttempts)
+    implements Serializable {
+
+  /** {@link #memberCacheBytes}: half of the TaskManager's heap, resolved where the job runs. */
+  public static final long HALF_THE_HEAP = -1;
 
   /**
    * Where event time comes from (docs/design.md, "Event time"), in milliseconds: the watermark's lag behind a
@@ -89,10 +93,12 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     }
     StreamConfig c = new StreamConfig(List.copyOf(names), dims, window, conf.get(StreamOptions.METHOD), fraction,
         conf.get(StreamOptions.WEIGHT_A), conf.get(StreamOptions.WEIGHT_K), conf.get(StreamOptions.WEIGHT_S),
-        conf.get(StreamOptions.SEED), conf.get(StreamOptions.FAIL_AFTER_RECORDS),
-        conf.get(StreamOptions.MEMBER_CACHE), embedding, eventTime(conf),
+        conf.get(StreamOptions.SEED), conf.get(StreamOptions.FAIL_AFTER_RECORDS), embedding, eventTime(conf),
         conf.getOptional(StreamOptions.EXPLAIN_TOPIC).isPresent() ? conf.get(StreamOptions.EXPLAIN_EVERY) : 0,
-        conf.get(StreamOptions.CLASS_GAUGES));
+        conf.get(StreamOptions.CLASS_GAUGES),
+        !conf.get(StreamOptions.MEMBER_CACHE) ? 0 : conf.getOptional(StreamOptions.MEMBER_CACHE_SIZE)
+            .map(org.apache.flink.configuration.MemorySize::getBytes).orElse(HALF_THE_HEAP),
+        conf.get(StreamOptions.FAIL_ATTEMPTS));
     if (conf.get(StreamOptions.EXPLAIN_EVERY) < 1) {
       throw new IllegalArgumentException(StreamOptions.EXPLAIN_EVERY.key() + " must be at least 1");
     }

@@ -114,10 +114,23 @@ public final class StreamOptions {
 
   public static final ConfigOption<Boolean> MEMBER_CACHE = ConfigOptions.key("fmselect.selector.member-cache")
       .booleanType().defaultValue(true)
-      .withDescription("Keep every class's members decoded on the heap between windows (RocksDB stays the source of"
-          + " truth; the cache is rebuilt from it after a restore). Saves reading all members from RocksDB at every"
-          + " window and lets RAM-APL reuse the pseudo-labels that provably did not change; costs heap about the"
-          + " size of the embeddings. Turn it off when a TaskManager's classes do not fit its heap.");
+      .withDescription("Keep classes' members decoded on the heap between windows, within"
+          + " fmselect.selector.member-cache-size (RocksDB stays the source of truth: a class not kept is read back"
+          + " from it when it computes). Saves reading members from RocksDB at every window and lets RAM-APL reuse"
+          + " the pseudo-labels that provably did not change.");
+
+  public static final ConfigOption<org.apache.flink.configuration.MemorySize> MEMBER_CACHE_SIZE =
+      ConfigOptions.key("fmselect.selector.member-cache-size").memoryType().noDefaultValue()
+      .withDescription("Heap the class stage's decoded members may take in one TaskManager, shared by its class-stage"
+          + " subtasks (default: half of the TaskManager's JVM heap). The least recently computed classes that do not"
+          + " fit are read back from RocksDB when they next compute; a class larger than this is read back at every"
+          + " window. About 4 bytes per embedding dimension per member.");
+
+  public static final ConfigOption<Integer> FAIL_ATTEMPTS = ConfigOptions.key("fmselect.chaos.fail-attempts")
+      .intType().defaultValue(1)
+      .withDescription("Chaos testing: with fmselect.chaos.fail-after-records, each decode task fails in each of its"
+          + " first this many attempts (more than the restart strategy allows: a failure that repeats"
+          + " deterministically).");
 
   public static final ConfigOption<Long> FAIL_AFTER_RECORDS = ConfigOptions.key("fmselect.chaos.fail-after-records")
       .longType().defaultValue(0L)

@@ -19,21 +19,39 @@ public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEv
   /** Injected failures so far in this JVM (chaos testing; a MiniCluster runs its tasks in-process). */
   public static final java.util.concurrent.atomic.AtomicLong INJECTED_FAILURES = new java.util.concurrent.atomic.AtomicLong();
 
+  /** The highest attempt announced in this JVM, so that a restart is one line however many subtasks restart. */
+  private static final java.util.concurrent.atomic.AtomicInteger ANNOUNCED = new java.util.concurrent.atomic.AtomicInteger();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ValidateSamples.class);
+
   private final long failAfterRecords;
+  private final int failAttempts;
   private transient long seen;
 
   public ValidateSamples() {
-    this(0);
+    this(0, 0);
   }
 
-  /** @param failAfterRecords chaos testing: fail once, in the first attempt, after this many records (0 = never) */
-  public ValidateSamples(long failAfterRecords) {
+  /**
+   * @param failAfterRecords chaos testing: fail after this many records (0 = never)...
+   * @param failAttempts ...in each of the first this many attempts
+   */
+  public ValidateSamples(long failAfterRecords, int failAttempts) {
     this.failAfterRecords = failAfterRecords;
+    this.failAttempts = failAttempts;
+  }
+
+  @Override
+  public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
+    int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+    if (attempt > 0 && ANNOUNCED.getAndAccumulate(attempt, Math::max) < attempt) {
+      LOG.warn("the job failed and restarts from its last checkpoint (attempt {}); the cause is in the log file", attempt);
+    }
   }
 
   @Override
   public void processElement(SampleEvent e, Context ctx, Collector<SampleEvent> out) {
-    if (failAfterRecords > 0 && ++seen == failAfterRecords && getRuntimeContext().getTaskInfo().getAttemptNumber() == 0) {
+    if (failAfterRecords > 0 && ++seen == failAfterRecords
+        && getRuntimeContext().getTaskInfo().getAttemptNumber() < failAttempts) {
       INJECTED_FAILURES.incrementAndGet();
       throw new IllegalStateException("injected failure after " + seen + " records (" + StreamOptions.FAIL_AFTER_RECORDS.key() + ")");
     }

@@ -173,8 +173,8 @@ class ProduceSubsetITCase {
         "--format", "csv");
     assertEquals(0, r.code(), r.err());
     List<String> lines = Files.readAllLines(csv);
-    assertEquals("id,label,selected,score,ram,apl,rank,class_size,budget,method,window_end,version", lines.get(0));
-    assertEquals("a,1,0,0.5,0.25,0.0,3,10,1,ram-apl,9,2", lines.get(1));
+    assertEquals("id,label,selected,event,score,ram,apl,rank,class_size,budget,method,window_end,version", lines.get(0));
+    assertEquals("a,1,0,null,0.5,0.25,0.0,3,10,1,ram-apl,9,2", lines.get(1), "a record with no event: written by an older job");
     assertEquals(4, lines.size());
   }
 

@@ -30,7 +30,21 @@ class RunCommandTest {
     refused("fmselect.max-future must be at least 1 ms", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
         "-D", "fmselect.max-future=0ms");
     refused("bad duration", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4", "--max-future", "soon");
+    refused("fmselect.explain-every must be at least 1", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
+        "--explain-topic", "x", "--explain-every", "0");
     refused("--parallelism must be at least 1", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
         "--parallelism", "0");
+  }
+
+  @Test
+  void anUnreachableBrokerIsOneLineWithinTheClientsTimeout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path props = java.nio.file.Files.writeString(dir.resolve("client.properties"),
+        "default.api.timeout.ms=2000\n");
+    long started = System.nanoTime();
+    refused("cannot reach Kafka at 127.0.0.1:1 within 2 s", "run", "--bootstrap-servers", "127.0.0.1:1",
+        "--kafka-properties", props.toString(), "--fm", "a=4", "--no-web-ui");
+    double seconds = (System.nanoTime() - started) / 1e9;
+    assertTrue(seconds < 15, "gave up after " + seconds + " s");
   }
 }

@@ -28,6 +28,33 @@ class StreamCommandsITCase {
     }
   }
 
+  @Test
+  void aMissingTopicAndAFailureThatRepeatsAreOneLineEach() throws Exception {
+    try (InJvmKafka kafka = InJvmKafka.start()) {
+      String bs = kafka.bootstrapServers();
+      LauncherITCase.Result missing = LauncherITCase.launch("run", "--bootstrap-servers", bs, "--input-topic", "nope",
+          "--fm", "a=4", "--bounded", "--no-web-ui");
+      assertEquals(2, missing.code(), missing.err());
+      assertEquals(List.of("fmselect run: error: input topic 'nope' does not exist on " + bs), missing.err().lines()
+          .toList());
+      produceExample(kafka, dir, 300, 3, 8, 4);
+      // every decode task fails after 20 records in every attempt; the restart strategy allows 2 restarts
+      LauncherITCase.Result failing = LauncherITCase.launch("run", "--bootstrap-servers", bs, "--fm", "dinov2=8",
+          "--fm", "clip=4", "--bounded", "--no-web-ui", "-D", "fmselect.chaos.fail-after-records=20", "-D",
+          "fmselect.chaos.fail-attempts=1000", "-D", "restart-strategy.type=fixed-delay", "-D",
+          "restart-strategy.fixed-delay.attempts=2", "-D", "restart-strategy.fixed-delay.delay=100ms");
+      assertEquals(1, failing.code(), failing.err());
+      List<String> err = failing.err().lines().toList();
+      assertTrue(err.stream().noneMatch(l -> l.strip().startsWith("at ")), "no stack trace: " + failing.err());
+      assertEquals(2, err.stream().filter(l -> l.contains("restarts from its last checkpoint")).count(),
+          "one line per restart: " + failing.err());
+      String last = err.get(err.size() - 1);
+      assertTrue(last.startsWith("fmselect run: error: the job failed and its restart strategy"), last);
+      assertTrue(last.contains("gave up: java.lang.IllegalStateException: injected failure after 20 records"), last);
+      assertTrue(last.contains("fmselect.log"), "says where the details are: " + last);
+    }
+  }
+
   /**
    * Creates the topics, generates ROWS samples of C classes with FMs dinov2 and clip (dims D1, D2) and
    * produces them, 10 ms apart, as the README does; returns the data folder.

@@ -59,12 +59,16 @@ class StreamExactnessITCase {
   record Output(List<SubsetChange> subset, List<io.fmselect.avro.ClassWindow> classes, List<SubsetChange> explained) {}
 
   /** Runs the job over a freshly produced topic; returns every committed record. */
-  static Output runJob(String method, int parallelism, boolean twoFms, boolean memberCache) throws Exception {
+  static Output runJob(String method, int parallelism, boolean twoFms, String memberCache) throws Exception {
     return runJob(method, parallelism, twoFms, memberCache, 0);
   }
 
   /** As above; {@code explainEvery} > 0: also every member's figures every that many windows. */
-  static Output runJob(String method, int parallelism, boolean twoFms, boolean memberCache, int explainEvery)
+  /**
+   * As above; {@code memberCache}: "on" (the default budget), "off", or a budget ("2kb": smaller than any
+   * class, so every class is read back from RocksDB at every window).
+   */
+  static Output runJob(String method, int parallelism, boolean twoFms, String memberCache, int explainEvery)
       throws Exception {
     String tag = method + "-" + parallelism + "-" + System.nanoTime();
     String in = "samples-" + tag;
@@ -86,7 +90,11 @@ class StreamExactnessITCase {
     conf.set(StreamOptions.METHOD, method);
     conf.set(StreamOptions.FRACTION, 0.2);
     conf.set(StreamOptions.WINDOW, Duration.ofMillis(WINDOW));
-    conf.set(StreamOptions.MEMBER_CACHE, memberCache);
+    if (memberCache.equals("off")) {
+      conf.set(StreamOptions.MEMBER_CACHE, false);
+    } else if (!memberCache.equals("on")) {
+      conf.set(StreamOptions.MEMBER_CACHE_SIZE, org.apache.flink.configuration.MemorySize.parse(memberCache));
+    }
     conf.set(StreamOptions.OUT_OF_ORDERNESS, Duration.ofMillis(100));
     String explain = explainEvery > 0 ? "explain-" + tag : null;
     if (explain != null) {
@@ -134,10 +142,10 @@ class StreamExactnessITCase {
   }
 
   @ParameterizedTest(name = "{0} at parallelism {1}, member cache {2}")
-  @CsvSource({"ram-apl,1,true", "ram-apl,2,true", "ram-apl,2,false", "min,1,true", "min,2,true",
-      "moderate-ds,1,true", "moderate-ds,2,true", "kcenter,1,true", "kcenter,2,true", "graphcut,1,true",
-      "graphcut,2,true", "facility-location,1,true", "facility-location,2,true", "uniform,1,true", "uniform,2,true"})
-  void publishedSubsetEqualsTheBatchSelectorAtEveryWindowEnd(String method, int parallelism, boolean memberCache)
+  @CsvSource({"ram-apl,1,on", "ram-apl,2,on", "ram-apl,2,off", "ram-apl,2,3kb", "min,1,on", "min,2,on",
+      "moderate-ds,1,on", "moderate-ds,2,on", "kcenter,1,on", "kcenter,2,on", "graphcut,1,on",
+      "graphcut,2,on", "facility-location,1,on", "facility-location,2,on", "uniform,1,on", "uniform,2,on"})
+  void publishedSubsetEqualsTheBatchSelectorAtEveryWindowEnd(String method, int parallelism, String memberCache)
       throws Exception {
     boolean twoFms = method.equals("ram-apl");
     Output out = runJob(method, parallelism, twoFms, memberCache);
@@ -148,7 +156,7 @@ class StreamExactnessITCase {
 
   @org.junit.jupiter.api.Test
   void anExplainTopicGetsEveryMembersFiguresEveryFewWindows() throws Exception {
-    Output out = runJob("ram-apl", 2, true, true, 2);
+    Output out = runJob("ram-apl", 2, true, "on", 2);
     long lastTime = (ROWS - 1) * INTERVAL;
     int windows = 0;
     for (long t = WINDOW; t <= lastTime + WINDOW; t += WINDOW) {
