@@ -2,6 +2,7 @@
 # Streaming throughput: Kafka -> fmselect job -> Kafka, against a plain Kafka consume-and-produce copy of
 # the same records, in the same run, on a local broker process.
 # Data: ROWS samples, 2 FMs x 512 float32 dims, 100 classes, event times 1 ms apart, 10 s windows.
+# JOB_JAVA_OPTS: JVM options for the job only (e.g. -XX:StartFlightRecording=filename=job.jfr,settings=profile).
 # Usage: bench/stream-throughput.sh [ROWS] [RUNS] [PARALLELISM]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,7 +14,7 @@ bench_setup bench-stream 39092
   --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 2> /dev/null
 for ((i = 1; i <= runs; i++)); do
   "$fm" bench-copy --bootstrap-servers $bs --from samples --to "copy-$i" 2> /dev/null | tee -a "$work/copy.txt"
-  "$fm" run -D execution.checkpointing.dir="file://$work/checkpoints" --bootstrap-servers $bs --input-topic samples --output-topic "subset-$i" --rejects-topic "rejects-$i" \
+  FMSELECT_JAVA_OPTS="${JOB_JAVA_OPTS:-}" "$fm" run -D execution.checkpointing.dir="file://$work/checkpoints" --bootstrap-servers $bs --input-topic samples --output-topic "subset-$i" --rejects-topic "rejects-$i" \
     --group-id "bench-$i" --fm fm1=512 --fm fm2=512 --fraction 0.1 --window 10s --bounded --parallelism "$par" \
     --no-web-ui 2> "$work/job-$i.err" | grep done | sed "s/^/job: $rows records, /" | tee -a "$work/job.txt"
 done

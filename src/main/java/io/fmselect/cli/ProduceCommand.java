@@ -71,6 +71,19 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--to-row", paramLabel = "N", description = "send rows before this one (default: to the end)")
   Integer toRow;
 
+  @Option(names = "--count", paramLabel = "N",
+      description = "send N samples, cycling through the rows [--from-row, --to-row); sample k gets id %%010d of"
+          + " --from-row + k, so every sample is new (default: each row once)")
+  Long count;
+
+  @Option(names = "--rate", paramLabel = "PER_S", defaultValue = "0",
+      description = "send at most this many samples per second, evenly paced (default 0: as fast as possible)")
+  double rate;
+
+  @Option(names = "--live", description = "event time = the wall-clock time of sending (a live stream), instead"
+      + " of --start-time and --interval-ms")
+  boolean live;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** The sample id of row i: 10 digits, zero-padded. */
@@ -83,6 +96,9 @@ public final class ProduceCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (intervalMs < 0) {
       throw new UserError("--interval-ms must be at least 0");
+    }
+    if (rate < 0 || count != null && count < 0) {
+      throw new UserError("--rate and --count must be at least 0");
     }
     boolean npy = labels != null || features != null;
     if (npy == (images != null) || (npy && (labels == null || features == null))) {
@@ -153,11 +169,25 @@ public final class ProduceCommand implements Callable<Integer> {
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "20");
     p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
     AtomicReference<Exception> failure = new AtomicReference<>();
+    long total = count != null ? count : n - fromRow;
+    if (total > 0 && n == fromRow) {
+      throw new UserError("no rows to send between --from-row and --to-row");
+    }
+    long started = System.nanoTime();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      for (int i = fromRow; i < n; i++) {
-        String id = id(i);
+      for (long k = 0; k < total; k++) {
+        if (rate > 0) { // evenly paced: sample k leaves at k / rate seconds
+          long due = started + (long) (k * 1e9 / rate);
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+          }
+        }
+        int i = (int) (fromRow + k % (n - fromRow));
+        String id = id(fromRow + k);
+        long eventTime = live ? System.currentTimeMillis() : startTime + k * intervalMs;
         LabeledSample s = rows.row().apply(i).setId(id).setOp(Op.UPSERT)
-            .setEventTime(Instant.ofEpochMilli(startTime + (long) (i - fromRow) * intervalMs)).build();
+            .setEventTime(Instant.ofEpochMilli(eventTime)).build();
         ByteBuffer value = s.toByteBuffer();
         byte[] bytes = new byte[value.remaining()];
         value.get(bytes);
@@ -177,7 +207,7 @@ public final class ProduceCommand implements Callable<Integer> {
     } catch (KafkaException e) {
       throw new UserError("Kafka at " + kafka.bootstrapServers + ": " + e.getMessage());
     }
-    spec.commandLine().getOut().printf("produced %d samples to %s%n", n - fromRow, topic);
+    spec.commandLine().getOut().printf("produced %d samples to %s%n", total, topic);
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -1,7 +1,5 @@
 package io.fmselect.select;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -161,7 +159,6 @@ public final class ExactAccumulator {
     count--;
   }
 
-  private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** Adds the vector held as {@code dim} little-endian float32 values in {@code b}. */
   public void addLittleEndian(byte[] b) {
@@ -182,8 +179,9 @@ public final class ExactAccumulator {
     if (++sinceNormalize >= NORMALIZE_EVERY) {
       normalize();
     }
+    java.nio.IntBuffer ints = java.nio.ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
     for (int j = 0; j < dim; j++) {
-      addBits(j, (int) LE_INT.get(b, 4 * j), sign);
+      addBits(j, ints.get(j), sign);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.fmselect.select;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -96,6 +97,118 @@ public final class Kernels {
       return dotFD(b.floatBlock(j), b.offset(j), a.doubleBlock(i), a.offset(i), a.dim());
     }
     return dotDD(a.doubleBlock(i), a.offset(i), b.doubleBlock(j), b.offset(j), a.dim());
+  }
+
+  /**
+   * The reference squared distance of every row of {@code x} to row {@code c} of {@code means}, into
+   * {@code out}: bit for bit {@link #squaredDistance}, for float32 rows in vector form. Each row's eight
+   * virtual lanes are two 4-lane double vectors (the same operations in the same order per lane, so the
+   * same result), and four rows go at once, so that eight independent FMA chains hide the FMA latency
+   * that one row's two chains cannot: about 4x faster than the scalar form once compiled. The RAM pass
+   * of a class computes one such distance per member and FM.
+   */
+  public static void squaredDistances(Embeddings x, Embeddings means, int c, double[] out) {
+    checkDims(x, means);
+    int n = x.rows();
+    int dim = x.dim();
+    if (!x.isFloat() || means.isFloat()) {
+      for (int i = 0; i < n; i++) {
+        out[i] = squaredDistance(x, i, means, c);
+      }
+      return;
+    }
+    double[] y = means.doubleBlock(c);
+    int yo = means.offset(c);
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      sqDistFDVector4(x.floatBlock(i), x.offset(i), x.floatBlock(i + 1), x.offset(i + 1), x.floatBlock(i + 2),
+          x.offset(i + 2), x.floatBlock(i + 3), x.offset(i + 3), y, yo, dim, out, i);
+    }
+    for (; i < n; i++) {
+      out[i] = sqDistFDVector(x.floatBlock(i), x.offset(i), y, yo, dim);
+    }
+  }
+
+  private static DoubleVector widen(float[] x, int o) {
+    return (DoubleVector) FloatVector.fromArray(F4, x, o).convertShape(VectorOperators.F2D, D4, 0);
+  }
+
+  private static double lanes(DoubleVector lo, DoubleVector hi) {
+    return ((lo.lane(0) + lo.lane(1)) + (lo.lane(2) + lo.lane(3))) + ((hi.lane(0) + hi.lane(1)) + (hi.lane(2) + hi.lane(3)));
+  }
+
+  /** {@link #sqDistFDVector} of four rows at once into {@code out[at .. at + 4)}. */
+  static void sqDistFDVector4(float[] xa, int oa, float[] xb, int ob, float[] xc, int oc, float[] xd, int od,
+      double[] y, int yo, int dim, double[] out, int at) {
+    DoubleVector a0 = DoubleVector.zero(D4);
+    DoubleVector a1 = a0;
+    DoubleVector b0 = a0;
+    DoubleVector b1 = a0;
+    DoubleVector c0 = a0;
+    DoubleVector c1 = a0;
+    DoubleVector d0 = a0;
+    DoubleVector d1 = a0;
+    int d8 = dim & ~7;
+    for (int k = 0; k < d8; k += 8) {
+      DoubleVector y0 = DoubleVector.fromArray(D4, y, yo + k);
+      DoubleVector y1 = DoubleVector.fromArray(D4, y, yo + k + 4);
+      DoubleVector e = widen(xa, oa + k).sub(y0);
+      a0 = e.fma(e, a0);
+      e = widen(xa, oa + k + 4).sub(y1);
+      a1 = e.fma(e, a1);
+      e = widen(xb, ob + k).sub(y0);
+      b0 = e.fma(e, b0);
+      e = widen(xb, ob + k + 4).sub(y1);
+      b1 = e.fma(e, b1);
+      e = widen(xc, oc + k).sub(y0);
+      c0 = e.fma(e, c0);
+      e = widen(xc, oc + k + 4).sub(y1);
+      c1 = e.fma(e, c1);
+      e = widen(xd, od + k).sub(y0);
+      d0 = e.fma(e, d0);
+      e = widen(xd, od + k + 4).sub(y1);
+      d1 = e.fma(e, d1);
+    }
+    double sa = lanes(a0, a1);
+    double sb = lanes(b0, b1);
+    double sc = lanes(c0, c1);
+    double sd = lanes(d0, d1);
+    for (int k = d8; k < dim; k++) {
+      double e = (double) xa[oa + k] - y[yo + k];
+      sa = Math.fma(e, e, sa);
+      e = (double) xb[ob + k] - y[yo + k];
+      sb = Math.fma(e, e, sb);
+      e = (double) xc[oc + k] - y[yo + k];
+      sc = Math.fma(e, e, sc);
+      e = (double) xd[od + k] - y[yo + k];
+      sd = Math.fma(e, e, sd);
+    }
+    out[at] = sa;
+    out[at + 1] = sb;
+    out[at + 2] = sc;
+    out[at + 3] = sd;
+  }
+
+  private static final jdk.incubator.vector.VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+  private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+
+  /** {@link #sqDistFD} with lanes 0-3 and 4-7 as two double vectors. */
+  static double sqDistFDVector(float[] x, int xo, double[] y, int yo, int dim) {
+    DoubleVector lo = DoubleVector.zero(D4);
+    DoubleVector hi = DoubleVector.zero(D4);
+    int d8 = dim & ~7;
+    for (int k = 0; k < d8; k += 8) {
+      DoubleVector d0 = widen(x, xo + k).sub(DoubleVector.fromArray(D4, y, yo + k));
+      DoubleVector d1 = widen(x, xo + k + 4).sub(DoubleVector.fromArray(D4, y, yo + k + 4));
+      lo = d0.fma(d0, lo);
+      hi = d1.fma(d1, hi);
+    }
+    double s = lanes(lo, hi);
+    for (int k = d8; k < dim; k++) {
+      double d = (double) x[xo + k] - y[yo + k];
+      s = Math.fma(d, d, s);
+    }
+    return s;
   }
 
   /** Reference squared norm of one row ({@code dot(a, i, a, i)}). */

@@ -53,7 +53,7 @@ public final class RamApl extends NamedMethod {
 
   @Override
   public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction) {
-    return select(members, centroids, fraction, null, false).selection();
+    return select(members, centroids, fraction, null, null, null, false).selection();
   }
 
   /**
@@ -64,6 +64,8 @@ public final class RamApl extends NamedMethod {
   public IncrementalSelection incremental() {
     return new IncrementalSelection() {
       private PseudoLabelMemo[] memos;
+      /** The last computation's distance order per FM and, last, its score order: the next one's sort hints. */
+      private int[][] orders;
 
       @Override
       public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction, int[] from) {
@@ -74,15 +76,19 @@ public final class RamApl extends NamedMethod {
             before[f] = memos[f].rows(from);
           }
         }
-        Incremental r = RamApl.this.select(members, centroids, fraction, before);
+        Incremental r = RamApl.this.select(members, centroids, fraction, before, from == null ? null : orders, from);
         memos = r.memos();
+        orders = r.orders();
         return r.selection();
       }
     };
   }
 
-  /** A class's selection and, per feature set, the pseudo-label memo for its next computation. */
-  public record Incremental(ClassSelection selection, PseudoLabelMemo[] memos) {}
+  /**
+   * A class's selection and, per feature set, the pseudo-label memo for its next computation (and the
+   * orders it sorted: per feature set by distance, then by score).
+   */
+  public record Incremental(ClassSelection selection, PseudoLabelMemo[] memos, int[][] orders) {}
 
   /**
    * As {@link #select(ClassMembers, Centroids[], double)}, reusing the pseudo-labels of an earlier
@@ -90,12 +96,21 @@ public final class RamApl extends NamedMethod {
    * aligned with {@code members}; may be null). The selection is the same either way.
    */
   public Incremental select(ClassMembers members, Centroids[] centroids, double fraction, PseudoLabelMemo[] before) {
-    return select(members, centroids, fraction, before, true);
+    return select(members, centroids, fraction, before, null, null, true);
   }
 
-  /** {@code keepMemos} false: no memo is built (the plain selection, which nothing computes again). */
   private Incremental select(ClassMembers members, Centroids[] centroids, double fraction, PseudoLabelMemo[] before,
-      boolean keepMemos) {
+      int[][] hints, int[] from) {
+    return select(members, centroids, fraction, before, hints, from, true);
+  }
+
+  /**
+   * {@code keepMemos} false: no memo is built (the plain selection, which nothing computes again);
+   * {@code hints} (may be null): the previous computation's orders, with {@code from} mapping the rows,
+   * which make the sorts cheap when little moved (the result does not depend on them).
+   */
+  private Incremental select(ClassMembers members, Centroids[] centroids, double fraction, PseudoLabelMemo[] before,
+      int[][] hints, int[] from, boolean keepMemos) {
     int n = members.size();
     int m = centroids.length;
     if (m == 0 || members.featureSets() != m) {
@@ -106,6 +121,7 @@ public final class RamApl extends NamedMethod {
     long[][] pseudo = new long[m][n];
     double[] d2 = new double[n];
     PseudoLabelMemo[] memos = new PseudoLabelMemo[m];
+    int[][] orders = new int[m + 1][];
     for (int f = 0; f < m; f++) {
       Embeddings x = members.features(f);
       Centroids cents = centroids[f];
@@ -113,10 +129,9 @@ public final class RamApl extends NamedMethod {
       if (own < 0) {
         throw new IllegalArgumentException("no centroid for class " + members.label() + " in feature set " + f);
       }
-      for (int i = 0; i < n; i++) {
-        d2[i] = Kernels.squaredDistance(x, i, cents.means(), own);
-      }
-      int[] order = Order.ascending(d2);
+      Kernels.squaredDistances(x, cents.means(), own, d2);
+      int[] order = hints == null ? Order.ascending(d2) : Order.ascending(d2, hints[f], from);
+      orders[f] = order;
       for (int pos = 0; pos < n; pos++) {
         rankSum[order[pos]] += pos;
       }
@@ -146,11 +161,13 @@ public final class RamApl extends NamedMethod {
       score[i] = w1 * ram[i] + w2 * apl[i];
     }
     int budget = Budget.of(n, fraction);
-    int[] order = Order.ascending(score);
+    int[] order = hints == null ? Order.ascending(score) : Order.ascending(score, hints[m], from);
+    orders[m] = order;
     boolean[] sel = new boolean[n];
     for (int pos = 0; pos < budget; pos++) {
       sel[order[pos]] = true;
     }
-    return new Incremental(new ClassSelection(members.label(), budget, sel, Order.ranks(order), score, ram, apl, pseudo), memos);
+    return new Incremental(new ClassSelection(members.label(), budget, sel, Order.ranks(order), score, ram, apl, pseudo), memos,
+        orders);
   }
 }

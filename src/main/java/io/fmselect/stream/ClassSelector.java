@@ -205,8 +205,14 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   @Override
   public void processElement1(StreamRecord<MemberChange> r) throws Exception {
     MemberChange c = r.getValue();
-    open.computeIfAbsent(c.label, l -> new HashMap<>()).computeIfAbsent(c.eventTime, w -> new HashMap<>()).put(c.id, c);
-    timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime);
+    Map<Long, Map<String, MemberChange>> windows = open.computeIfAbsent(c.label, l -> new HashMap<>());
+    Map<String, MemberChange> w = windows.get(c.eventTime);
+    if (w == null) { // one timer per class and window (a timer is a RocksDB write)
+      w = new HashMap<>();
+      windows.put(c.eventTime, w);
+      timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime);
+    }
+    w.put(c.id, c);
   }
 
   @Override

@@ -25,19 +25,25 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *
  * <p>A window's changes arrive just before the watermark closes it; they are summed into one delta per
  * class and window on the heap and never stored one by one. A delta still open when a checkpoint comes
- * is written to state (compact) just before the barrier, and read back when its window closes. The
- * class's total is stored compact as well, once per window in which the class changed.
+ * is written to state (compact) just before the barrier, and read back when its window closes. Totals
+ * stay on the heap too (the {@value #TOTALS} most recently used classes): a total is written to state
+ * (compact) before a barrier if it changed since the last, or when it leaves the heap.
  */
 final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
     implements OneInputStreamOperator<MemberChange, CentroidUpdate>, Triggerable<Long, VoidNamespace> {
   private static final long serialVersionUID = 1L;
   private final int dim;
+  /** How many classes' totals stay decoded on the heap. */
+  static final int TOTALS = 512;
 
   private transient ValueState<byte[]> total;
   private transient MapState<Long, byte[]> flushed;
   private transient InternalTimerService<VoidNamespace> timers;
   /** Per class and window end, the open delta (not in state unless flushed). */
   private transient Map<Long, Map<Long, ExactAccumulator>> open;
+  /** Decoded totals, least recently used first; those in {@link #dirty} differ from state. */
+  private transient java.util.LinkedHashMap<Long, ExactAccumulator> totals;
+  private transient java.util.Set<Long> dirty;
 
   ClassSums(StreamConfig config) {
     this.dim = config.totalDim();
@@ -52,13 +58,20 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     timers = getInternalTimerService("window-ends", VoidNamespaceSerializer.INSTANCE, this);
     open = new HashMap<>();
+    totals = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    dirty = new java.util.HashSet<>();
   }
 
   @Override
   public void processElement(StreamRecord<MemberChange> r) throws Exception {
     MemberChange c = r.getValue();
-    ExactAccumulator delta = open.computeIfAbsent(c.label, l -> new HashMap<>())
-        .computeIfAbsent(c.eventTime, w -> new ExactAccumulator(dim));
+    Map<Long, ExactAccumulator> windows = open.computeIfAbsent(c.label, l -> new HashMap<>());
+    ExactAccumulator delta = windows.get(c.eventTime);
+    if (delta == null) { // one timer per class and window (a timer is a RocksDB write)
+      delta = new ExactAccumulator(dim);
+      windows.put(c.eventTime, delta);
+      timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime);
+    }
     switch (c.kind) {
       case MemberChange.ADD -> delta.addLittleEndian(c.values);
       case MemberChange.REPLACE -> {
@@ -67,7 +80,6 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
       }
       default -> delta.removeLittleEndian(c.values);
     }
-    timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime);
   }
 
   @Override
@@ -91,8 +103,12 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
     if (delta == null) {
       return;
     }
-    byte[] before = total.value();
-    ExactAccumulator acc = before == null ? new ExactAccumulator(dim) : ExactAccumulator.fromCompact(dim, before);
+    ExactAccumulator acc = totals.get(label);
+    if (acc == null) {
+      byte[] before = total.value();
+      acc = before == null ? new ExactAccumulator(dim) : ExactAccumulator.fromCompact(dim, before);
+      totals.put(label, acc);
+    }
     acc.merge(delta);
     CentroidUpdate u = new CentroidUpdate();
     u.label = label;
@@ -100,6 +116,19 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
     u.count = acc.count();
     u.sums = acc.count() == 0 ? new double[dim] : acc.sums();
     output.collect(new StreamRecord<>(u, w));
+    dirty.add(label);
+    if (totals.size() > TOTALS) { // the least recently used total leaves the heap, into state
+      Map.Entry<Long, ExactAccumulator> eldest = totals.entrySet().iterator().next();
+      totals.remove(eldest.getKey());
+      if (dirty.remove(eldest.getKey())) {
+        setCurrentKey(eldest.getKey());
+        store(eldest.getValue());
+        setCurrentKey(label);
+      }
+    }
+  }
+
+  private void store(ExactAccumulator acc) throws Exception {
     if (acc.count() == 0) {
       total.clear();
     } else {
@@ -114,6 +143,15 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     super.prepareSnapshotPreBarrier(checkpointId);
+    for (long label : dirty) {
+      setCurrentKey(label);
+      ExactAccumulator acc = totals.get(label);
+      store(acc);
+      if (acc.count() == 0) {
+        totals.remove(label);
+      }
+    }
+    dirty.clear();
     for (Map.Entry<Long, Map<Long, ExactAccumulator>> c : open.entrySet()) {
       setCurrentKey(c.getKey());
       for (Map.Entry<Long, ExactAccumulator> w : c.getValue().entrySet()) {

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.SortedMap;
 
@@ -123,24 +122,26 @@ final class MemberTable {
     int[] from = new int[max];
     int k = 0;
     int i = 0;
-    Iterator<Map.Entry<String, Row>> it = changes.entrySet().iterator();
-    Map.Entry<String, Row> c = it.hasNext() ? it.next() : null;
-    while (i < n || c != null) {
-      int cmp = i == n ? 1 : c == null ? -1 : Ids.ORDER.compare(ids[i], c.getKey());
-      if (cmp < 0) { // unchanged
-        nIds[k] = ids[i];
-        nKeys[k] = keys[i];
-        nSlots[k] = slots[i];
-        nSelected[k] = selected[i];
-        nCame[k] = MemberChange.NONE;
-        from[k++] = i++;
-        continue;
+    for (Map.Entry<String, Row> c : changes.entrySet()) {
+      // the unchanged members before this change go over in bulk; only the changes are searched for
+      int found = Arrays.binarySearch(ids, i, n, c.getKey(), Ids.ORDER);
+      int pos = found >= 0 ? found : -found - 1;
+      int len = pos - i;
+      System.arraycopy(ids, i, nIds, k, len);
+      System.arraycopy(keys, i, nKeys, k, len);
+      System.arraycopy(slots, i, nSlots, k, len);
+      System.arraycopy(selected, i, nSelected, k, len);
+      Arrays.fill(nCame, k, k + len, MemberChange.NONE);
+      for (int q = 0; q < len; q++) {
+        from[k + q] = i + q;
       }
+      k += len;
+      i = pos;
       String id = c.getKey();
       byte[] values = c.getValue().values();
       boolean wasSelected = false;
       int slot = -1;
-      if (cmp == 0) {
+      if (found >= 0) {
         wasSelected = selected[i];
         slot = slots[i++];
         if (values == null) {
@@ -162,8 +163,17 @@ final class MemberTable {
         nCame[k] = c.getValue().cameFrom();
         from[k++] = -1;
       }
-      c = it.hasNext() ? it.next() : null;
     }
+    int len = n - i;
+    System.arraycopy(ids, i, nIds, k, len);
+    System.arraycopy(keys, i, nKeys, k, len);
+    System.arraycopy(slots, i, nSlots, k, len);
+    System.arraycopy(selected, i, nSelected, k, len);
+    Arrays.fill(nCame, k, k + len, MemberChange.NONE);
+    for (int q = 0; q < len; q++) {
+      from[k + q] = i + q;
+    }
+    k += len;
     ids = Arrays.copyOf(nIds, k);
     keys = Arrays.copyOf(nKeys, k);
     slots = Arrays.copyOf(nSlots, k);
@@ -183,7 +193,7 @@ final class MemberTable {
 
   private int allocate() {
     if (freeCount == 0) {
-      grow(Math.max(16, 2 * capacity));
+      grow(Math.max(16, capacity + capacity / 2)); // 1.5x: less idle heap than doubling, still amortized O(1)
     }
     return free[--freeCount];
   }

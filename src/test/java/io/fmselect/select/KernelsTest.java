@@ -55,6 +55,26 @@ class KernelsTest {
   }
 
   @ParameterizedTest
+  @ValueSource(ints = {1, 3, 7, 8, 9, 15, 16, 17, 31, 64, 100, 512, 768})
+  void theBulkDistanceKernelEqualsTheScalarDefinitionBitForBit(int dim) {
+    Embeddings rows = random(42, dim, 7 * dim, true); // groups of four and a tail of two
+    Embeddings means = random(3, dim, 7 * dim + 1, false);
+    double[] out = new double[rows.rows()];
+    for (int c = 0; c < 3; c++) {
+      Kernels.squaredDistances(rows, means, c, out);
+      for (int i = 0; i < rows.rows(); i++) {
+        assertEquals(Kernels.squaredDistanceScalar(rows, i, means, c), out[i], 0.0, "row " + i + ", centroid " + c);
+      }
+    }
+    Embeddings doubles = random(10, dim, 7 * dim + 2, false);
+    double[] d = new double[10];
+    Kernels.squaredDistances(doubles, means, 1, d);
+    for (int i = 0; i < 10; i++) {
+      assertEquals(Kernels.squaredDistanceScalar(doubles, i, means, 1), d[i], 0.0);
+    }
+  }
+
+  @ParameterizedTest
   @ValueSource(ints = {1, 5, 16, 33, 512, 777})
   void float32DotsStayWithinTheirBound(int dim) {
     int count = 11;

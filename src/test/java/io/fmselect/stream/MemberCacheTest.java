@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /** The member caches of a JVM's class-stage subtasks share one budget; the least recently used go first. */
 class MemberCacheTest {
-  /** A table of n members of 4 dimensions (16 bytes each, in slots of a power of two from 16). */
+  /** A table of n members of 4 dimensions (16 bytes each). */
   static MemberTable table(int n) {
     MemberTable t = new MemberTable(new int[] {4}, new int[] {0}, 0);
     TreeMap<String, MemberTable.Row> rows = new TreeMap<>(Ids.ORDER);
