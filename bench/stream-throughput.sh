@@ -3,20 +3,37 @@
 # the same records, in the same run, on a local broker process.
 # Data: ROWS samples, 2 FMs x 512 float32 dims, 100 classes, event times 1 ms apart, 10 s windows.
 # JOB_JAVA_OPTS: JVM options for the job only (e.g. -XX:StartFlightRecording=filename=job.jfr,settings=profile).
+# METHOD=uniform: the same 4 KB per sample as one FM of 1024 dims, selected by a seeded draw: the job's
+# dataflow (Kafka, state, shuffles) without RAM-APL's work, for comparison.
+# After each run, the records the job committed to the subset topic are counted.
+# WINDOW: the job's window (default 10s). JOB_ARGS: more flags for the job (e.g.
+# "-D execution.checkpointing.interval=1s").
 # Usage: bench/stream-throughput.sh [ROWS] [RUNS] [PARALLELISM]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 rows="${1:-100000}"; runs="${2:-3}"; par="${3:-2}"
 . "$here/bench/lib.sh"
 bench_setup bench-stream 39092
-"$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
-"$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
-  --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 2> /dev/null
+fm="${FM:-$fm}" # FM=<other checkout>/bin/fmselect measures another build
+method="${METHOD:-ram-apl}"
+if [[ "$method" == ram-apl ]]; then
+  fms=(--fm fm1=512 --fm fm2=512)
+  "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
+  "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
+    --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 2> /dev/null
+else
+  fms=(--fm fm1=1024)
+  "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 1024 --names fm1 --noise 1.5 > /dev/null
+  "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
+    --features fm1="$work/data/fm1.npy" --interval-ms 1 2> /dev/null
+fi
 for ((i = 1; i <= runs; i++)); do
   "$fm" bench-copy --bootstrap-servers $bs --from samples --to "copy-$i" 2> /dev/null | tee -a "$work/copy.txt"
   FMSELECT_JAVA_OPTS="${JOB_JAVA_OPTS:-}" "$fm" run -D execution.checkpointing.dir="file://$work/checkpoints" --bootstrap-servers $bs --input-topic samples --output-topic "subset-$i" --rejects-topic "rejects-$i" \
-    --group-id "bench-$i" --fm fm1=512 --fm fm2=512 --fraction 0.1 --window 10s --bounded --parallelism "$par" \
-    --no-web-ui 2> "$work/job-$i.err" | grep done | sed "s/^/job: $rows records, /" | tee -a "$work/job.txt"
+    --group-id "bench-$i" "${fms[@]}" --method "$method" --fraction 0.1 --window "${WINDOW:-10s}" --bounded --parallelism "$par" \
+    --no-web-ui ${JOB_ARGS:-} 2> "$work/job-$i.err" | grep done | sed "s/^/job: $rows records, /" | tee -a "$work/job.txt"
+  "$here/bin/fmselect" bench-latency --bootstrap-servers $bs --topic "subset-$i" --duration-s 300 --quiet-s 10 \
+    2> /dev/null | sed 's/ in .*//; s/^/published: /' | tee -a "$work/published.txt"
 done
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 copy_rate=$(grep -o '([0-9]* records/s)' "$work/copy.txt" | tr -d '(' | awk '{print $1}' | median)

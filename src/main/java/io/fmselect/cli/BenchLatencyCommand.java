@@ -42,6 +42,9 @@ public final class BenchLatencyCommand implements Callable<Integer> {
       description = "count only records of window ends up to this time (leaves out the end-of-stream flush)")
   Long until;
 
+  @Option(names = "--since", paramLabel = "MILLIS", description = "count only records of window ends after this time")
+  Long since;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -69,7 +72,7 @@ public final class BenchLatencyCommand implements Callable<Integer> {
             continue;
           }
           long w = s.getWindowEnd().toEpochMilli();
-          if (until != null && w > until) {
+          if (until != null && w > until || since != null && w <= since) {
             continue;
           }
           if (w != lastWindow) {

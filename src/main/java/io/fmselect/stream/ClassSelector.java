@@ -114,8 +114,8 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     centroids = getOperatorStateBackend().getBroadcastState(CENTROIDS);
     timers = getInternalTimerService("class-windows", VoidNamespaceSerializer.INSTANCE, this);
     open = new HashMap<>();
-    tables = new MemberCache(config.memberCacheBytes() == StreamConfig.HALF_THE_HEAP
-        ? MemberCache.defaultBudget(0.5) : config.memberCacheBytes());
+    tables = new MemberCache(config.memberCacheBytes() == StreamConfig.DEFAULT_SHARE_OF_HEAP
+        ? MemberCache.defaultBudget(0.6) : config.memberCacheBytes());
     stats = new HashMap<>();
     getMetricGroup().gauge("memberCacheBytes", tables::bytes);
     getMetricGroup().gauge("memberCacheLoads", tables::loads);
@@ -338,7 +338,7 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     if (table.size() == 0) {
       tables.drop(label);
     } else {
-      tables.keep(label, table);
+      tables.keep(label, table, t, t - config.windowMs());
     }
     window.done(table.size(), System.nanoTime() - started, o.events().size());
     return table.size();

@@ -1,32 +1,43 @@
 package io.fmselect.stream;
 
+import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The class stage's decoded member tables of one subtask, within a memory budget that every class-stage
- * subtask of the JVM (TaskManager) shares: least recently computed classes are dropped first, and a
- * dropped class is rebuilt from RocksDB (the source of truth) when it next computes. A class larger than
- * the budget is never kept: it is rebuilt at every computation. Not thread-safe (one per subtask); the
- * budget's accounting is.
+ * The class stage's decoded member tables of one subtask, within a memory budget: the JVM's budget
+ * (a TaskManager's) split evenly among its class-stage subtasks. A class not kept is rebuilt from
+ * RocksDB (the source of truth) when it next computes.
+ *
+ * <p>Which tables go when a computation leaves the subtask over its share: first those of classes not
+ * computed in this window or the previous one; then the table just computed. In a busy stream every
+ * class computes at every window, in the same order each time: dropping the least recently used table
+ * would drop exactly the one needed next (every class would be rebuilt at every window), while not
+ * keeping the newest leaves a stable set of classes cached and rebuilds only the ones that do not fit.
+ * A class larger than the share is never kept. Not thread-safe (one per subtask).
  */
 final class MemberCache {
-  /** Heap bytes of every subtask's tables in this JVM. */
+  /** Heap bytes of every subtask's tables in this JVM (a gauge's figure). */
   private static final AtomicLong USED = new AtomicLong();
+  /** Class-stage subtasks with a cache in this JVM: each gets an even share of the budget. */
+  private static final AtomicInteger SUBTASKS = new AtomicInteger();
 
   private final long budget;
-  /** Access order: the eldest entry is the least recently used. */
-  private final LinkedHashMap<Long, MemberTable> tables = new LinkedHashMap<>(16, 0.75f, true);
-  private final Map<Long, Long> accounted = new java.util.HashMap<>();
+  private final Map<Long, MemberTable> tables = new HashMap<>();
+  private final Map<Long, Long> accounted = new HashMap<>();
+  private final Map<Long, Long> lastUsed = new HashMap<>();
   private long mine;
   private long loads;
   private long evictions;
+  private boolean registered;
 
-  /** @param budget bytes for all subtasks of this JVM; 0: keep nothing */
+  /** @param budget bytes for all class-stage subtasks of this JVM; 0: keep nothing */
   MemberCache(long budget) {
     this.budget = budget;
+    SUBTASKS.incrementAndGet();
+    registered = true;
   }
 
   /** The default budget: a share of the JVM's maximum heap. */
@@ -34,7 +45,12 @@ final class MemberCache {
     return (long) (Runtime.getRuntime().maxMemory() * share);
   }
 
-  /** The table of a class if cached (counts as a use). */
+  /** This subtask's share of the budget. */
+  long share() {
+    return budget / Math.max(1, SUBTASKS.get());
+  }
+
+  /** The table of a class if kept. */
   MemberTable get(long label) {
     return tables.get(label);
   }
@@ -45,29 +61,36 @@ final class MemberCache {
   }
 
   /**
-   * Keeps (or updates the size of) a class's table after a computation, then drops tables until this
-   * JVM's tables fit the budget: this subtask's least recently used first, the one just kept last.
+   * Keeps (or updates the size of) a class's table after its computation at window end {@code now};
+   * {@code staleBefore}: classes last computed before this are the first to go (see the class comment).
    */
-  void keep(long label, MemberTable t) {
+  void keep(long label, MemberTable t, long now, long staleBefore) {
     tables.put(label, t);
+    lastUsed.put(label, now);
     long bytes = t.bytes();
     Long before = accounted.put(label, bytes);
     long delta = bytes - (before == null ? 0 : before);
     mine += delta;
     USED.addAndGet(delta);
-    Iterator<Map.Entry<Long, MemberTable>> it = tables.entrySet().iterator();
-    while (USED.get() > budget && it.hasNext()) {
-      Map.Entry<Long, MemberTable> e = it.next();
-      if (e.getKey() == label && tables.size() > 1) {
-        continue; // the others go first
+    long limit = share();
+    if (mine > limit) {
+      Iterator<Map.Entry<Long, MemberTable>> it = tables.entrySet().iterator();
+      while (mine > limit && it.hasNext()) {
+        Map.Entry<Long, MemberTable> e = it.next();
+        if (lastUsed.get(e.getKey()) < staleBefore) {
+          it.remove();
+          release(e.getKey());
+          evictions++;
+        }
       }
-      it.remove();
-      release(e.getKey());
+    }
+    if (mine > limit) {
+      drop(label);
       evictions++;
     }
   }
 
-  /** Forgets a class's table (emptied, or not to be cached). */
+  /** Forgets a class's table (emptied, or not to be kept). */
   void drop(long label) {
     if (tables.remove(label) != null) {
       release(label);
@@ -75,6 +98,7 @@ final class MemberCache {
   }
 
   private void release(long label) {
+    lastUsed.remove(label);
     Long b = accounted.remove(label);
     if (b != null) {
       mine -= b;
@@ -86,8 +110,13 @@ final class MemberCache {
   void clear() {
     tables.clear();
     accounted.clear();
+    lastUsed.clear();
     USED.addAndGet(-mine);
     mine = 0;
+    if (registered) {
+      registered = false;
+      SUBTASKS.decrementAndGet();
+    }
   }
 
   long bytes() {
@@ -100,9 +129,5 @@ final class MemberCache {
 
   long evictions() {
     return evictions;
-  }
-
-  long budget() {
-    return budget;
   }
 }

@@ -114,6 +114,9 @@ final class MemberTable {
       return same;
     }
     int max = n + changes.size();
+    if (changes.size() > freeCount) { // room for every row that may come, at once (a rebuild adds them all)
+      grow(Math.max(capacity + capacity / 4, capacity + changes.size() - freeCount));
+    }
     String[] nIds = new String[max];
     long[] nKeys = new long[max];
     int[] nSlots = new int[max];
@@ -193,7 +196,7 @@ final class MemberTable {
 
   private int allocate() {
     if (freeCount == 0) {
-      grow(Math.max(16, capacity + capacity / 2)); // 1.5x: less idle heap than doubling, still amortized O(1)
+      grow(Math.max(16, capacity + capacity / 4)); // 1.25x: little idle heap, still amortized O(1)
     }
     return free[--freeCount];
   }

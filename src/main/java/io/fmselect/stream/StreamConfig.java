@@ -14,8 +14,8 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
     EventTime eventTime, int explainEvery, int classGauges, long memberCacheBytes, int failAttempts)
     implements Serializable {
 
-  /** {@link #memberCacheBytes}: half of the TaskManager's heap, resolved where the job runs. */
-  public static final long HALF_THE_HEAP = -1;
+  /** {@link #memberCacheBytes}: 60% of the TaskManager's heap, resolved where the job runs. */
+  public static final long DEFAULT_SHARE_OF_HEAP = -1;
 
   /**
    * Where event time comes from (docs/design.md, "Event time"), in milliseconds: the watermark's lag behind a
@@ -97,7 +97,7 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
         conf.getOptional(StreamOptions.EXPLAIN_TOPIC).isPresent() ? conf.get(StreamOptions.EXPLAIN_EVERY) : 0,
         conf.get(StreamOptions.CLASS_GAUGES),
         !conf.get(StreamOptions.MEMBER_CACHE) ? 0 : conf.getOptional(StreamOptions.MEMBER_CACHE_SIZE)
-            .map(org.apache.flink.configuration.MemorySize::getBytes).orElse(HALF_THE_HEAP),
+            .map(org.apache.flink.configuration.MemorySize::getBytes).orElse(DEFAULT_SHARE_OF_HEAP),
         conf.get(StreamOptions.FAIL_ATTEMPTS));
     if (conf.get(StreamOptions.EXPLAIN_EVERY) < 1) {
       throw new IllegalArgumentException(StreamOptions.EXPLAIN_EVERY.key() + " must be at least 1");

@@ -122,7 +122,7 @@ public final class StreamOptions {
   public static final ConfigOption<org.apache.flink.configuration.MemorySize> MEMBER_CACHE_SIZE =
       ConfigOptions.key("fmselect.selector.member-cache-size").memoryType().noDefaultValue()
       .withDescription("Heap the class stage's decoded members may take in one TaskManager, shared by its class-stage"
-          + " subtasks (default: half of the TaskManager's JVM heap). The least recently computed classes that do not"
+          + " subtasks (default: 60% of the TaskManager's JVM heap). The least recently computed classes that do not"
           + " fit are read back from RocksDB when they next compute; a class larger than this is read back at every"
           + " window. About 4 bytes per embedding dimension per member.");
 

@@ -21,42 +21,63 @@ class MemberCacheTest {
   }
 
   @Test
-  void theLeastRecentlyUsedTablesGoFirstAndTheBudgetIsShared() {
+  void aCyclicPassKeepsAStableSetAndStaleClassesGoFirst() {
     long each = table(10).bytes();
-    MemberCache a = new MemberCache(3 * each);
-    MemberCache b = new MemberCache(3 * each);
+    MemberCache c = new MemberCache(3 * each);
     try {
-      MemberTable a1 = table(10);
-      MemberTable a2 = table(10);
-      a.keep(1, a1);
-      a.keep(2, a2);
-      assertSame(a1, a.get(1)); // 1 is now more recent than 2
-      MemberTable b1 = table(10);
-      b.keep(7, b1);
-      assertEquals(3 * each, a.bytes() + b.bytes(), "three tables fit");
-      MemberTable a3 = table(10);
-      a.keep(3, a3); // over budget: a drops its least recently used (2)
-      assertNull(a.get(2));
-      assertSame(a1, a.get(1));
-      assertSame(a3, a.get(3));
-      assertEquals(1, a.evictions());
-      assertSame(b1, b.get(7), "the other subtask's tables stay: each evicts its own");
+      // every window computes classes 1..5 in the same order; three fit
+      for (long w = 100; w <= 300; w += 100) {
+        for (long label = 1; label <= 5; label++) {
+          MemberTable t = c.get(label);
+          if (t == null) {
+            t = table(10);
+            c.loaded();
+          }
+          c.keep(label, t, w, w - 100);
+        }
+      }
+      assertEquals(5 + 2 + 2, c.loads(), "after the first window only the two that do not fit are rebuilt");
+      for (long label = 1; label <= 3; label++) {
+        assertSame(c.get(label), c.get(label));
+        assertEquals(true, c.get(label) != null, "class " + label + " stays");
+      }
+      assertNull(c.get(4));
+      assertNull(c.get(5));
+      // classes 1..3 stop computing; 6 comes: the stale ones go before the newest is refused
+      c.keep(6, table(10), 500, 400);
+      assertSame(c.get(6), c.get(6));
+      assertEquals(true, c.get(6) != null, "the newcomer is kept once stale classes made room");
+      assertEquals(3 * each, c.share());
     } finally {
-      a.clear();
+      c.clear();
+    }
+  }
+
+  @Test
+  void theBudgetIsSharedEvenlyAmongTheSubtasks() {
+    MemberCache a = new MemberCache(1000);
+    MemberCache b = new MemberCache(1000);
+    try {
+      assertEquals(500, a.share());
+      assertEquals(500, b.share());
+    } finally {
       b.clear();
     }
+    assertEquals(1000, a.share(), "a closed subtask gives its share back");
+    a.clear();
   }
 
   @Test
   void aClassLargerThanTheBudgetIsNotKept() {
     MemberCache c = new MemberCache(100);
     try {
-      c.keep(1, table(50));
+      c.keep(1, table(50), 100, 0);
       assertNull(c.get(1), "rebuilt from state at every computation");
       assertEquals(0, c.bytes());
       MemberCache none = new MemberCache(0);
-      none.keep(2, table(1));
+      none.keep(2, table(1), 100, 0);
       assertNull(none.get(2), "a budget of 0 keeps nothing (member-cache=false)");
+      none.clear();
     } finally {
       c.clear();
     }
