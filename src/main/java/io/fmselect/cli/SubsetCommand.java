@@ -2,45 +2,42 @@ package io.fmselect.cli;
 
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.io.AtomicFile;
+import io.fmselect.io.SubsetView;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.io.Writer;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code fmselect subset}: reads the subset topic (committed transactions only) up to the end
- * offsets present when it starts, keeps the latest change per sample id (highest version), and
- * writes the current subset: a manifest a training job can load.
+ * {@code fmselect subset}: the current subset from the subset topic, through {@link SubsetView}
+ * (committed windows only): once, up to the topics' ends at start, or with {@code --follow} after every
+ * committed window until stopped. The manifest is replaced atomically each time.
  */
 @Command(
     name = "subset",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Writes the current subset from the subset topic (read_committed, up to the end offsets at start):",
-      "the selected ids, one per line in ascending order (--format ids), or a CSV of every sample the topic",
-      "has a membership event for, with its latest event and figures (--format csv)."
+      "Writes the current subset from the subset topic (read_committed, whole windows only, up to the ends of",
+      "the topics at start): the selected ids, one per line in ascending order (--format ids), a CSV of every",
+      "sample the topic has a membership event for with its latest event and figures (--format csv), or one",
+      "JSON object per selected sample with its figures and metadata (--format jsonl). With --follow it keeps",
+      "the file current, replacing it after each committed window, and prints one line per window, until",
+      "stopped (Ctrl-C) or --max-windows."
     })
 public final class SubsetCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
@@ -51,100 +48,145 @@ public final class SubsetCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "FILE", required = true, description = "manifest to write")
   Path out;
 
-  @Option(names = "--format", paramLabel = "ids|csv", defaultValue = "ids", description = "ids (default) or csv")
+  @Option(names = "--format", paramLabel = "ids|csv|jsonl", defaultValue = "ids", description = "ids (default), csv or jsonl")
   String format;
 
+  @Option(names = "--follow", description = "keep the manifest current after every committed window until stopped")
+  boolean follow;
+
+  @Option(names = "--max-windows", paramLabel = "N", defaultValue = "0",
+      description = "with --follow: stop after N committed windows beyond the catch-up (default 0: never)")
+  long maxWindows;
+
   @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "60",
-      description = "give up if the end offsets are not reached in this time (default 60)")
+      description = "give up if the broker does not answer, or the end offsets are not reached, in this time (default 60)")
   int timeoutS;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** The latest change per id, in ascending id order. */
-  static TreeMap<String, SubsetChange> latest(Properties props, String topic, Duration timeout) {
-    Properties p = new Properties();
-    p.putAll(props);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    TreeMap<String, SubsetChange> state = new TreeMap<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
-      if (infos == null || infos.isEmpty()) {
-        throw new UserError("topic '" + topic + "' does not exist");
+  @Override
+  public Integer call() throws Exception {
+    if (!format.equals("ids") && !format.equals("csv") && !format.equals("jsonl")) {
+      throw new UserError("--format must be ids, csv or jsonl, got '" + format + "'");
+    }
+    if (maxWindows < 0) {
+      throw new UserError("--max-windows must be at least 0, got " + maxWindows);
+    }
+    OutputFiles.checkWritable(out, "--out");
+    PrintWriter stdout = spec.commandLine().getOut();
+    Duration timeout = Duration.ofSeconds(timeoutS);
+    try (SubsetView view = SubsetView.open(kafka.properties(), topic, timeout)) {
+      List<SubsetView.Window> caught = view.catchUp(timeout);
+      write(view);
+      if (!follow) {
+        stdout.printf("%d selected (%d samples with membership events) -> %s%s%n", view.selected().size(),
+            view.latest().size(), out, view.skipped() == 0 ? "" : "; " + view.skipped() + " records skipped: they do not decode");
+        stdout.flush();
+        return 0;
       }
-      List<TopicPartition> parts = new ArrayList<>();
-      for (PartitionInfo i : infos) {
-        parts.add(new TopicPartition(topic, i.partition()));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!reached(consumer, end)) {
-        if (System.nanoTime() > deadline) {
-          throw new UserError("did not reach the end of '" + topic + "' within " + timeout.toSeconds() + " s");
+      stdout.printf("caught up: %d windows, %d selected at %s -> %s%n", caught.size(), view.selected().size(),
+          view.windowEnd(), out);
+      stdout.flush();
+      AtomicBoolean stop = new AtomicBoolean();
+      Thread main = Thread.currentThread();
+      Thread hook = new Thread(() -> {
+        stop.set(true);
+        view.wakeup();
+        try {
+          main.join(10_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          SubsetChange c;
-          try {
-            c = io.fmselect.io.SubsetRecords.decode(ByteBuffer.wrap(r.value()));
-          } catch (Exception e) {
-            throw new UserError("topic '" + topic + "' partition " + r.partition() + " offset " + r.offset()
-                + ": not a SubsetChange (" + e.getMessage() + ")");
+      });
+      Runtime.getRuntime().addShutdownHook(hook);
+      long[] seen = {0};
+      try {
+        view.follow(new SubsetView.Listener() {
+          @Override
+          public void onWindow(SubsetView.Window w) throws Exception {
+            write(view);
+            stdout.printf("window end %s: %d selected, %d joined, %d left, %d relabeled%n", w.windowEnd(), w.selected(),
+                w.joined().size(), w.left().size(), w.relabeled().size());
+            stdout.flush();
+            if (maxWindows > 0 && ++seen[0] >= maxWindows) {
+              stop.set(true);
+            }
           }
-          SubsetChange prev = state.get(c.getId());
-          if (prev == null || c.getVersion() >= prev.getVersion()) {
-            state.put(c.getId(), c);
-          }
+        }, stop::get);
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // shutting down already
         }
       }
+      return 0;
+    } catch (IllegalStateException e) {
+      throw new UserError(e.getMessage());
     } catch (KafkaException e) {
       throw new UserError("Kafka: " + e.getMessage());
     }
-    return state;
   }
 
-  private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-      if (consumer.position(e.getKey()) < e.getValue()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  @Override
-  public Integer call() throws Exception {
-    if (!format.equals("ids") && !format.equals("csv")) {
-      throw new UserError("--format must be ids or csv, got '" + format + "'");
-    }
-    OutputFiles.checkWritable(out, "--out");
-    Properties p = kafka.properties();
-    p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-    TreeMap<String, SubsetChange> state = latest(p, topic, Duration.ofSeconds(timeoutS));
-    long selected = state.values().stream().filter(SubsetChange::getSelected).count();
+  private void write(SubsetView view) throws java.io.IOException {
+    Collection<SubsetChange> rows = format.equals("csv") ? view.latest().values() : view.selected().values();
     AtomicFile.write(out, os -> {
       Writer w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8), 1 << 16);
       if (format.equals("csv")) {
         w.write("id,label,selected,event,score,ram,apl,rank,class_size,budget,method,window_end,version\n");
       }
-      for (SubsetChange c : state.values()) {
-        if (format.equals("ids")) {
-          if (c.getSelected()) {
-            w.write(c.getId());
-            w.write('\n');
-          }
-        } else {
-          w.write(c.getId() + "," + c.getLabel() + "," + (c.getSelected() ? 1 : 0) + "," + c.getEvent() + "," + c.getScore() + ","
-              + c.getRam() + "," + c.getApl() + "," + c.getRank() + "," + c.getClassSize() + "," + c.getBudget()
-              + "," + c.getMethod() + "," + c.getWindowEnd().toEpochMilli() + "," + c.getVersion() + "\n");
+      for (SubsetChange c : rows) {
+        switch (format) {
+          case "ids" -> w.write(c.getId() + "\n");
+          case "csv" -> w.write(c.getId() + "," + c.getLabel() + "," + (c.getSelected() ? 1 : 0) + "," + c.getEvent() + ","
+              + c.getScore() + "," + c.getRam() + "," + c.getApl() + "," + c.getRank() + "," + c.getClassSize() + ","
+              + c.getBudget() + "," + c.getMethod() + "," + c.getWindowEnd().toEpochMilli() + "," + c.getVersion() + "\n");
+          default -> w.write(json(c) + "\n");
         }
       }
       w.flush();
     });
-    spec.commandLine().getOut().printf("%d selected (%d samples with membership events) -> %s%n", selected,
-        state.size(), out);
-    spec.commandLine().getOut().flush();
-    return 0;
+  }
+
+  /** One selected sample as a JSON object: id, label, figures, window end, metadata. */
+  static String json(SubsetChange c) {
+    StringBuilder b = new StringBuilder(256);
+    b.append("{\"id\":").append(quote(c.getId())).append(",\"label\":").append(c.getLabel())
+        .append(",\"score\":").append(number(c.getScore())).append(",\"ram\":").append(number(c.getRam()))
+        .append(",\"apl\":").append(number(c.getApl())).append(",\"rank\":").append(c.getRank())
+        .append(",\"class_size\":").append(c.getClassSize()).append(",\"budget\":").append(c.getBudget())
+        .append(",\"event\":").append(c.getEvent() == null ? "null" : quote(c.getEvent().toString()))
+        .append(",\"window_end\":").append(c.getWindowEnd().toEpochMilli()).append(",\"metadata\":{");
+    boolean first = true;
+    for (Map.Entry<String, String> e : new TreeMap<>(c.getMetadata()).entrySet()) {
+      b.append(first ? "" : ",").append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+      first = false;
+    }
+    return b.append("}}").toString();
+  }
+
+  private static String number(double d) {
+    return Double.isFinite(d) ? Double.toString(d) : "null";
+  }
+
+  private static String quote(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (char ch : s.toCharArray()) {
+      switch (ch) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (ch < 0x20) {
+            b.append(String.format("\\u%04x", (int) ch));
+          } else {
+            b.append(ch);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
   }
 }

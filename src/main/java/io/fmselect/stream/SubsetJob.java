@@ -3,6 +3,7 @@ package io.fmselect.stream;
 import io.fmselect.avro.ClassWindow;
 import io.fmselect.avro.Rejected;
 import io.fmselect.avro.SubsetChange;
+import io.fmselect.avro.SubsetWindow;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
@@ -35,7 +36,7 @@ public final class SubsetJob {
    * window summaries, and (may be null: off) every member's figures every few windows.
    */
   public record Sinks(Sink<SubsetChange> subset, Sink<Rejected> rejects, Sink<ClassWindow> classes,
-      Sink<SubsetChange> explain) {}
+      Sink<SubsetChange> explain, Sink<SubsetWindow> windows) {}
 
   /**
    * Wires decode -> (embed) -> validate -> event-time gate and per-sample changes -> class sums
@@ -62,8 +63,12 @@ public final class SubsetJob {
     SingleOutputStreamOperator<MemberEvent> events = changes.keyBy(c -> c.label).connect(sums.broadcast())
         .transform("class-selection", TypeInformation.of(MemberEvent.class), new ClassSelector(config))
         .uid("class-selection");
-    events.keyBy(e -> e.id).process(new PublishMembership(config)).name("publish-membership")
-        .uid("publish-membership").sinkTo(sinks.subset()).name("subset-sink").uid("subset-sink");
+    SingleOutputStreamOperator<SubsetChange> published = events.keyBy(e -> e.id)
+        .process(new PublishMembership(config)).name("publish-membership").uid("publish-membership");
+    published.sinkTo(sinks.subset()).name("subset-sink").uid("subset-sink");
+    published.transform("window-marks", TypeInformation.of(SubsetWindow.class), new WindowMarks()).uid("window-marks")
+        .setParallelism(1).setMaxParallelism(1)
+        .sinkTo(sinks.windows()).name("windows-sink").uid("windows-sink").setParallelism(1);
     events.getSideOutput(ClassSelector.CLASSES).sinkTo(sinks.classes()).name("classes-sink").uid("classes-sink");
     if (sinks.explain() != null && config.explainEvery() > 0) {
       events.getSideOutput(ClassSelector.EXPLAIN).sinkTo(sinks.explain()).name("explain-sink").uid("explain-sink");
@@ -76,13 +81,17 @@ public final class SubsetJob {
         .setParallelism(1).setMaxParallelism(1);
   }
 
-  /** Kafka sinks for every output; the classes topic defaults to {@code <subset>-classes}, explain may be null. */
+  /**
+   * Kafka sinks for every output; the classes topic defaults to {@code <subset>-classes}, the windows topic is
+   * {@code <subset>-windows}, explain may be null.
+   */
   public static Sinks kafkaSinks(Properties kafka, String subsetTopic, String rejectsTopic, String classesTopic,
       String explainTopic, String transactionalIdPrefix) {
     return new Sinks(subsetSink(kafka, subsetTopic, transactionalIdPrefix + "-subset"),
         rejectsSink(kafka, rejectsTopic, transactionalIdPrefix),
         classesSink(kafka, classesTopic == null ? subsetTopic + "-classes" : classesTopic, transactionalIdPrefix),
-        explainTopic == null ? null : subsetSink(kafka, explainTopic, transactionalIdPrefix + "-explain"));
+        explainTopic == null ? null : subsetSink(kafka, explainTopic, transactionalIdPrefix + "-explain"),
+        windowsSink(kafka, windowsTopic(subsetTopic), transactionalIdPrefix));
   }
 
   /** Kafka sinks with the default classes topic and no explain topic. */
@@ -115,6 +124,21 @@ public final class SubsetJob {
         new ProducerRecord<>(topic, Long.toString(w.getLabel()).getBytes(StandardCharsets.UTF_8), encode(w::toByteBuffer));
     return KafkaSink.<ClassWindow>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix + "-classes")
+        .build();
+  }
+
+  /** The topic of a subset topic's window ends. */
+  public static String windowsTopic(String subsetTopic) {
+    return subsetTopic + "-windows";
+  }
+
+  /** The windows topic, exactly once; every record has the key {@code windows}, so they keep their order in one partition. */
+  static KafkaSink<SubsetWindow> windowsSink(Properties kafka, String topic, String transactionalIdPrefix) {
+    byte[] key = "windows".getBytes(StandardCharsets.UTF_8);
+    KafkaRecordSerializationSchema<SubsetWindow> ser = (w, ctx, ts) ->
+        new ProducerRecord<>(topic, key, encode(w::toByteBuffer));
+    return KafkaSink.<SubsetWindow>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix + "-windows")
         .build();
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fmselect.avro.LabeledSample;
 import io.fmselect.avro.Op;
+import io.fmselect.avro.MembershipEvent;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.io.NpyWriter;
 import io.fmselect.kafka.InJvmKafka;
@@ -192,10 +193,70 @@ class ProduceSubsetITCase {
       producer.send(new ProducerRecord<>("s2", "k", new byte[] {1, 2, 3})).get();
     }
     r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s2", "--out", out.toString());
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("partition 0 offset 0: not a SubsetChange"), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    assertFalse(Files.exists(out));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("0 selected") && r.out().contains("1 records skipped: they do not decode"), r.out());
+    assertEquals(List.of(), Files.readAllLines(out));
+  }
+
+  @Test
+  void followKeepsTheManifestCurrentWindowByWindow() throws Exception {
+    kafka.createTopic("f1", 2);
+    kafka.createTopic("f1-windows", 1);
+    Properties p = kafka.clientProperties();
+    p.put("transactional.id", "follow-writer");
+    Path jsonl = dir.resolve("follow.jsonl");
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction(); // window 1000: a and b join
+      producer.send(new ProducerRecord<>("f1", "a", bytes(event("a", 1000, MembershipEvent.JOINED))));
+      producer.send(new ProducerRecord<>("f1", "b", bytes(event("b", 1000, MembershipEvent.JOINED))));
+      producer.send(new ProducerRecord<>("f1-windows", "windows", mark(1000, 2, 2, 0, 2)));
+      producer.commitTransaction();
+      InProcess.Run[] run = new InProcess.Run[1];
+      Thread follower = new Thread(() -> run[0] = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(),
+          "--topic", "f1", "--out", jsonl.toString(), "--format", "jsonl", "--follow", "--max-windows", "1"));
+      follower.start();
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (!Files.exists(jsonl) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(2, Files.readAllLines(jsonl).size(), "caught up to window 1000");
+      producer.beginTransaction(); // window 2000, in two transactions: a leaves, c joins
+      producer.send(new ProducerRecord<>("f1", "a", bytes(event("a", 2000, MembershipEvent.LEFT))));
+      producer.commitTransaction();
+      Thread.sleep(500);
+      assertEquals(2, Files.readAllLines(jsonl).size(), "half a window is not applied");
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("f1", "c", bytes(event("c", 2000, MembershipEvent.JOINED))));
+      producer.send(new ProducerRecord<>("f1", "x", new byte[] {9, 9})); // skipped, counted
+      producer.send(new ProducerRecord<>("f1-windows", "windows", mark(2000, 2, 1, 1, 2)));
+      producer.commitTransaction();
+      follower.join(30_000);
+      assertEquals(0, run[0].code(), run[0].err());
+      assertTrue(run[0].out().contains("window end 1970-01-01T00:00:02Z: 2 selected, 1 joined, 1 left, 0 relabeled"),
+          run[0].out());
+      List<String> lines = Files.readAllLines(jsonl);
+      assertEquals(2, lines.size());
+      assertTrue(lines.get(0).startsWith("{\"id\":\"b\",\"label\":1,"), lines.get(0));
+      assertTrue(lines.get(1).startsWith("{\"id\":\"c\","), lines.get(1));
+      assertTrue(lines.get(1).endsWith("\"window_end\":2000,\"metadata\":{\"uri\":\"file:/c.png\"}}"), lines.get(1));
+    }
+  }
+
+  private static SubsetChange event(String id, long windowEnd, MembershipEvent e) {
+    SubsetChange c = change(id, 1, e != MembershipEvent.LEFT, windowEnd);
+    c.setEvent(e);
+    c.setWindowEnd(java.time.Instant.ofEpochMilli(windowEnd));
+    c.setMetadata(java.util.Map.of("uri", "file:/" + id + ".png"));
+    return c;
+  }
+
+  private static byte[] mark(long windowEnd, int events, int joined, int left, long selected) throws Exception {
+    ByteBuffer b = new io.fmselect.avro.SubsetWindow(java.time.Instant.ofEpochMilli(windowEnd), events, joined, left, 0,
+        selected).toByteBuffer();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
   }
 
   @Test

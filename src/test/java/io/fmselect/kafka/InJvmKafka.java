@@ -48,6 +48,13 @@ public final class InJvmKafka implements AutoCloseable {
     }
   }
 
+  /** A topic with these topic configs (e.g. cleanup.policy=compact). */
+  public void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      admin.createTopics(java.util.List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
+    }
+  }
+
   @Override
   public void close() throws Exception {
     cluster.close();

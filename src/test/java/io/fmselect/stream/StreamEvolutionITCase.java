@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fmselect.avro.LabeledSample;
 import io.fmselect.avro.Rejected;
 import io.fmselect.avro.SubsetChange;
+import io.fmselect.io.SubsetView;
 import io.fmselect.kafka.InJvmKafka;
 import io.fmselect.stream.Samples.Sample;
 import java.nio.ByteBuffer;
@@ -17,7 +18,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -33,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * An evolving data set through the real job: deletes free budget, relabels move samples, replays
  * change nothing, a class that empties disappears, and bad records land in rejects with their reason
  * while the job goes on. After every window end the published subset equals the batch selector on a
- * model of the data set at that time.
+ * model of the data set at that time. A {@link SubsetView} that follows the (compacted) subset topic while
+ * the job runs sees every window whole, and one that starts after the job catches up to the same subset.
  */
 class StreamEvolutionITCase {
   static final int DIM = 4;
@@ -86,7 +93,10 @@ class StreamEvolutionITCase {
 
     try (InJvmKafka kafka = InJvmKafka.start()) {
       kafka.createTopic("samples", 2);
-      kafka.createTopic("subset", 2);
+      Map<String, String> compacted = Map.of("cleanup.policy", "compact", "segment.ms", "200",
+          "min.cleanable.dirty.ratio", "0.01");
+      kafka.createTopic("subset", 2, compacted);
+      kafka.createTopic("subset-windows", 1);
       kafka.createTopic("rejects", 1);
       Properties props = kafka.clientProperties();
       List<String> expectedReasons = new ArrayList<>();
@@ -127,11 +137,48 @@ class StreamEvolutionITCase {
       env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
       SubsetJob.build(env, SubsetJob.kafkaSource(props, "samples", "g", config, true),
           SubsetJob.kafkaSinks(props, "subset", "rejects", "t"), config);
+      // a pipeline following the subset while the job runs: the subset it holds after each window
+      Map<Long, Set<String>> followed = new java.util.concurrent.ConcurrentSkipListMap<>();
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicReference<Exception> followError = new AtomicReference<>();
+      SubsetView follower = SubsetView.open(props, "subset", Duration.ofSeconds(30));
+      Thread following = new Thread(() -> {
+        try {
+          follower.follow(w -> followed.put(w.windowEnd().toEpochMilli(), new TreeSet<>(follower.selected().keySet())),
+              stop::get);
+        } catch (Exception e) {
+          followError.set(e);
+        }
+      });
+      following.start();
       env.execute("evolution");
 
       List<SubsetChange> all = MembershipCheck.subset(kafka, "subset");
       MembershipCheck.assertEveryWindow(all, MembershipCheck.classes(kafka, "subset-classes"),
           t -> MembershipCheck.batch(Samples.dataSetAt(ops, t), "ram-apl", 0.25), WINDOW, 5000, true);
+      // both views: the subset at every window end with an event is the batch's, whole
+      long lastEnd = all.stream().mapToLong(c -> c.getWindowEnd().toEpochMilli()).max().orElseThrow();
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (!followed.containsKey(lastEnd) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      stop.set(true);
+      following.join(10_000);
+      follower.close();
+      assertEquals(null, followError.get());
+      Set<Long> eventEnds = new TreeSet<>(all.stream().map(c -> c.getWindowEnd().toEpochMilli()).toList());
+      assertEquals(eventEnds, followed.keySet(), "one call per window end with membership events");
+      for (Map.Entry<Long, Set<String>> e : followed.entrySet()) {
+        assertEquals(new TreeSet<>(MembershipCheck.batch(Samples.dataSetAt(ops, e.getKey()), "ram-apl", 0.25).selected()
+            .keySet()), e.getValue(), "the followed subset at " + e.getKey());
+      }
+      try (SubsetView late = SubsetView.open(props, "subset", Duration.ofSeconds(30))) {
+        List<SubsetView.Window> windows = late.catchUp(Duration.ofSeconds(30));
+        assertEquals(lastEnd, late.windowEnd().toEpochMilli());
+        assertEquals(followed.get(lastEnd), late.selected().keySet(), "a late reader ends with the same subset");
+        assertEquals(followed.get(lastEnd).size(), windows.get(windows.size() - 1).selected());
+        assertEquals(0, late.skipped());
+      }
       // class 0 empties at 3000: the members it had selected then leave, as samples no longer in the data set
       List<SubsetChange> gone = all.stream().filter(c -> c.getWindowEnd().toEpochMilli() == 3000 && c.getLabel() == 0)
           .toList();

@@ -1,0 +1,87 @@
+package io.fmselect.stream;
+
+import io.fmselect.avro.MembershipEvent;
+import io.fmselect.avro.SubsetChange;
+import io.fmselect.avro.SubsetWindow;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * One subtask (parallelism 1) behind the membership publisher: counts the subset topic's records per
+ * window end and, once the watermark passes a window end (every publisher subtask has sent that
+ * window's records), emits its {@link SubsetWindow}. A consumer that has read that many records of the
+ * window end has all of it (docs/design.md, "Reading the subset"). Counts of windows still open and the
+ * running subset size are checkpointed.
+ */
+final class WindowMarks extends AbstractStreamOperator<SubsetWindow>
+    implements OneInputStreamOperator<SubsetChange, SubsetWindow> {
+  private static final long serialVersionUID = 1L;
+
+  /** Per open window end: events, joined, left, relabeled. */
+  private transient TreeMap<Long, int[]> open;
+  private transient long selected;
+  private transient ListState<long[]> state;
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    state = context.getOperatorStateStore()
+        .getListState(new ListStateDescriptor<>("window-marks", TypeInformation.of(long[].class)));
+    open = new TreeMap<>();
+    selected = 0;
+    for (long[] row : state.get()) {
+      if (row.length == 1) {
+        selected = row[0];
+      } else {
+        open.put(row[0], new int[] {(int) row[1], (int) row[2], (int) row[3], (int) row[4]});
+      }
+    }
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    state.clear();
+    state.add(new long[] {selected});
+    for (Map.Entry<Long, int[]> e : open.entrySet()) {
+      int[] c = e.getValue();
+      state.add(new long[] {e.getKey(), c[0], c[1], c[2], c[3]});
+    }
+  }
+
+  @Override
+  public void processElement(StreamRecord<SubsetChange> r) {
+    SubsetChange c = r.getValue();
+    int[] counts = open.computeIfAbsent(c.getWindowEnd().toEpochMilli(), w -> new int[4]);
+    counts[0]++;
+    MembershipEvent e = c.getEvent();
+    counts[e == MembershipEvent.JOINED ? 1 : e == MembershipEvent.LEFT ? 2 : 3]++;
+  }
+
+  @Override
+  public void processWatermark(Watermark mark) throws Exception {
+    for (Iterator<Map.Entry<Long, int[]>> it = open.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, int[]> e = it.next();
+      if (e.getKey() > mark.getTimestamp()) {
+        break;
+      }
+      int[] c = e.getValue();
+      selected += c[1] - c[2];
+      output.collect(new StreamRecord<>(new SubsetWindow(Instant.ofEpochMilli(e.getKey()), c[0], c[1], c[2], c[3],
+          selected), e.getKey()));
+      it.remove();
+    }
+    super.processWatermark(mark);
+  }
+}
