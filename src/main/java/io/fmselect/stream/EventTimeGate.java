@@ -25,7 +25,7 @@ import org.apache.flink.util.OutputTag;
  *       nothing to say), its output never does, and every window downstream closes only after this
  *       operator's watermark has passed it, that is, after every sample let through for it has gone out.
  *   <li><b>The watermark survives a restore.</b> Flink restarts every watermark at the beginning of time;
- *       the checkpoint keeps this operator's, and samples at or behind it stay late after a restore
+ *       the checkpoint keeps this operator's, and samples of windows it closed stay late after a restore
  *       (their windows may already be published). With a changed parallelism the largest watermark of
  *       the old subtasks applies.
  *   <li><b>Freshness.</b> Twice a second it reports on {@link #NEWEST} the newest event time it has let

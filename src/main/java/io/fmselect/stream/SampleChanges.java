@@ -18,8 +18,8 @@ import org.apache.flink.util.Collector;
  * Keyed by sample id: the event-time gate, then turns upserts, deletes, relabels and replays into class
  * membership changes, one net change per id and window. Run by {@link EventTimeGate}.
  *
- * <p>The gate: a sample whose event time is at or behind this operator's watermark is rejected as
- * "late". This is the first keyed stage, so its watermark is the one every window downstream follows,
+ * <p>The gate: a sample whose window end is at or behind this operator's watermark (its window has
+ * closed) is rejected as "late". This is the first keyed stage, so its watermark is the one every window downstream follows,
  * and nothing downstream of it is ever idle (see {@link EventTimeGate}): a sample let through here is
  * in the computation of its own window, never of a later one.
  *
@@ -34,7 +34,7 @@ import org.apache.flink.util.Collector;
 public final class SampleChanges extends KeyedProcessFunction<String, SampleEvent, MemberChange> {
   private static final long serialVersionUID = 1L;
 
-  /** The watermark this subtask had reached before a restore (samples at or behind it are late). */
+  /** The watermark this subtask had reached before a restore (samples of windows it closed are late). */
   transient long restoredWatermark = Long.MIN_VALUE;
   /** The newest event time let through the gate by this subtask. */
   transient long newest = Long.MIN_VALUE;
@@ -57,15 +57,15 @@ public final class SampleChanges extends KeyedProcessFunction<String, SampleEven
   @Override
   public void processElement(SampleEvent e, Context ctx, Collector<MemberChange> out) throws Exception {
     long watermark = Math.max(ctx.timerService().currentWatermark(), restoredWatermark);
-    if (e.eventTime <= watermark) {
+    long w = StreamConfig.windowEnd(e.eventTime, windowMs);
+    if (w <= watermark) { // its window has closed; a sample behind the watermark in an open window still counts
       e.reason = Reasons.LATE;
-      e.detail = "event time " + Instant.ofEpochMilli(e.eventTime) + " is at or behind the watermark "
-          + Instant.ofEpochMilli(watermark) + ": its window has been closed";
+      e.detail = "event time " + Instant.ofEpochMilli(e.eventTime) + ": its window (ending "
+          + Instant.ofEpochMilli(w) + ") was closed by the watermark " + Instant.ofEpochMilli(watermark);
       ctx.output(ValidateSamples.REJECTS, ValidateSamples.reject(e));
       return;
     }
     newest = Math.max(newest, e.eventTime);
-    long w = StreamConfig.windowEnd(e.eventTime, windowMs);
     versions.put(w, SampleVersions.append(versions.get(w), Record.of(e)));
     ctx.timerService().registerEventTimeTimer(w);
   }

@@ -58,8 +58,8 @@ public final class StreamOptions {
   public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("fmselect.out-of-orderness")
       .durationType().defaultValue(Duration.ofSeconds(1))
       .withDescription("How far a partition's samples may arrive out of event-time order: the watermark trails the"
-          + " partition's newest accepted event time by this much. A sample at or behind the watermark when it reaches"
-          + " the job is rejected as 'late'.");
+          + " partition's newest accepted event time by this much. A sample whose window the watermark has closed when it"
+          + " reaches the job is rejected as 'late'.");
 
   public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("fmselect.idleness")
       .durationType().defaultValue(Duration.ofSeconds(5))

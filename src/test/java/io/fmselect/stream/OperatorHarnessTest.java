@@ -81,20 +81,22 @@ class OperatorHarnessTest {
   }
 
   @Test
-  void theGateRejectsWhatIsAtOrBehindItsWatermarkWithRawBytesAndId() throws Exception {
+  void theGateRejectsWhatFallsInAClosedWindowWithRawBytesAndId() throws Exception {
     try (var h = gate()) {
       h.open();
-      h.processWatermark(1000);
+      h.processWatermark(1050); // windows of 100 ms: the one ending at 1000 is closed, the one ending at 1100 open
       SampleEvent late = upsert("late", 1, 1000, 1, 2);
       late.raw = new byte[] {7, 7};
       late.topic = "samples";
       late.offset = 42;
       h.processElement(late, 1000);
-      SampleEvent ok = upsert("ok", 1, 1001, 1, 2);
+      SampleEvent behind = upsert("behind", 1, 1020, 1, 2); // behind the watermark, in an open window: taken
+      h.processElement(behind, 1020);
+      SampleEvent ok = upsert("ok", 1, 1101, 1, 2);
       ok.raw = new byte[] {8};
-      h.processElement(ok, 1001);
+      h.processElement(ok, 1101);
       h.processWatermark(2000);
-      assertEquals(List.of("ok"), h.extractOutputValues().stream().map(c -> c.id).collect(Collectors.toList()));
+      assertEquals(List.of("behind", "ok"), h.extractOutputValues().stream().map(c -> c.id).collect(Collectors.toList()));
       List<Rejected> rejects = h.getSideOutput(ValidateSamples.REJECTS).stream().map(StreamRecord::getValue)
           .collect(Collectors.toList());
       assertEquals(1, rejects.size());
@@ -103,8 +105,8 @@ class OperatorHarnessTest {
       assertEquals("late", r.getId());
       assertEquals(2, r.getRaw().remaining(), "the record's bytes go to rejects");
       assertEquals(42, r.getSourceOffset());
-      assertEquals("event time 1970-01-01T00:00:01Z is at or behind the watermark 1970-01-01T00:00:01Z: its window"
-          + " has been closed", r.getDetail());
+      assertEquals("event time 1970-01-01T00:00:01Z: its window (ending 1970-01-01T00:00:01Z) was closed by the"
+          + " watermark 1970-01-01T00:00:01.050Z", r.getDetail());
     }
   }
 
