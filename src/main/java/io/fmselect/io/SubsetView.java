@@ -206,8 +206,10 @@ public final class SubsetView implements AutoCloseable {
         }
       } catch (Exception e) {
         skipped++;
-        LOG.warn("skipped {} partition {} offset {}: does not decode ({}); {} skipped so far", r.topic(), r.partition(),
-            r.offset(), e.getMessage(), skipped);
+        if (skipped <= 10 || skipped % 1000 == 0) { // a flood of bad records is a few lines, not one per record
+          LOG.warn("skipped {} partition {} offset {}: does not decode ({}); {} skipped so far", r.topic(),
+              r.partition(), r.offset(), e.getMessage(), skipped);
+        }
       }
     }
     applyComplete(false, l);

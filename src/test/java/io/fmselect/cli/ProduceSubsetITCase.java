@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fmselect.avro.LabeledSample;
 import io.fmselect.avro.Op;
 import io.fmselect.avro.MembershipEvent;
+import io.fmselect.io.PythonReader;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.io.NpyWriter;
 import io.fmselect.kafka.InJvmKafka;
@@ -212,6 +213,9 @@ class ProduceSubsetITCase {
       producer.send(new ProducerRecord<>("f1", "b", bytes(event("b", 1000, MembershipEvent.JOINED))));
       producer.send(new ProducerRecord<>("f1-windows", "windows", mark(1000, 2, 2, 0, 2)));
       producer.commitTransaction();
+      Path pyOut = dir.resolve("py.ids");
+      Process python = PythonReader.start(List.of("--bootstrap-servers", kafka.bootstrapServers(), "--topic", "f1",
+          "--out", pyOut.toString(), "--follow", "--max-windows", "1"), dir.resolve("py.stdout"), dir.resolve("py.stderr"));
       InProcess.Run[] run = new InProcess.Run[1];
       Thread follower = new Thread(() -> run[0] = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(),
           "--topic", "f1", "--out", jsonl.toString(), "--format", "jsonl", "--follow", "--max-windows", "1"));
@@ -221,17 +225,29 @@ class ProduceSubsetITCase {
         Thread.sleep(20);
       }
       assertEquals(2, Files.readAllLines(jsonl).size(), "caught up to window 1000");
+      while (!Files.exists(pyOut) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(List.of("a", "b"), Files.readAllLines(pyOut), "Python caught up to window 1000");
       producer.beginTransaction(); // window 2000, in two transactions: a leaves, c joins
       producer.send(new ProducerRecord<>("f1", "a", bytes(event("a", 2000, MembershipEvent.LEFT))));
       producer.commitTransaction();
       Thread.sleep(500);
       assertEquals(2, Files.readAllLines(jsonl).size(), "half a window is not applied");
+      assertEquals(List.of("a", "b"), Files.readAllLines(pyOut), "half a window is not applied (Python)");
       producer.beginTransaction();
       producer.send(new ProducerRecord<>("f1", "c", bytes(event("c", 2000, MembershipEvent.JOINED))));
       producer.send(new ProducerRecord<>("f1", "x", new byte[] {9, 9})); // skipped, counted
       producer.send(new ProducerRecord<>("f1-windows", "windows", mark(2000, 2, 1, 1, 2)));
       producer.commitTransaction();
       follower.join(30_000);
+      assertTrue(python.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the Python follower stops after 1 window");
+      String pyErr = Files.readString(dir.resolve("py.stderr"));
+      assertEquals(0, python.exitValue(), pyErr);
+      assertEquals(List.of("b", "c"), Files.readAllLines(pyOut));
+      assertTrue(Files.readString(dir.resolve("py.stdout")).contains("window end 2000: 2 selected, 1 joined, 1 left"),
+          Files.readString(dir.resolve("py.stdout")));
+      assertTrue(pyErr.contains("skipped f1 partition") && pyErr.contains("1 skipped so far"), pyErr);
       assertEquals(0, run[0].code(), run[0].err());
       assertTrue(run[0].out().contains("window end 1970-01-01T00:00:02Z: 2 selected, 1 joined, 1 left, 0 relabeled"),
           run[0].out());
@@ -251,12 +267,98 @@ class ProduceSubsetITCase {
     return c;
   }
 
-  private static byte[] mark(long windowEnd, int events, int joined, int left, long selected) throws Exception {
+  static byte[] mark(long windowEnd, int events, int joined, int left, long selected) throws Exception {
     ByteBuffer b = new io.fmselect.avro.SubsetWindow(java.time.Instant.ofEpochMilli(windowEnd), events, joined, left, 0,
         selected).toByteBuffer();
     byte[] out = new byte[b.remaining()];
     b.get(out);
     return out;
+  }
+
+  @Test
+  void lateReadersCatchUpFromACompactedTopic() throws Exception {
+    kafka.createTopic("c1", 1, java.util.Map.of("cleanup.policy", "compact", "segment.ms", "100",
+        "min.cleanable.dirty.ratio", "0.01"));
+    kafka.createTopic("c1-windows", 1);
+    Properties p = kafka.clientProperties();
+    p.put("transactional.id", "compact-writer");
+    String[][][] windows = { // per window end: id, event
+      {{"a", "JOINED"}, {"b", "JOINED"}, {"c", "JOINED"}},
+      {{"a", "LEFT"}, {"d", "JOINED"}},
+      {{"b", "LEFT"}, {"a", "JOINED"}},
+      {{"e", "JOINED"}},
+    };
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer.initTransactions();
+      long selected = 0;
+      for (int w = 0; w < windows.length; w++) {
+        long end = (w + 1) * 1000L;
+        int joined = 0;
+        producer.beginTransaction();
+        for (String[] e : windows[w]) {
+          MembershipEvent kind = MembershipEvent.valueOf(e[1]);
+          joined += kind == MembershipEvent.JOINED ? 1 : 0;
+          producer.send(new ProducerRecord<>("c1", e[0], bytes(event(e[0], end, kind))));
+        }
+        selected += 2L * joined - windows[w].length;
+        producer.send(new ProducerRecord<>("c1-windows", "windows", mark(end, windows[w].length, joined,
+            windows[w].length - joined, selected)));
+        producer.commitTransaction();
+        Thread.sleep(300); // each window in its own segment, so that the cleaner may drop replaced records
+      }
+    }
+    // wait until the log cleaner has dropped replaced records: the first two windows lose some of theirs
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    int left = 8;
+    while (left == 8 && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+      left = count("c1");
+    }
+    assertTrue(left < 8, "the topic was compacted (" + left + " of 8 records left)");
+    Path ids = dir.resolve("compacted.txt");
+    InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "c1", "--out",
+        ids.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(List.of("a", "c", "d", "e"), Files.readAllLines(ids));
+    Path py = dir.resolve("compacted-py.txt");
+    PythonReader.Result pr = PythonReader.run(List.of("--bootstrap-servers", kafka.bootstrapServers(), "--topic", "c1",
+        "--out", py.toString()), 60);
+    assertEquals(0, pr.code(), pr.err());
+    assertEquals(List.of("a", "c", "d", "e"), Files.readAllLines(py));
+  }
+
+  /** Records a read_committed reader finds in a one-partition topic now. */
+  private int count(String topic) {
+    Properties p = kafka.clientProperties();
+    p.put("isolation.level", "read_committed");
+    try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p,
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      long end = c.endOffsets(List.of(tp)).get(tp);
+      int n = 0;
+      while (c.position(tp) < end) {
+        n += c.poll(java.time.Duration.ofMillis(100)).count();
+      }
+      return n;
+    }
+  }
+
+  @Test
+  void readersSayInOneLineThatTheBrokerCannotBeReached() throws Exception {
+    Path out = dir.resolve("never.txt");
+    InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", "127.0.0.1:1", "--out", out.toString(), "--follow",
+        "--timeout-s", "3");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("cannot reach Kafka at 127.0.0.1:1 within 3 s"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    PythonReader.Result py = PythonReader.run(List.of("--bootstrap-servers", "127.0.0.1:1", "--out", out.toString(),
+        "--follow", "--timeout-s", "3"), 60);
+    assertEquals(2, py.code());
+    assertEquals("fmselect_reader: cannot reach Kafka at 127.0.0.1:1 within 3 s", py.err().strip());
+    assertFalse(Files.exists(out));
   }
 
   @Test

@@ -25,6 +25,7 @@ public final class InJvmKafka implements AutoCloseable {
         .setConfigProp("transaction.state.log.replication.factor", "1")
         .setConfigProp("transaction.state.log.min.isr", "1")
         .setConfigProp("group.initial.rebalance.delay.ms", "0")
+        .setConfigProp("log.cleaner.backoff.ms", "200") // compacted topics compact within a test's time
         .build();
     kit.format();
     kit.startup();

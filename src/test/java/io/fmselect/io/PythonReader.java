@@ -1,0 +1,79 @@
+package io.fmselect.io;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the Python reader ({@code clients/python/fmselect_reader.py}) with the system's python3, after
+ * {@code clients/python/install-deps.sh} has made sure of its Debian packages.
+ */
+public final class PythonReader {
+  private PythonReader() {}
+
+  /** What a run printed, and how it ended. */
+  public record Result(int code, String out, String err) {}
+
+  private static boolean ready;
+
+  /** Installs the reader's packages once per JVM; fails the caller if they cannot be had. */
+  static synchronized void ensureInstalled() throws IOException, InterruptedException {
+    if (ready) {
+      return;
+    }
+    Result r = exec(List.of("bash", root().resolve("clients/python/install-deps.sh").toString()), 600);
+    if (r.code() != 0) {
+      throw new IllegalStateException("clients/python/install-deps.sh failed: " + r.err());
+    }
+    ready = true;
+  }
+
+  /** The reader as a command, with these arguments. */
+  public static Result run(List<String> args, long timeoutS) throws IOException, InterruptedException {
+    ensureInstalled();
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", root().resolve("clients/python/fmselect_reader.py").toString()));
+    cmd.addAll(args);
+    return exec(cmd, timeoutS);
+  }
+
+  /** A Python start: the process, its output going to files, for a reader that follows. */
+  public static Process start(List<String> args, Path out, Path err) throws IOException, InterruptedException {
+    ensureInstalled();
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", root().resolve("clients/python/fmselect_reader.py").toString()));
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+  }
+
+  static Path root() {
+    Path p = Paths.get("").toAbsolutePath();
+    while (p != null && !Files.exists(p.resolve("clients/python/fmselect_reader.py"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("clients/python/fmselect_reader.py not found above " + Paths.get("").toAbsolutePath());
+    }
+    return p;
+  }
+
+  private static Result exec(List<String> cmd, long timeoutS) throws IOException, InterruptedException {
+    Path out = Files.createTempFile("py", ".out");
+    Path err = Files.createTempFile("py", ".err");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException(String.join(" ", cmd) + ": still running after " + timeoutS + " s");
+      }
+      return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+}
