@@ -1,7 +1,7 @@
 # Shared by the streaming benchmarks (sourced): a fresh work folder and a local broker process.
 # Usage: bench_setup NAME PORT  -> sets fm, work, bs; stops the broker (and $job, if set) on exit.
 bench_setup() {
-  fm="$here/bin/fmselect"
+  fm="${FM:-$here/bin/fmselect}" # FM=<other checkout>/bin/fmselect measures another build
   work="$here/target/$1"; rm -rf "$work"; mkdir -p "$work"
   "$fm" kafka --port "$2" --data-dir "$work/kafka" > "$work/kafka.out" 2> "$work/kafka.err" &
   broker=$!

@@ -16,7 +16,6 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 rows="${1:-100000}"; shift || true
 . "$here/bench/lib.sh"
 bench_setup bench-state 39094
-fm="${FM:-$fm}"
 "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
 "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
   --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 > /dev/null 2>&1

@@ -14,7 +14,6 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 rows="${1:-100000}"; runs="${2:-3}"; par="${3:-2}"
 . "$here/bench/lib.sh"
 bench_setup bench-stream 39092
-fm="${FM:-$fm}" # FM=<other checkout>/bin/fmselect measures another build
 method="${METHOD:-ram-apl}"
 if [[ "$method" == ram-apl ]]; then
   fms=(--fm fm1=512 --fm fm2=512)

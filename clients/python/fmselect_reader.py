@@ -4,7 +4,7 @@
     from fmselect_reader import SubsetReader
     with SubsetReader("127.0.0.1:9092", "subset") as reader:
         for window in reader.windows():             # follows until stopped; catch_up() reads to the end once
-            train(reader.selected, window.joined, window.left)
+            train(window.subset, window.joined, window.left)
 
 It reads the subset topic and its '<topic>-windows' topic with isolation.level=read_committed and applies
 a window end only once it holds as many of its records as the window's mark counts, so it never shows half
@@ -23,6 +23,7 @@ import os
 import struct
 import sys
 import time
+import types
 from collections import namedtuple
 
 import avro.io
@@ -34,8 +35,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SCHEMA_DIRS = [os.path.join(ROOT, "schemas"), os.path.join(ROOT, "src", "main", "resources", "schemas", "v1")]
 SETTLE_S = 5.0
 
-Window = namedtuple("Window", "window_end joined left relabeled selected")
-"""One committed window end (ms): its records by event, and the subset's size after it."""
+Window = namedtuple("Window", "window_end joined left relabeled selected subset")
+"""One committed window end (ms): its records by event, the subset's size after it, and the subset itself
+(a read-only view of id -> latest record, current as of this window while the iteration is at it)."""
 
 
 def _fingerprint(text):
@@ -120,6 +122,7 @@ class SubsetReader:
         self.topic = topic
         self.windows_topic = topic + "-windows"
         self.selected = {}
+        self._view = types.MappingProxyType(self.selected)
         self.latest = {}
         self.window_end = None
         self.skipped = 0
@@ -160,23 +163,24 @@ class SubsetReader:
 
     def catch_up(self, timeout=60.0):
         """Reads both topics to their ends as of now; returns the windows applied. The subset is `selected`."""
+        return list(self._catching_up(timeout))
+
+    def windows(self, catch_up=True, stop=lambda: False):
+        """Yields each committed window (those already in the topics first, unless catch_up=False) until stop()
+        is true; while the caller holds a window, `window.subset` is the subset at that window."""
+        if catch_up:
+            yield from self._catching_up(60.0)
+        while not stop():
+            yield from self.poll()
+
+    def _catching_up(self, timeout):
         ends = self._ends(timeout)
         deadline = time.monotonic() + timeout
-        applied = []
         while not self._reached(ends):
             if time.monotonic() > deadline:
                 raise TimeoutError("did not reach the end of '%s' within %d s" % (self.topic, timeout))
-            applied += self.poll()
-        return applied + self._apply(caught_up=True)
-
-    def windows(self, catch_up=True, stop=lambda: False):
-        """Yields each committed window (after catching up, unless catch_up=False) until stop() is true."""
-        if catch_up:
-            for w in self.catch_up():
-                yield w
-        while not stop():
-            for w in self.poll():
-                yield w
+            yield from self.poll()
+        yield from self._apply(caught_up=True)  # everything committed before the call is read
 
     def _ends(self, timeout=10.0):
         return {(p.topic, p.partition): self._consumer.get_watermark_offsets(p, timeout=timeout)[1]
@@ -189,7 +193,8 @@ class SubsetReader:
         return True
 
     def poll(self, wait=0.2):
-        """Reads what is there (waiting up to `wait` s) and returns the windows that became whole, applied."""
+        """Reads what is there (waiting up to `wait` s), then yields each window that became whole, just after
+        applying it (so `selected` is the subset at that window while the caller looks at it)."""
         msgs = self._consumer.consume(num_messages=1, timeout=wait)  # a batch call waits for all it asks for
         while msgs and len(msgs) < 20000:  # then what is already fetched, without waiting
             more = self._consumer.consume(num_messages=5000, timeout=0)
@@ -214,7 +219,7 @@ class SubsetReader:
                 if self.skipped <= 10 or self.skipped % 1000 == 0:
                     print("fmselect_reader: skipped %s partition %d offset %d: does not decode (%s); %d skipped so far"
                           % (msg.topic(), msg.partition(), msg.offset(), e, self.skipped), file=sys.stderr)
-        return self._apply(caught_up=False)
+        yield from self._apply(caught_up=False)
 
     def _settled(self, w):
         at = self._announced.get(w)
@@ -232,9 +237,8 @@ class SubsetReader:
                 gap = True
         if latest_complete is not None and latest_complete != last and (caught_up or self._settled(latest_complete)):
             last = latest_complete
-        out = []
         if last is None:
-            return out
+            return
         for w in sorted(x for x in self._marks if x <= last):
             joined, left, relabeled = [], [], []
             for pw in sorted(x for x in self._pending if x <= w):
@@ -251,19 +255,18 @@ class SubsetReader:
             del self._marks[w]
             self._announced.pop(w, None)
             self.window_end = w
-            out.append(Window(w, joined, left, relabeled, len(self.selected)))
-        return out
+            yield Window(w, joined, left, relabeled, len(self.selected), self._view)
 
 
-def _write(path, reader, fmt):
-    """Replaces the manifest atomically: ids, or one JSON object per selected sample."""
+def _write(path, selected, fmt):
+    """Replaces the manifest atomically: ids, or one JSON object per selected sample (id -> record)."""
     tmp = "%s.tmp-%d" % (path, os.getpid())
     with open(tmp, "w", encoding="utf-8") as f:
-        for i in sorted(reader.selected):
+        for i in sorted(selected):
             if fmt == "ids":
                 f.write(i + "\n")
             else:
-                c = reader.selected[i]
+                c = selected[i]
                 f.write(json.dumps({"id": i, "label": c["label"], "score": c["score"], "ram": c["ram"],
                                     "apl": c["apl"], "rank": c["rank"], "class_size": c["classSize"],
                                     "budget": c["budget"], "event": c["event"],
@@ -286,16 +289,18 @@ def main(argv=None):
     try:
         with SubsetReader(a.bootstrap_servers, a.topic, timeout=a.timeout_s) as reader:
             reader.catch_up(a.timeout_s)
-            _write(a.out, reader, a.format)
+            _write(a.out, reader.selected, a.format)
             print("%d selected at window end %s -> %s%s" % (len(reader.selected), reader.window_end, a.out,
                   "; %d records skipped: they do not decode" % reader.skipped if reader.skipped else ""), flush=True)
             seen = 0
-            while a.follow and (a.max_windows == 0 or seen < a.max_windows):
-                for w in reader.poll():
-                    _write(a.out, reader, a.format)
-                    print("window end %d: %d selected, %d joined, %d left, %d relabeled"
-                          % (w.window_end, w.selected, len(w.joined), len(w.left), len(w.relabeled)), flush=True)
-                    seen += 1
+            done = lambda: not a.follow or (a.max_windows and seen >= a.max_windows)  # noqa: E731
+            for w in reader.windows(catch_up=False, stop=done):
+                _write(a.out, w.subset, a.format)
+                print("window end %d: %d selected, %d joined, %d left, %d relabeled"
+                      % (w.window_end, w.selected, len(w.joined), len(w.left), len(w.relabeled)), flush=True)
+                seen += 1
+                if done():
+                    break
     except (ConnectionError, LookupError, TimeoutError, KafkaException) as e:
         print("fmselect_reader: %s" % e, file=sys.stderr)
         return 2

@@ -1,5 +1,7 @@
 package io.fmselect.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.io.AtomicFile;
 import io.fmselect.io.SubsetView;
@@ -11,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -148,45 +151,26 @@ public final class SubsetCommand implements Callable<Integer> {
     });
   }
 
-  /** One selected sample as a JSON object: id, label, figures, window end, metadata. */
-  static String json(SubsetChange c) {
-    StringBuilder b = new StringBuilder(256);
-    b.append("{\"id\":").append(quote(c.getId())).append(",\"label\":").append(c.getLabel())
-        .append(",\"score\":").append(number(c.getScore())).append(",\"ram\":").append(number(c.getRam()))
-        .append(",\"apl\":").append(number(c.getApl())).append(",\"rank\":").append(c.getRank())
-        .append(",\"class_size\":").append(c.getClassSize()).append(",\"budget\":").append(c.getBudget())
-        .append(",\"event\":").append(c.getEvent() == null ? "null" : quote(c.getEvent().toString()))
-        .append(",\"window_end\":").append(c.getWindowEnd().toEpochMilli()).append(",\"metadata\":{");
-    boolean first = true;
-    for (Map.Entry<String, String> e : new TreeMap<>(c.getMetadata()).entrySet()) {
-      b.append(first ? "" : ",").append(quote(e.getKey())).append(':').append(quote(e.getValue()));
-      first = false;
-    }
-    return b.append("}}").toString();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One selected sample as a JSON object: id, label, figures, window end, metadata (a figure that is not finite is null). */
+  static String json(SubsetChange c) throws JsonProcessingException {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("id", c.getId());
+    o.put("label", c.getLabel());
+    o.put("score", finite(c.getScore()));
+    o.put("ram", finite(c.getRam()));
+    o.put("apl", finite(c.getApl()));
+    o.put("rank", c.getRank());
+    o.put("class_size", c.getClassSize());
+    o.put("budget", c.getBudget());
+    o.put("event", c.getEvent() == null ? null : c.getEvent().toString());
+    o.put("window_end", c.getWindowEnd().toEpochMilli());
+    o.put("metadata", new TreeMap<>(c.getMetadata()));
+    return JSON.writeValueAsString(o);
   }
 
-  private static String number(double d) {
-    return Double.isFinite(d) ? Double.toString(d) : "null";
-  }
-
-  private static String quote(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-    for (char ch : s.toCharArray()) {
-      switch (ch) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (ch < 0x20) {
-            b.append(String.format("\\u%04x", (int) ch));
-          } else {
-            b.append(ch);
-          }
-        }
-      }
-    }
-    return b.append('"').toString();
+  private static Double finite(double d) {
+    return Double.isFinite(d) ? d : null;
   }
 }

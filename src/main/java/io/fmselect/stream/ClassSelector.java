@@ -115,7 +115,7 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     timers = getInternalTimerService("class-windows", VoidNamespaceSerializer.INSTANCE, this);
     open = new HashMap<>();
     tables = new MemberCache(config.memberCacheBytes() == StreamConfig.DEFAULT_SHARE_OF_HEAP
-        ? MemberCache.defaultBudget(0.6) : config.memberCacheBytes());
+        ? MemberCache.defaultBudget(StreamConfig.DEFAULT_HEAP_SHARE) : config.memberCacheBytes());
     stats = new HashMap<>();
     getMetricGroup().gauge("memberCacheBytes", tables::bytes);
     getMetricGroup().gauge("memberCacheLoads", tables::loads);
@@ -338,7 +338,7 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     if (table.size() == 0) {
       tables.drop(label);
     } else {
-      tables.keep(label, table, t, t - config.windowMs());
+      tables.keep(label, table, t - config.windowMs());
     }
     window.done(table.size(), System.nanoTime() - started, o.events().size());
     return table.size();

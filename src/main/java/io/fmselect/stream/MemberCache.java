@@ -27,7 +27,6 @@ final class MemberCache {
   private final long budget;
   private final Map<Long, MemberTable> tables = new HashMap<>();
   private final Map<Long, Long> accounted = new HashMap<>();
-  private final Map<Long, Long> lastUsed = new HashMap<>();
   private long mine;
   private long loads;
   private long evictions;
@@ -61,12 +60,11 @@ final class MemberCache {
   }
 
   /**
-   * Keeps (or updates the size of) a class's table after its computation at window end {@code now};
+   * Keeps (or updates the size of) a class's table after its computation (at {@code t.computedAt});
    * {@code staleBefore}: classes last computed before this are the first to go (see the class comment).
    */
-  void keep(long label, MemberTable t, long now, long staleBefore) {
+  void keep(long label, MemberTable t, long staleBefore) {
     tables.put(label, t);
-    lastUsed.put(label, now);
     long bytes = t.bytes();
     Long before = accounted.put(label, bytes);
     long delta = bytes - (before == null ? 0 : before);
@@ -77,7 +75,7 @@ final class MemberCache {
       Iterator<Map.Entry<Long, MemberTable>> it = tables.entrySet().iterator();
       while (mine > limit && it.hasNext()) {
         Map.Entry<Long, MemberTable> e = it.next();
-        if (lastUsed.get(e.getKey()) < staleBefore) {
+        if (e.getValue().computedAt < staleBefore) {
           it.remove();
           release(e.getKey());
           evictions++;
@@ -98,7 +96,6 @@ final class MemberCache {
   }
 
   private void release(long label) {
-    lastUsed.remove(label);
     Long b = accounted.remove(label);
     if (b != null) {
       mine -= b;
@@ -110,7 +107,6 @@ final class MemberCache {
   void clear() {
     tables.clear();
     accounted.clear();
-    lastUsed.clear();
     USED.addAndGet(-mine);
     mine = 0;
     if (registered) {

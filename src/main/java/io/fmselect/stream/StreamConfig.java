@@ -16,6 +16,8 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
 
   /** {@link #memberCacheBytes}: 60% of the TaskManager's heap, resolved where the job runs. */
   public static final long DEFAULT_SHARE_OF_HEAP = -1;
+  /** The share of the heap {@link #DEFAULT_SHARE_OF_HEAP} stands for. */
+  public static final double DEFAULT_HEAP_SHARE = 0.6;
 
   /**
    * Where event time comes from (docs/design.md, "Event time"), in milliseconds: the watermark's lag behind a

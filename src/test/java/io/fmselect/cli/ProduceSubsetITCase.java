@@ -312,7 +312,7 @@ class ProduceSubsetITCase {
     int left = 8;
     while (left == 8 && System.nanoTime() < deadline) {
       Thread.sleep(500);
-      left = count("c1");
+      left = kafka.readCommitted("c1").size();
     }
     assertTrue(left < 8, "the topic was compacted (" + left + " of 8 records left)");
     Path ids = dir.resolve("compacted.txt");
@@ -325,25 +325,6 @@ class ProduceSubsetITCase {
         "--out", py.toString()), 60);
     assertEquals(0, pr.code(), pr.err());
     assertEquals(List.of("a", "c", "d", "e"), Files.readAllLines(py));
-  }
-
-  /** Records a read_committed reader finds in a one-partition topic now. */
-  private int count(String topic) {
-    Properties p = kafka.clientProperties();
-    p.put("isolation.level", "read_committed");
-    try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p,
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-      var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      long end = c.endOffsets(List.of(tp)).get(tp);
-      int n = 0;
-      while (c.position(tp) < end) {
-        n += c.poll(java.time.Duration.ofMillis(100)).count();
-      }
-      return n;
-    }
   }
 
   @Test

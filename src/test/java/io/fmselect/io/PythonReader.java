@@ -35,18 +35,20 @@ public final class PythonReader {
 
   /** The reader as a command, with these arguments. */
   public static Result run(List<String> args, long timeoutS) throws IOException, InterruptedException {
-    ensureInstalled();
-    List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", root().resolve("clients/python/fmselect_reader.py").toString()));
-    cmd.addAll(args);
-    return exec(cmd, timeoutS);
+    return exec(command(args), timeoutS);
   }
 
   /** A Python start: the process, its output going to files, for a reader that follows. */
   public static Process start(List<String> args, Path out, Path err) throws IOException, InterruptedException {
+    return new ProcessBuilder(command(args)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+  }
+
+  /** The reader's command line, its packages installed first. */
+  private static List<String> command(List<String> args) throws IOException, InterruptedException {
     ensureInstalled();
     List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", root().resolve("clients/python/fmselect_reader.py").toString()));
     cmd.addAll(args);
-    return new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    return cmd;
   }
 
   static Path root() {

@@ -56,6 +56,31 @@ public final class InJvmKafka implements AutoCloseable {
     }
   }
 
+  /** Every record of a topic, as a read_committed consumer sees it once nothing new arrives for 1.5 s. */
+  public java.util.List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> readCommitted(String topic) {
+    Properties p = clientProperties();
+    p.put("isolation.level", "read_committed");
+    p.put("group.id", "r" + System.nanoTime());
+    p.put("auto.offset.reset", "earliest");
+    java.util.List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> all = new java.util.ArrayList<>();
+    try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(p,
+        new org.apache.kafka.common.serialization.StringDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      c.subscribe(java.util.List.of(topic));
+      int quiet = 0;
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (quiet < 3 && System.nanoTime() < deadline) {
+        int n = 0;
+        for (var r : c.poll(java.time.Duration.ofMillis(500))) {
+          all.add(r);
+          n++;
+        }
+        quiet = n == 0 ? quiet + 1 : 0;
+      }
+    }
+    return all;
+  }
+
   @Override
   public void close() throws Exception {
     cluster.close();

@@ -137,7 +137,7 @@ class EventTimeITCase {
   /** Every rejected record, as (key, reason), in topic order. */
   static List<String> rejects(String topic) throws Exception {
     List<String> got = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : StreamExactnessITCaseSupport.readCommitted(kafka, topic)) {
+    for (ConsumerRecord<String, byte[]> r : kafka.readCommitted(topic)) {
       got.add(r.key() + " " + Rejected.fromByteBuffer(ByteBuffer.wrap(r.value())).getReason());
     }
     return got;

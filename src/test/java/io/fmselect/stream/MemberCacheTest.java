@@ -33,7 +33,7 @@ class MemberCacheTest {
             t = table(10);
             c.loaded();
           }
-          c.keep(label, t, w, w - 100);
+          keep(c, label, t, w, w - 100);
         }
       }
       assertEquals(5 + 2 + 2, c.loads(), "after the first window only the two that do not fit are rebuilt");
@@ -44,7 +44,7 @@ class MemberCacheTest {
       assertNull(c.get(4));
       assertNull(c.get(5));
       // classes 1..3 stop computing; 6 comes: the stale ones go before the newest is refused
-      c.keep(6, table(10), 500, 400);
+      keep(c, 6, table(10), 500, 400);
       assertSame(c.get(6), c.get(6));
       assertEquals(true, c.get(6) != null, "the newcomer is kept once stale classes made room");
       assertEquals(3 * each, c.share());
@@ -71,15 +71,21 @@ class MemberCacheTest {
   void aClassLargerThanTheBudgetIsNotKept() {
     MemberCache c = new MemberCache(100);
     try {
-      c.keep(1, table(50), 100, 0);
+      keep(c, 1, table(50), 100, 0);
       assertNull(c.get(1), "rebuilt from state at every computation");
       assertEquals(0, c.bytes());
       MemberCache none = new MemberCache(0);
-      none.keep(2, table(1), 100, 0);
+      keep(none, 2, table(1), 100, 0);
       assertNull(none.get(2), "a budget of 0 keeps nothing (member-cache=false)");
       none.clear();
     } finally {
       c.clear();
     }
+  }
+
+  /** Keeps a table computed at window end {@code now}. */
+  private static void keep(MemberCache c, long label, MemberTable t, long now, long staleBefore) {
+    t.computedAt = now;
+    c.keep(label, t, staleBefore);
   }
 }

@@ -81,7 +81,7 @@ final class MembershipCheck {
   static List<SubsetChange> subset(InJvmKafka kafka, String topic) throws Exception {
     List<SubsetChange> all = new ArrayList<>();
     Map<String, Long> lastVersion = new HashMap<>();
-    for (ConsumerRecord<String, byte[]> r : StreamExactnessITCaseSupport.readCommitted(kafka, topic)) {
+    for (ConsumerRecord<String, byte[]> r : kafka.readCommitted(topic)) {
       SubsetChange c = SubsetChange.fromByteBuffer(ByteBuffer.wrap(r.value()));
       assertEquals(c.getId(), r.key(), "keyed by sample id");
       Long before = lastVersion.put(c.getId(), c.getVersion());
@@ -94,7 +94,7 @@ final class MembershipCheck {
 
   static List<ClassWindow> classes(InJvmKafka kafka, String topic) throws Exception {
     List<ClassWindow> all = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : StreamExactnessITCaseSupport.readCommitted(kafka, topic)) {
+    for (ConsumerRecord<String, byte[]> r : kafka.readCommitted(topic)) {
       ClassWindow w = ClassWindow.fromByteBuffer(ByteBuffer.wrap(r.value()));
       assertEquals(Long.toString(w.getLabel()), r.key(), "keyed by class label");
       all.add(w);

@@ -207,7 +207,7 @@ class StreamEvolutionITCase {
       // replays changed nothing: the window of nothing but replays published nothing
       assertTrue(all.stream().noneMatch(c -> c.getWindowEnd().toEpochMilli() == 5000), "replays publish nothing");
       List<String> reasons = new ArrayList<>();
-      for (ConsumerRecord<String, byte[]> rec : StreamExactnessITCaseSupport.readCommitted(kafka, "rejects")) {
+      for (ConsumerRecord<String, byte[]> rec : kafka.readCommitted("rejects")) {
         Rejected rej = Rejected.fromByteBuffer(ByteBuffer.wrap(rec.value()));
         reasons.add(rej.getReason());
         assertEquals(rej.getId(), rec.key(), "keyed by the sample id where it is known");

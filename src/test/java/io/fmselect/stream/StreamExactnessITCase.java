@@ -111,7 +111,7 @@ class StreamExactnessITCase {
     env.execute("exactness " + tag);
     List<SubsetChange> explained = new ArrayList<>();
     if (explain != null) {
-      for (var r : StreamExactnessITCaseSupport.readCommitted(kafka, explain)) {
+      for (var r : kafka.readCommitted(explain)) {
         explained.add(SubsetChange.fromByteBuffer(java.nio.ByteBuffer.wrap(r.value())));
       }
     }
