@@ -15,7 +15,7 @@ step=$((rows / 100)); total=$((rows + 5 * step))
 "$fm" generate --out-dir "$work/data" --rows "$total" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
 send() {
   "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
-    --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" "$@" > /dev/null 2>&1
+    --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --start-time 0 "$@" > /dev/null 2>&1
 }
 # the first window (event times 1 .. 100 s) takes ROWS samples; windows 2-6 take ROWS/100 each
 send --to-row "$rows" --start-time 1 --interval-ms $((100000 / rows > 0 ? 100000 / rows : 1))

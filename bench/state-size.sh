@@ -18,11 +18,11 @@ rows="${1:-100000}"; shift || true
 bench_setup bench-state 39094
 "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
 "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
-  --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 > /dev/null 2>&1
+  --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 --start-time 0 > /dev/null 2>&1
 "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" --from-row $((rows - 1)) \
   --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --start-time $((rows + 1800000)) > /dev/null 2>&1
 "$fm" run -D execution.checkpointing.dir="file://$work/checkpoints" --bootstrap-servers $bs --input-topic samples \
-  --output-topic subset --fm fm1=512 --fm fm2=512 --fraction 0.1 --window 10s --parallelism 2 -D rest.port=8089 \
+  --output-topic subset --fm fm1=512 --fm fm2=512 --fraction 0.1 --window 10s --parallelism 2 -D rest.bind-port=8089 \
   -D state.backend.rocksdb.metrics.bytes-written=true -D state.backend.rocksdb.metrics.compaction-write-bytes=true \
   "$@" > "$work/job.out" 2> "$work/job.err" &
 job=$!

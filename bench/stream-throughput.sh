@@ -19,12 +19,12 @@ if [[ "$method" == ram-apl ]]; then
   fms=(--fm fm1=512 --fm fm2=512)
   "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
   "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
-    --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 2> /dev/null
+    --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 --start-time 0 2> /dev/null
 else
   fms=(--fm fm1=1024)
   "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 1024 --names fm1 --noise 1.5 > /dev/null
   "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
-    --features fm1="$work/data/fm1.npy" --interval-ms 1 2> /dev/null
+    --features fm1="$work/data/fm1.npy" --interval-ms 1 --start-time 0 2> /dev/null
 fi
 for ((i = 1; i <= runs; i++)); do
   "$fm" bench-copy --bootstrap-servers $bs --from samples --to "copy-$i" 2> /dev/null | tee -a "$work/copy.txt"

@@ -85,6 +85,20 @@ public final class KafkaCommand implements Callable<Integer> {
     if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
       throw new UserError("--data-dir " + dataDir + " exists and is not a directory");
     }
+    KafkaRaftServer server = start(host, port, cport, dataDir);
+    Thread hook = new Thread(() -> {
+      server.shutdown();
+      server.awaitShutdown();
+    }, "fmselect-kafka-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    spec.commandLine().getOut().println("ready " + host + ":" + port);
+    spec.commandLine().getOut().flush();
+    server.awaitShutdown();
+    return 0;
+  }
+
+  /** Formats the data directory on first use, starts the broker and returns once it accepts clients. */
+  static KafkaRaftServer start(String host, int port, int cport, Path dataDir) throws IOException, InterruptedException {
     Path logDir = dataDir.resolve("logs");
     Files.createDirectories(logDir);
     Properties props = brokerProperties(host, port, cport, logDir);
@@ -96,17 +110,9 @@ public final class KafkaCommand implements Callable<Integer> {
       format(conf);
     }
     KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-    Thread hook = new Thread(() -> {
-      server.shutdown();
-      server.awaitShutdown();
-    }, "fmselect-kafka-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
     server.startup();
     awaitReady(host + ":" + port);
-    spec.commandLine().getOut().println("ready " + host + ":" + port);
-    spec.commandLine().getOut().flush();
-    server.awaitShutdown();
-    return 0;
+    return server;
   }
 
   private static void format(Path conf) throws IOException {

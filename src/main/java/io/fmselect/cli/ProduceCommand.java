@@ -61,9 +61,9 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--interval-ms", paramLabel = "N", defaultValue = "10", description = "event-time step between rows (default 10)")
   long intervalMs;
 
-  @Option(names = "--start-time", paramLabel = "MILLIS", defaultValue = "0",
-      description = "event time of the first row sent, ms since the epoch (default 0)")
-  long startTime;
+  @Option(names = "--start-time", paramLabel = "MILLIS",
+      description = "event time of the first row sent, ms since the epoch (default: now)")
+  Long startTime;
 
   @Option(names = "--from-row", paramLabel = "N", defaultValue = "0", description = "first row to send (default 0)")
   int fromRow;
@@ -96,6 +96,9 @@ public final class ProduceCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (intervalMs < 0) {
       throw new UserError("--interval-ms must be at least 0");
+    }
+    if (live && startTime != null) {
+      throw new UserError("--live sets event times to the wall clock: drop --start-time");
     }
     if (rate < 0 || count != null && count < 0) {
       throw new UserError("--rate and --count must be at least 0");
@@ -173,6 +176,7 @@ public final class ProduceCommand implements Callable<Integer> {
     if (total > 0 && n == fromRow) {
       throw new UserError("no rows to send between --from-row and --to-row");
     }
+    long start = startTime != null ? startTime : System.currentTimeMillis();
     long started = System.nanoTime();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       for (long k = 0; k < total; k++) {
@@ -185,7 +189,7 @@ public final class ProduceCommand implements Callable<Integer> {
         }
         int i = (int) (fromRow + k % (n - fromRow));
         String id = id(fromRow + k);
-        long eventTime = live ? System.currentTimeMillis() : startTime + k * intervalMs;
+        long eventTime = live ? System.currentTimeMillis() : start + k * intervalMs;
         LabeledSample s = rows.row().apply(i).setId(id).setOp(Op.UPSERT)
             .setEventTime(Instant.ofEpochMilli(eventTime)).build();
         ByteBuffer value = s.toByteBuffer();

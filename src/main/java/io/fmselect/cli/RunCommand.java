@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
-import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.TimeUtils;
@@ -178,6 +180,13 @@ public final class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError("bad duration: " + e.getMessage());
     }
+    if (!inCluster) {
+      LocalPorts.webUi(conf, !noWebUi);
+      // the web UI's "Log" tabs read the file this names (the launcher's log, see log4j2.xml)
+      System.setProperty("log.file", logFile());
+      conf.set(WebOptions.LOG_PATH, logFile());
+      conf.set(TaskManagerOptions.TASK_MANAGER_LOG_PATH, logFile());
+    }
     if (!inCluster && !conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
       // without a directory, checkpoints would live in the JobManager's memory (5 MB at most)
       String home = System.getProperty("fmselect.home", ".");
@@ -186,8 +195,39 @@ public final class RunCommand implements Callable<Integer> {
     return conf;
   }
 
+  /** A local job that has started: its client, its web UI (null without one) and the models it shares. */
+  record Started(JobClient client, String webUi, Configuration conf, StreamConfig config, ModelService models)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      if (models != null) {
+        ModelService.release(models);
+      }
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    var out = spec.commandLine().getOut();
+    Started job = start(out);
+    if (job == null) {
+      return 0;
+    }
+    try (job) {
+      var result = job.client().getJobExecutionResult().get();
+      out.printf("done (job net runtime %.3f s)%n", result.getNetRuntime() / 1000.0);
+    } catch (Exception e) {
+      throw failure(job.conf(), e);
+    }
+    out.flush();
+    return 0;
+  }
+
+  /**
+   * Checks the settings, opens the models and starts the job; prints what runs and the web UI's URL. In a
+   * cluster it submits the job and returns null.
+   */
+  Started start(java.io.PrintWriter out) throws Exception {
     if (parallelism < 1) {
       throw new UserError("--parallelism must be at least 1");
     }
@@ -214,39 +254,48 @@ public final class RunCommand implements Callable<Integer> {
         SubsetJob.kafkaSource(props, conf.get(StreamOptions.INPUT_TOPIC), groupId, config, bounded),
         SubsetJob.kafkaSinks(props, conf.get(StreamOptions.OUTPUT_TOPIC), conf.get(StreamOptions.REJECTS_TOPIC),
             conf.get(StreamOptions.CLASSES_TOPIC), conf.get(StreamOptions.EXPLAIN_TOPIC), prefix), config);
-    var out = spec.commandLine().getOut();
     if (inCluster) {
       // the models open on the TaskManagers, not here: a JobManager need not hold them
       var client = env.executeAsync("fmselect " + config.method());
       out.printf("submitted job %s: %s on %s -> %s%n", client.getJobID(), config.method(),
           conf.get(StreamOptions.INPUT_TOPIC), conf.get(StreamOptions.OUTPUT_TOPIC));
       out.flush();
-      return 0;
+      return null;
     }
     // the models open before the job does, each checked on a blank image: a mistake in a spec is one line
     // here, not a job that fails over and over; the job's operators then share the loaded models
     ModelService models = config.embedding() == null ? null : openModels(config.embedding());
-    if (!noWebUi) {
-      out.printf("Flink web UI: http://%s:%d%n", conf.get(RestOptions.ADDRESS, "127.0.0.1"), conf.get(RestOptions.PORT));
-    }
     out.printf("running %s on %s -> %s (window %s, fraction %s)%n", config.method(), conf.get(StreamOptions.INPUT_TOPIC),
         conf.get(StreamOptions.OUTPUT_TOPIC), Duration.ofMillis(config.windowMs()), config.fraction());
     out.flush();
     try {
-      var result = env.execute("fmselect " + config.method());
-      out.printf("done (job net runtime %.3f s)%n", result.getNetRuntime() / 1000.0);
+      JobClient client = env.executeAsync("fmselect " + config.method());
+      String url = null;
+      if (!noWebUi) {
+        url = LocalPorts.webUiUrl(conf, client.getJobID(), Duration.ofSeconds(30)).orElse(null);
+        out.println(url != null ? "Flink web UI: " + url + "/#/job/running/" + client.getJobID()
+            : "Flink web UI: not answering on " + LocalPorts.range(conf) + " (see " + logFile() + ")");
+        out.flush();
+      }
+      return new Started(client, url, conf, config, models);
     } catch (Exception e) {
-      // the restart strategy gave up: the cause in one line (the full trace is in the log)
-      org.slf4j.LoggerFactory.getLogger("io.fmselect.trace").error("the job failed", e);
-      throw new JobFailed("the job failed and its restart strategy (restart-strategy.* in flink-conf/config.yaml)"
-          + " gave up: " + JobFailed.rootCause(e) + " (details: " + logFile() + ")");
-    } finally {
       if (models != null) {
         ModelService.release(models);
       }
+      throw failure(conf, e);
     }
-    out.flush();
-    return 0;
+  }
+
+  /** A failed job as one line: the cause, where the details are. */
+  static Exception failure(Configuration conf, Exception e) {
+    org.slf4j.LoggerFactory.getLogger("io.fmselect.trace").error("the job failed", e);
+    if (JobFailed.rootCause(e).contains("Could not start rest endpoint")) {
+      return new UserError("no free port for the Flink web UI in " + LocalPorts.range(conf)
+          + " (other jobs hold them): --no-web-ui, or -D rest.bind-port=RANGE");
+    }
+    // the restart strategy gave up: the cause in one line (the full trace is in the log)
+    return new JobFailed("the job failed and its restart strategy (restart-strategy.* in flink-conf/config.yaml)"
+        + " gave up: " + JobFailed.rootCause(e) + " (details: " + logFile() + ")");
   }
 
   /** Where the log file is (see log4j2.xml). */

@@ -78,7 +78,7 @@ class ClusterJobITCase {
   private Path produceImages(InJvmKafka kafka) throws Exception {
     Path images = StreamImagesITCase.writeImages(dir.resolve("images"));
     kafka.createTopic("images", 2);
-    InProcess.Run p = InProcess.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "images",
+    InProcess.Run p = InProcess.run("produce", "--start-time", "0", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "images",
         "--images", images.toString(), "--interval-ms", "20");
     assertEquals(0, p.code(), p.err());
     return images;

@@ -66,7 +66,7 @@ class StreamCommandsITCase {
     Path d = dir.resolve("data");
     assertEquals(0, LauncherITCase.launch("generate", "--out-dir", d.toString(), "--rows", Integer.toString(rows),
         "--classes", Integer.toString(classes), "--dims", d1 + "," + d2, "--names", "dinov2,clip").code());
-    LauncherITCase.Result p = LauncherITCase.launch("produce", "--bootstrap-servers", kafka.bootstrapServers(),
+    LauncherITCase.Result p = LauncherITCase.launch("produce", "--start-time", "0", "--bootstrap-servers", kafka.bootstrapServers(),
         "--labels", d.resolve("labels.npy").toString(), "--features", "dinov2=" + d.resolve("dinov2.npy"),
         "--features", "clip=" + d.resolve("clip.npy"), "--interval-ms", "10");
     assertEquals(0, p.code(), p.err());

@@ -51,7 +51,7 @@ class StreamImagesITCase {
       kafka.createTopic("samples", 2);
       kafka.createTopic("subset", 2);
       kafka.createTopic("rejects", 1);
-      InProcess.Run p = InProcess.run("produce", "--bootstrap-servers", bs, "--images", images.toString(), "--interval-ms", "20");
+      InProcess.Run p = InProcess.run("produce", "--start-time", "0", "--bootstrap-servers", bs, "--images", images.toString(), "--interval-ms", "20");
       assertEquals(0, p.code(), p.err());
       // bad records after the good ones (event times past them: nothing is late)
       Path big = dir.resolve("big.png");

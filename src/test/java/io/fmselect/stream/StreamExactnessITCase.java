@@ -76,7 +76,7 @@ class StreamExactnessITCase {
     kafka.createTopic(in, 2);
     kafka.createTopic(out, 2);
     kafka.createTopic("rejects-" + tag, 1);
-    List<String> args = new ArrayList<>(List.of("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", in,
+    List<String> args = new ArrayList<>(List.of("produce", "--start-time", "0", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", in,
         "--labels", data.resolve("labels.npy").toString(), "--features", "a=" + data.resolve("a.npy"),
         "--interval-ms", Long.toString(INTERVAL)));
     if (twoFms) {

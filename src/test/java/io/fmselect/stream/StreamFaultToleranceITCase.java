@@ -71,7 +71,7 @@ class StreamFaultToleranceITCase {
     ExampleData.write(data, 4000, 10, new int[] {16, 8}, new String[] {"a", "b"}, 1.5, 0.05, 3);
     try (InJvmKafka kafka = InJvmKafka.start()) {
       kafka.createTopic("samples", 2);
-      assertEquals(0, Main.commandLine().execute("produce", "--bootstrap-servers", kafka.bootstrapServers(),
+      assertEquals(0, Main.commandLine().execute("produce", "--start-time", "0", "--bootstrap-servers", kafka.bootstrapServers(),
           "--topic", "samples", "--labels", data.resolve("labels.npy").toString(), "--features",
           "a=" + data.resolve("a.npy"), "--features", "b=" + data.resolve("b.npy"), "--interval-ms", "5"));
       List<String> clean = run(kafka, "clean", 0).lines();

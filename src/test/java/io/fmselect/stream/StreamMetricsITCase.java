@@ -91,7 +91,7 @@ class StreamMetricsITCase {
       kafka.createTopic("samples", 1);
       kafka.createTopic("subset", 1);
       kafka.createTopic("rejects", 1);
-      assertEquals(0, Main.commandLine().execute("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic",
+      assertEquals(0, Main.commandLine().execute("produce", "--start-time", "0", "--bootstrap-servers", kafka.bootstrapServers(), "--topic",
           "samples", "--labels", data.resolve("labels.npy").toString(), "--features", "a=" + data.resolve("a.npy"),
           "--interval-ms", "10"));
       Configuration conf = new Configuration();
