@@ -11,6 +11,7 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -178,16 +179,15 @@ final class GeneratedImages implements Source {
   }
 
   private static void addNoise(BufferedImage img, SplittableRandom r, double sigma) {
-    for (int y = 0; y < SIZE; y++) {
-      for (int x = 0; x < SIZE; x++) {
-        int rgb = img.getRGB(x, y);
-        int out = 0;
-        for (int shift = 16; shift >= 0; shift -= 8) {
-          int v = (int) Math.round(((rgb >> shift) & 0xff) + sigma * r.nextGaussian());
-          out |= Math.max(0, Math.min(255, v)) << shift;
-        }
-        img.setRGB(x, y, out);
+    int[] px = ((DataBufferInt) img.getRaster().getDataBuffer()).getData(); // TYPE_INT_RGB: 0xRRGGBB per pixel
+    for (int p = 0; p < px.length; p++) {
+      int rgb = px[p];
+      int out = 0;
+      for (int shift = 16; shift >= 0; shift -= 8) {
+        int v = (int) Math.round(((rgb >> shift) & 0xff) + sigma * r.nextGaussian());
+        out |= Math.max(0, Math.min(255, v)) << shift;
       }
+      px[p] = out;
     }
   }
 }
