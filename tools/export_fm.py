@@ -16,8 +16,8 @@ cannot express.
 
 Embedding per architecture (what the paper's FMs use): DINOv2 the CLS token after the final layer
 norm; CLIP and EVA-CLIP the projected image embedding; SigLIP the pooled output. Preprocessing in the
-spec follows each model's own: input size, resize (shorter side) and center crop, mean/std. fmselect
-resizes bilinearly; CLIP and EVA-CLIP were trained with bicubic resizing, a small difference.
+spec follows each model's own: input size, resize (shorter side) and center crop, mean/std, and bicubic
+resizing on PIL images (interpolation: bicubic, antialias: true) for DINOv2, CLIP and EVA-CLIP.
 """
 import argparse
 import pathlib
@@ -129,6 +129,8 @@ def main(argv=None):
         f"engine: {'PyTorch' if a.format == 'torchscript' else 'OnnxRuntime'}",
         f"input_size: {size}",
         f"resize: {resize}",
+        f"interpolation: {'bilinear' if a.arch.startswith('siglip') else 'bicubic'}",
+        "antialias: true",
         f"mean: {mean}",
         f"std: {std}",
         "channels: RGB",

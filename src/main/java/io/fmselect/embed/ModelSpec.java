@@ -23,7 +23,9 @@ import java.util.Set;
  * model: dinov2-vits14.onnx    # relative to the spec file
  * engine: OnnxRuntime          # or PyTorch (TorchScript)
  * input_size: 224              # the square the model takes
- * resize: 256                  # shorter side after resizing (bilinear), before the center crop
+ * resize: 256                  # shorter side after resizing, before the center crop
+ * interpolation: bilinear      # or bicubic: the resampling filter of the resize
+ * antialias: true              # or false (see below)
  * mean: [0.485, 0.456, 0.406]  # per channel, on pixels scaled to [0, 1], in the order below
  * std: [0.229, 0.224, 0.225]
  * channels: RGB                # or BGR
@@ -34,16 +36,27 @@ import java.util.Set;
  * batch_size: 16               # largest micro-batch
  * max_delay_ms: 20             # longest a request waits for its batch to fill
  * </pre>
+ *
+ * <p>{@code resize}, {@code input_size}, {@code interpolation} and {@code antialias} reproduce
+ * torchvision's {@code Resize(resize, interpolation)} followed by {@code CenterCrop(input_size)}, on 8-bit
+ * RGB pixels (see {@link Preprocessor}). {@code antialias: true} (the default) is the result of those
+ * transforms on a PIL image, what DINOv2's and CLIP's own preprocessing do: PIL's resampling, which widens
+ * the filter when downscaling; {@code antialias: false} is their result on a uint8 tensor with
+ * {@code antialias=False} ({@code torch.nn.functional.interpolate}, no widening; bicubic with
+ * a = -0.75 instead of PIL's -0.5). Any other value of either key is refused.
  */
-public record ModelSpec(Path file, String name, Path model, String engine, int inputSize, int resize, double[] mean,
-    double[] std, boolean bgr, String output, Pooling pooling, int dimension, String device, int batchSize,
-    long maxDelayMs) {
+public record ModelSpec(Path file, String name, Path model, String engine, int inputSize, int resize,
+    Interpolation interpolation, boolean antialias, double[] mean, double[] std, boolean bgr, String output,
+    Pooling pooling, int dimension, String device, int batchSize, long maxDelayMs) {
 
   /** How a token-sequence output [N, T, D] becomes one vector per image. */
   public enum Pooling { NONE, CLS, MEAN }
 
-  private static final Set<String> KEYS = Set.of("name", "model", "engine", "input_size", "resize", "mean", "std",
-      "channels", "output", "pooling", "dimension", "device", "batch_size", "max_delay_ms");
+  /** The resampling filter of the resize (torchvision's {@code InterpolationMode}). */
+  public enum Interpolation { BILINEAR, BICUBIC }
+
+  private static final Set<String> KEYS = Set.of("name", "model", "engine", "input_size", "resize", "interpolation",
+      "antialias", "mean", "std", "channels", "output", "pooling", "dimension", "device", "batch_size", "max_delay_ms");
 
   /** A spec file that is wrong, with the message naming the file and the key. */
   public static final class SpecException extends IllegalArgumentException {
@@ -97,6 +110,15 @@ public record ModelSpec(Path file, String name, Path model, String engine, int i
     if (resize < inputSize) {
       throw new SpecException(file, "'resize' (" + resize + ") must be at least 'input_size' (" + inputSize + ")");
     }
+    String interp = string(file, m, "interpolation", "bilinear");
+    if (!interp.equals("bilinear") && !interp.equals("bicubic")) {
+      throw new SpecException(file, "'interpolation' must be bilinear or bicubic, got '" + interp + "'");
+    }
+    Interpolation interpolation = interp.equals("bicubic") ? Interpolation.BICUBIC : Interpolation.BILINEAR;
+    Object aa = m.getOrDefault("antialias", Boolean.TRUE);
+    if (!(aa instanceof Boolean antialias)) {
+      throw new SpecException(file, "'antialias' must be true or false, got '" + aa + "'");
+    }
     double[] mean = triple(file, m, "mean", new double[] {0, 0, 0}, false);
     double[] std = triple(file, m, "std", new double[] {1, 1, 1}, true);
     String channels = string(file, m, "channels", "RGB");
@@ -117,8 +139,8 @@ public record ModelSpec(Path file, String name, Path model, String engine, int i
     }
     int batch = positive(file, m, "batch_size", 16);
     int delay = positive(file, m, "max_delay_ms", 20);
-    return new ModelSpec(file, name, model, engine, inputSize, resize, mean, std, channels.equals("BGR"), output,
-        pooling, dimension, device, batch, delay);
+    return new ModelSpec(file, name, model, engine, inputSize, resize, interpolation, antialias, mean, std,
+        channels.equals("BGR"), output, pooling, dimension, device, batch, delay);
   }
 
   private static String string(Path file, Map<String, Object> m, String key, String dflt) {

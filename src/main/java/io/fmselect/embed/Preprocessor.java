@@ -10,18 +10,27 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * Image bytes -> one FM's input tensor, exactly as its {@link ModelSpec} says:
+ * Image bytes -> one FM's input tensor, exactly as its {@link ModelSpec} says, and exactly as torchvision
+ * 0.14's {@code Resize(resize, interpolation)}, {@code CenterCrop(input_size)}, {@code ToTensor()},
+ * {@code Normalize(mean, std)} give it (docs/design.md, "Preprocessing"):
  * <ol>
  *   <li>decode (PNG, JPEG, or any format ImageIO reads; grayscale becomes three equal channels, alpha
  *       is dropped);
- *   <li>resize so that the shorter side is {@code resize} (the longer side scaled alike and rounded),
- *       bilinear with half-pixel centers and edge clamping, no antialiasing (torchvision's
- *       {@code antialias=False}, OpenCV's {@code INTER_LINEAR}); skipped when the size already fits;
- *   <li>center crop to {@code input_size} square (offsets rounded as torchvision's {@code center_crop});
- *   <li>scale 8-bit values to [0, 1], subtract {@code mean} and divide by {@code std} per channel;
+ *   <li>resize so that the shorter side is {@code resize} and the longer one
+ *       {@code floor(resize * long / short)} (torchvision truncates); nothing is done when that is the
+ *       image's own size. With {@code antialias: true} as PIL resamples (what torchvision does on a PIL
+ *       image): separable, the filter widened by the scale when downscaling, weights in 22-bit fixed
+ *       point, the horizontal pass rounded to 8 bits before the vertical one; bicubic with a = -0.5.
+ *       With {@code antialias: false} as {@code torch.nn.functional.interpolate} on a uint8 tensor
+ *       ({@code align_corners=False}): source coordinate {@code (i + 0.5) * in / out - 0.5}, taps
+ *       clamped at the edges, no widening, bicubic with a = -0.75, float32 arithmetic, clamped to
+ *       [0, 255] and rounded half to even;
+ *   <li>center crop to {@code input_size} square at offsets {@code round_half_even((size - crop) / 2)};
+ *   <li>scale 8-bit values to [0, 1] ({@code v / 255}), subtract {@code mean} and divide by {@code std}
+ *       per channel, in float32 as torchvision does;
  *   <li>lay out as CHW float32 in the spec's channel order.
  * </ol>
- * Arithmetic in double, one rounding to float at the end. Thread-safe (no state).
+ * Only the pixels of the crop are computed. Thread-safe (no state).
  */
 public final class Preprocessor {
   private Preprocessor() {}
@@ -95,81 +104,50 @@ public final class Preprocessor {
 
   /** Writes the tensor of one image into {@code out} at {@code offset} (3 x s x s floats). */
   public static void write(Rgb img, ModelSpec spec, float[] out, int offset) {
-    int w = img.width();
-    int h = img.height();
-    int shorter = Math.min(w, h);
-    int rw = w;
-    int rh = h;
-    if (shorter != spec.resize()) {
-      rw = w <= h ? spec.resize() : (int) Math.round((double) w * spec.resize() / h);
-      rh = h < w ? spec.resize() : (int) Math.round((double) h * spec.resize() / w);
-    }
-    int s = spec.inputSize();
-    int top = (int) Math.round((rh - s) / 2.0);
-    int left = (int) Math.round((rw - s) / 2.0);
-    boolean resized = rw != w || rh != h;
-    // per output column and row: the two source pixels and the weight of the second (separable)
-    int[] x0 = new int[s];
-    int[] x1 = new int[s];
-    double[] ax = new double[s];
-    int[] y0 = new int[s];
-    int[] y1 = new int[s];
-    double[] ay = new double[s];
-    taps((double) w / rw, left, w, resized, x0, x1, ax);
-    taps((double) h / rh, top, h, resized, y0, y1, ay);
-    double[] scale = new double[3];
-    double[] shift = new double[3];
-    int[] dst = new int[3]; // tensor channel of each image channel (R, G, B)
+    Rgb crop = resizeAndCrop(img, spec);
+    int plane = crop.width() * crop.height();
+    int[] px = crop.pixels();
     for (int c = 0; c < 3; c++) {
-      int t = spec.bgr() ? 2 - c : c;
-      dst[c] = t;
-      scale[c] = spec.std()[t];
-      shift[c] = spec.mean()[t];
-    }
-    int[] px = img.pixels();
-    int iw = img.width();
-    int plane = s * s;
-    for (int y = 0; y < s; y++) {
-      int r0 = y0[y] * iw;
-      int r1 = y1[y] * iw;
-      double wy = ay[y];
-      for (int x = 0; x < s; x++) {
-        int p00 = px[r0 + x0[x]];
-        int p10 = px[r0 + x1[x]];
-        int p01 = px[r1 + x0[x]];
-        int p11 = px[r1 + x1[x]];
-        double wx = ax[x];
-        for (int c = 0; c < 3; c++) {
-          int sh = 16 - 8 * c;
-          double v;
-          if (resized) {
-            double topRow = ((p00 >> sh) & 0xff) * (1 - wx) + ((p10 >> sh) & 0xff) * wx;
-            double bottomRow = ((p01 >> sh) & 0xff) * (1 - wx) + ((p11 >> sh) & 0xff) * wx;
-            v = topRow * (1 - wy) + bottomRow * wy;
-          } else {
-            v = (p00 >> sh) & 0xff;
-          }
-          out[offset + dst[c] * plane + y * s + x] = (float) ((v / 255.0 - shift[c]) / scale[c]);
-        }
+      int t = spec.bgr() ? 2 - c : c; // tensor channel of image channel c (R, G, B)
+      float mean = (float) spec.mean()[t];
+      float std = (float) spec.std()[t];
+      int sh = 16 - 8 * c;
+      int base = offset + t * plane;
+      for (int i = 0; i < plane; i++) {
+        out[base + i] = (((px[i] >> sh) & 0xff) / 255f - mean) / std;
       }
     }
   }
 
-  /**
-   * Bilinear taps along one axis: output i samples source coordinate (i + crop + 0.5) * step - 0.5,
-   * clamped to the image; without resizing, output i is source pixel i + crop.
-   */
-  private static void taps(double step, int crop, int n, boolean resized, int[] i0, int[] i1, double[] a) {
-    for (int i = 0; i < i0.length; i++) {
-      if (!resized) {
-        i0[i] = i + crop;
-        i1[i] = i + crop;
-        continue;
+  /** torchvision's size after {@code Resize(size)} of a w x h image: {width, height}. */
+  public static int[] resizedSize(int w, int h, int size) {
+    int shorter = Math.min(w, h);
+    int longer = (int) ((double) ((long) size * Math.max(w, h)) / shorter); // truncated, as int() does
+    return w <= h ? new int[] {size, longer} : new int[] {longer, size};
+  }
+
+  /** torchvision's {@code center_crop} offset along a side of {@code n} pixels: round half to even. */
+  public static int cropOffset(int n, int crop) {
+    return (int) Math.rint((n - crop) / 2.0);
+  }
+
+  /** The 8-bit pixels after the spec's resize and center crop: input_size x input_size. */
+  public static Rgb resizeAndCrop(Rgb img, ModelSpec spec) {
+    int w = img.width();
+    int h = img.height();
+    int[] size = resizedSize(w, h, spec.resize());
+    int s = spec.inputSize();
+    int left = cropOffset(size[0], s);
+    int top = cropOffset(size[1], s);
+    if (size[0] == w && size[1] == h) {
+      int[] out = new int[s * s];
+      for (int y = 0; y < s; y++) {
+        System.arraycopy(img.pixels(), (y + top) * w + left, out, y * s, s);
       }
-      double f = Math.min(Math.max((i + crop + 0.5) * step - 0.5, 0), n - 1);
-      i0[i] = (int) Math.floor(f);
-      i1[i] = Math.min(i0[i] + 1, n - 1);
-      a[i] = f - i0[i];
+      return new Rgb(s, s, out);
     }
+    boolean cubic = spec.interpolation() == ModelSpec.Interpolation.BICUBIC;
+    return spec.antialias() ? Resample.pil(img, size[0], size[1], left, top, s, cubic)
+        : Resample.tensor(img, size[0], size[1], left, top, s, cubic);
   }
 }

@@ -3,19 +3,25 @@ package io.fmselect.io;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Files that appear whole or not at all: content goes to a temporary file beside the target and is
  * renamed over it at the end. {@link Batch} groups several outputs so that none is published unless
- * all were written.
+ * all were written. Files get the permissions of any new file (0666 less the umask, e.g. 0644), not
+ * the owner-only 0600 of {@link Files#createTempFile}.
  */
 public final class AtomicFile {
   private AtomicFile() {}
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   /** Writes the content of one file. */
   @FunctionalInterface
@@ -41,11 +47,21 @@ public final class AtomicFile {
     public void add(Path target, Content content) throws IOException {
       Path abs = target.toAbsolutePath();
       Path dir = abs.getParent();
-      Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+      OutputStream out = null;
+      Path tmp = null;
+      while (out == null) {
+        // created like any new file (mode 0666 less the umask), under a name nobody else uses
+        tmp = dir.resolve("." + abs.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+        try {
+          out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException e) {
+          // taken: draw another name
+        }
+      }
       temps.add(tmp);
       targets.add(abs);
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        content.writeTo(out);
+      try (OutputStream o = out) {
+        content.writeTo(o);
       }
     }
 

@@ -55,6 +55,14 @@ class EmbedCommandTest {
     assertArrayEquals(new long[] {0, 0, 0, 1, 1, 1}, NpyReader.readLabels(out.resolve("labels.npy")));
     assertEquals(List.of("cat", "dog"), Files.readAllLines(out.resolve("classes.txt")));
     assertEquals("cat/0.png", Files.readAllLines(out.resolve("files.txt")).get(0));
+    if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      // the outputs are ordinary files (0644 under umask 022), not the 0600 of a temporary file
+      String want = io.fmselect.io.AtomicFileTest.newFilePermissions(out);
+      for (String f : List.of("a.npy", "b.npy", "labels.npy", "classes.txt", "files.txt")) {
+        assertEquals(want, java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(out.resolve(f))), f);
+      }
+    }
     for (String fm : List.of("a", "b")) {
       ModelSpec spec = ModelSpec.load(models.resolve(fm + ".yaml"));
       var x = NpyReader.readFeatures(out.resolve(fm + ".npy"));

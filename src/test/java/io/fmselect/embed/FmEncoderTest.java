@@ -26,7 +26,8 @@ class FmEncoderTest {
 
   static ModelSpec spec(Path model, int size, int dim, String output, String device) {
     String engine = model.toString().endsWith(".pt") ? "PyTorch" : "OnnxRuntime";
-    return new ModelSpec(model.resolveSibling("tiny.yaml"), "tiny", model, engine, size, size, new double[3],
+    return new ModelSpec(model.resolveSibling("tiny.yaml"), "tiny", model, engine, size, size,
+        ModelSpec.Interpolation.BILINEAR, true, new double[3],
         new double[] {1, 1, 1}, false, output, ModelSpec.Pooling.NONE, dim, device, 8, 10);
   }
 

@@ -22,7 +22,7 @@ class ModelSpecTest {
   }
 
   static final String GOOD = String.join("\n", "name: dinov2-vits14", "model: m.onnx", "input_size: 224",
-      "resize: 256", "mean: [0.485, 0.456, 0.406]", "std: [0.229, 0.224, 0.225]", "channels: BGR",
+      "resize: 256", "interpolation: bicubic", "antialias: false", "mean: [0.485, 0.456, 0.406]", "std: [0.229, 0.224, 0.225]", "channels: BGR",
       "output: last_hidden_state", "pooling: cls", "dimension: 384", "device: gpu:1", "batch_size: 32",
       "max_delay_ms: 5", "");
 
@@ -34,6 +34,8 @@ class ModelSpecTest {
     assertEquals("OnnxRuntime", s.engine());
     assertEquals(224, s.inputSize());
     assertEquals(256, s.resize());
+    assertEquals(ModelSpec.Interpolation.BICUBIC, s.interpolation());
+    assertEquals(false, s.antialias());
     assertArrayEquals(new double[] {0.485, 0.456, 0.406}, s.mean());
     assertTrue(s.bgr());
     assertEquals("last_hidden_state", s.output());
@@ -42,6 +44,15 @@ class ModelSpecTest {
     assertEquals("gpu:1", s.device());
     assertEquals(32, s.batchSize());
     assertEquals(5, s.maxDelayMs());
+  }
+
+  @Test
+  void resizeDefaultsToBilinearWithAntialiasing() throws Exception {
+    ModelSpec s = ModelSpec.load(write(GOOD.replace("interpolation: bicubic\n", "").replace("antialias: false\n", "")));
+    assertEquals(ModelSpec.Interpolation.BILINEAR, s.interpolation());
+    assertTrue(s.antialias());
+    assertEquals(ModelSpec.Interpolation.BILINEAR,
+        ModelSpec.load(write(GOOD.replace("interpolation: bicubic", "interpolation: bilinear"))).interpolation());
   }
 
   void refused(String yaml, String expect) throws Exception {
@@ -63,6 +74,12 @@ class ModelSpecTest {
     refused(GOOD.replace("device: gpu:1", "device: tpu"), "'device' must be cpu or gpu:N");
     refused(GOOD.replace("channels: BGR", "channels: RGBA"), "'channels' must be RGB or BGR");
     refused(GOOD + "batchsize: 4\n", "unknown key 'batchsize'");
+    refused(GOOD.replace("interpolation: bicubic", "interpolation: nearest"),
+        "'interpolation' must be bilinear or bicubic, got 'nearest'");
+    refused(GOOD.replace("interpolation: bicubic", "interpolation: BICUBIC"), "'interpolation' must be");
+    refused(GOOD.replace("interpolation: bicubic", "interpolation: [bicubic]"), "'interpolation' must be a single value");
+    refused(GOOD.replace("antialias: false", "antialias: maybe"), "'antialias' must be true or false, got 'maybe'");
+    refused(GOOD.replace("antialias: false", "antialias: 1"), "'antialias' must be true or false, got '1'");
     refused("- just\n- a list\n", "not a YAML mapping");
     refused("name: [unclosed\n", "cannot read");
   }

@@ -15,8 +15,13 @@ import org.junit.jupiter.api.Test;
 class PreprocessorTest {
 
   static ModelSpec spec(int inputSize, int resize, double[] mean, double[] std, boolean bgr) {
-    return new ModelSpec(Path.of("t.yaml"), "t", Path.of("t.onnx"), "OnnxRuntime", inputSize, resize, mean, std, bgr,
-        "0", ModelSpec.Pooling.NONE, 4, "cpu", 8, 10);
+    return spec(inputSize, resize, ModelSpec.Interpolation.BILINEAR, false, mean, std, bgr);
+  }
+
+  static ModelSpec spec(int inputSize, int resize, ModelSpec.Interpolation interpolation, boolean antialias,
+      double[] mean, double[] std, boolean bgr) {
+    return new ModelSpec(Path.of("t.yaml"), "t", Path.of("t.onnx"), "OnnxRuntime", inputSize, resize, interpolation,
+        antialias, mean, std, bgr, "0", ModelSpec.Pooling.NONE, 4, "cpu", 8, 10);
   }
 
   static byte[] png(BufferedImage img) throws Exception {
@@ -41,14 +46,15 @@ class PreprocessorTest {
     for (int i = 0; i < 4; i++) {
       for (int c = 0; c < 3; c++) {
         int v = (px[i] >> (16 - 8 * c)) & 0xff;
-        want[c * 4 + i] = (float) ((v / 255.0 - mean[c]) / std[c]);
+        // torchvision's float32 steps: ToTensor divides by 255, Normalize subtracts and divides
+        want[c * 4 + i] = (v / 255f - (float) mean[c]) / (float) std[c];
       }
     }
     assertArrayEquals(want, t);
     // BGR: tensor channel 0 is blue, with the spec's first mean and std
     float[] b = Preprocessor.tensor(Preprocessor.decode(png(rgb(2, 2, px))), spec(2, 2, mean, std, true));
-    assertEquals((float) ((0x30 / 255.0 - 0.5) / 0.5), b[0]);
-    assertEquals((float) ((0x10 / 255.0 - 0.0) / 2.0), b[8]);
+    assertEquals((0x30 / 255f - 0.5f) / 0.5f, b[0]);
+    assertEquals((0x10 / 255f - 0f) / 2f, b[8]);
   }
 
   @Test
@@ -91,6 +97,41 @@ class PreprocessorTest {
         spec(4, 4, new double[3], new double[] {1, 1, 1}, false));
     assertEquals((float) (25 / 255.0), u[2 * 16 + 1]);
     assertEquals(0f, u[2 * 16]); // (0, 0) clamps to the corner
+  }
+
+  @Test
+  void geometryIsTorchvisions() {
+    // Resize(256) of 320 x 240: the longer side 341.33 truncated; CenterCrop(224): left round(58.5) = 58
+    assertArrayEquals(new int[] {341, 256}, Preprocessor.resizedSize(320, 240, 256));
+    assertEquals(58, Preprocessor.cropOffset(341, 224));
+    assertEquals(16, Preprocessor.cropOffset(256, 224));
+    // 525 x 350 at 175: 262.5 truncated to 262, also for a portrait image
+    assertArrayEquals(new int[] {262, 175}, Preprocessor.resizedSize(525, 350, 175));
+    assertArrayEquals(new int[] {175, 262}, Preprocessor.resizedSize(350, 525, 175));
+    // 35 x 47 at 20: 26.86 -> 26, not 27; equal sides stay equal
+    assertArrayEquals(new int[] {20, 26}, Preprocessor.resizedSize(35, 47, 20));
+    assertArrayEquals(new int[] {19, 19}, Preprocessor.resizedSize(50, 50, 19));
+    // offsets round half to even: 2.5 -> 2, 3.5 -> 4, 0.5 -> 0
+    assertEquals(2, Preprocessor.cropOffset(13, 8));
+    assertEquals(4, Preprocessor.cropOffset(32, 25));
+    assertEquals(0, Preprocessor.cropOffset(32, 31));
+  }
+
+  @Test
+  void antialiasingAveragesWhatItSkips() throws Exception {
+    // 8 x 8 blue stripes 0, 255, 0, 255, ... halved twice (to 2 x 2)
+    Preprocessor.Rgb img = new Preprocessor.Rgb(8, 8, new int[64]);
+    for (int i = 0; i < 64; i++) {
+      img.pixels()[i] = i % 2 == 0 ? 0 : 255;
+    }
+    double[] zero = new double[3];
+    double[] one = {1, 1, 1};
+    // without antialiasing, output x samples source x = 1.5 and 5.5: two neighbours, 127.5, to 128 (half to even)
+    ModelSpec noAa = spec(2, 2, ModelSpec.Interpolation.BILINEAR, false, zero, one, false);
+    assertArrayEquals(new int[] {128, 128, 128, 128}, Preprocessor.resizeAndCrop(img, noAa).pixels());
+    // PIL's triangle widened to 4 pixels each side covers 7 stripes: 3 or 4 of them bright (PIL gives 118, 137)
+    ModelSpec aa = spec(2, 2, ModelSpec.Interpolation.BILINEAR, true, zero, one, false);
+    assertArrayEquals(new int[] {118, 137, 118, 137}, Preprocessor.resizeAndCrop(img, aa).pixels());
   }
 
   @Test
