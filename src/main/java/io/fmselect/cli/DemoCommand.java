@@ -1,53 +1,292 @@
 package io.fmselect.cli;
 
+import io.fmselect.avro.LabeledSample;
+import io.fmselect.avro.Op;
+import io.fmselect.avro.SubsetChange;
+import io.fmselect.demo.DemoData;
+import io.fmselect.demo.DemoData.Shot;
+import io.fmselect.demo.DemoReport;
+import io.fmselect.demo.Member;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code fmselect demo}: generates a small example and runs RAM-APL on it, end to end. */
+/**
+ * {@code fmselect demo}, the main command: the streaming selector at work on labeled images. It starts
+ * a Kafka broker in this process, the streaming job on a local Flink with its web UI, and a producer
+ * that streams the images as {@code LabeledSample}s (label noise and a long tail injected and
+ * remembered); it follows the subset topic as a consumer would, shows one progress line, and leaves a
+ * manifest and an HTML report. Ctrl-C stops it all and still writes the report.
+ */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = {
-      "Generates a small labeled example (2,000 rows, 10 classes, two feature sets) and selects 10%%",
-      "of it with RAM-APL, printing what it did and where the files are."
+      "Streams labeled images through fmselect: an embedded Kafka broker, the streaming job on a local Flink",
+      "(web UI URL printed at start) embedding each image with the encoders in models/ (pulled with npm when",
+      "missing; small stand-ins otherwise) and keeping 10%% of each class with RAM-APL, and a producer with",
+      "injected label noise. Leaves manifest.csv and report.html in --out. Ctrl-C stops it cleanly."
     })
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--dir", paramLabel = "DIR", defaultValue = "target/demo", description = "working directory (default target/demo)")
-  Path dir;
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "fmselect-demo", description = "output folder (default fmselect-demo)")
+  Path out;
+
+  @Option(names = "--images", paramLabel = "DIR",
+      description = "your own images: one sub-folder per class (default: Fashion-MNIST if installed, else generated)")
+  Path images;
+
+  @Option(names = "--models", paramLabel = "DIR", description = "encoder spec folder (default: models/ of fmselect)")
+  Path models;
+
+  @Option(names = "--no-pull", description = "do not pull the pretrained encoders when the models folder is empty")
+  boolean noPull;
+
+  @Option(names = "--input-size", paramLabel = "PX",
+      description = "input size given to every encoder (default 96; 0 keeps each spec's own)")
+  int inputSize = 96;
+
+  @Option(names = "--rate", paramLabel = "PER_S", defaultValue = "100", description = "samples sent per second (default 100)")
+  double rate;
+
+  @Option(names = "--noise", paramLabel = "R", defaultValue = "0.1",
+      description = "share of samples given a wrong label, uniformly among the other classes (default 0.1)")
+  double noise;
+
+  @Option(names = "--imbalance", paramLabel = "K", defaultValue = "1",
+      description = "long tail: largest class K times the smallest (default 1: as the data comes)")
+  double imbalance;
+
+  @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl", description = "selection method (default ram-apl)")
+  String method;
+
+  @Option(names = "--fraction", paramLabel = "R", defaultValue = "0.1", description = "share of each class kept (default 0.1)")
+  double fraction;
+
+  @Option(names = "--window", paramLabel = "DURATION", defaultValue = "2s", description = "window length (default 2s)")
+  String window;
+
+  @Option(names = "--bounded", description = "stop by itself once --limit samples are in the subset's computation")
+  boolean bounded;
+
+  @Option(names = "--limit", paramLabel = "N", description = "send at most N samples (default: the whole data set)")
+  Integer limit;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "seed of the noise, the tail and the order (default 1)")
+  long seed;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  private final AtomicLong produced = new AtomicLong();
+  private final AtomicReference<Throwable> failed = new AtomicReference<>();
+  private volatile boolean stopping;
+  private volatile long lastEventTime = Long.MIN_VALUE;
+
   @Override
   public Integer call() throws Exception {
-    CommandLine root = spec.root().commandLine();
-    Files.createDirectories(dir);
-    String d = dir.toString();
-    int rc = root.execute("generate", "--out-dir", d, "--rows", "2000", "--classes", "10", "--dims", "64,32",
-        "--names", "fm1,fm2", "--flip", "0.05", "--seed", "1");
-    if (rc != 0) {
-      return rc;
+    if (rate <= 0 || fraction <= 0 || fraction > 1 || noise < 0 || noise >= 1 || imbalance < 1
+        || limit != null && limit < 1) {
+      throw new UserError("--rate must be > 0, --fraction in (0, 1], --noise in [0, 1), --imbalance at least 1,"
+          + " --limit at least 1");
     }
-    rc = root.execute("select", "--method", "ram-apl", "--fraction", "0.1", "--labels", d + "/labels.npy",
-        "--features", "fm1=" + d + "/fm1.npy", "--features", "fm2=" + d + "/fm2.npy",
-        "--out", d + "/selected.txt", "--scores", d + "/scores.csv");
-    if (rc != 0) {
-      return rc;
+    if (bounded && limit == null) {
+      limit = 10_000;
     }
-    List<String> selected = Files.readAllLines(dir.resolve("selected.txt"));
-    List<String> scores = Files.readAllLines(dir.resolve("scores.csv"));
-    long noisy = scores.stream().skip(1).filter(l -> !l.split(",")[3].equals("0.0")).count();
-    var out = spec.commandLine().getOut();
-    out.printf("generated %s/{labels,fm1,fm2}.npy: 2000 rows, 10 classes, feature sets of 64 and 32 dims%n", d);
-    out.printf("ram-apl kept %d rows (10%% of each class) -> %s/selected.txt%n", selected.size(), d);
-    out.printf("%d rows have APL > 0 (some FM's nearest centroid disagrees with the label); figures -> %s/scores.csv%n",
-        noisy, d);
-    out.printf("next: fmselect select --help%n");
-    out.flush();
+    PrintWriter say = spec.commandLine().getOut();
+    DemoLogging.quietConsole();
+    Files.createDirectories(out);
+    long started = System.nanoTime();
+    DemoData data = DemoData.open(images, noise, imbalance, seed, limit);
+    say.println(data.description());
+    Path home = Path.of(System.getProperty("fmselect.home", "."));
+    DemoModels.Choice encoders = DemoModels.choose(models != null ? models : home.resolve("models"), !noPull,
+        inputSize == 0 ? null : inputSize, out, spec.root().commandLine(), say);
+    say.println(encoders.description());
+    say.flush();
+
+    Path kafkaDir = out.resolve("kafka");
+    DemoModels.recreate(kafkaDir);
+    int port = freePort();
+    int controller = freePort();
+    var broker = KafkaCommand.start("127.0.0.1", port, controller, kafkaDir);
+    String bootstrap = "127.0.0.1:" + port;
+    CountDownLatch done = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stopping = true;
+      try {
+        done.await(60, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "fmselect-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    RunCommand.Started job = null;
+    DemoFollower follower = null;
+    Thread producer = null;
+    try {
+      Properties props = new Properties();
+      props.put("bootstrap.servers", bootstrap);
+      try (Admin admin = Admin.create(props)) {
+        // the job's topics up front: the follower opens them before the job's first write
+        admin.createTopics(List.of(new NewTopic("samples", 2, (short) 1), new NewTopic("subset", 2, (short) 1),
+            new NewTopic("subset-windows", 1, (short) 1), new NewTopic("subset-classes", 1, (short) 1),
+            new NewTopic("rejects", 1, (short) 1), new NewTopic("explain", 2, (short) 1))).all().get();
+      }
+      DemoModels.recreate(out.resolve("checkpoints"));
+      RunCommand run = new RunCommand();
+      new CommandLine(run).parseArgs("--bootstrap-servers", bootstrap, "--models", encoders.dir().toString(),
+          "--method", method, "--fraction", Double.toString(fraction), "--window", window, "--idle-flush", "2s",
+          "--idleness", "1s", "--parallelism", "2", "--group-id", "fmselect-demo", "--explain-topic", "explain",
+          "--explain-every", "5",
+          "-D", "execution.checkpointing.interval=2s", "-D", "metrics.fetcher.update-interval=1s",
+          "-D", "execution.checkpointing.dir=" + out.resolve("checkpoints").toAbsolutePath().toUri(),
+          "-D", "fmselect.transactional-id-prefix=fmselect-demo-" + ProcessHandle.current().pid());
+      job = run.start(say);
+      follower = DemoFollower.start(props, "subset", "rejects", "explain");
+      producer = startProducer(bootstrap, data);
+      long sending = System.nanoTime();
+      DemoProgress progress = new DemoProgress(say, data,
+          job.webUi() == null ? null : new FlinkRest(job.webUi(), job.client().getJobID().toHexString()), follower,
+          produced, sending);
+      boolean announced = false;
+      while (!stopping && failed.get() == null) {
+        if (job.client().getJobStatus().get().isGloballyTerminalState()) {
+          job.client().getJobExecutionResult().get(); // throws the job's failure
+          break;
+        }
+        progress.tick();
+        if (!announced && follower.firstSelectedNanos() > 0) {
+          announced = true;
+          progress.note(String.format(java.util.Locale.ROOT, "first selected sample %.1f s after the first sent",
+              (follower.firstSelectedNanos() - sending) / 1e9));
+        }
+        if (bounded && !producer.isAlive() && progress.caughtUp(lastEventTime)) {
+          progress.settle();
+          break;
+        }
+        Thread.sleep(500);
+      }
+      progress.finish(String.format(java.util.Locale.ROOT, "%s after %.1f s", stopping ? "stopped" : "done",
+          (System.nanoTime() - sending) / 1e9));
+      if (failed.get() != null) {
+        throw new UserError("the demo's producer failed: " + JobFailed.rootCause(failed.get()));
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw RunCommand.failure(job == null ? new org.apache.flink.configuration.Configuration() : job.conf(), e);
+    } finally {
+      stopping = true;
+      if (producer != null) {
+        producer.join(5_000);
+      }
+      if (job != null) {
+        try {
+          job.client().cancel().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          // already finished or failed: nothing to cancel
+        }
+        job.close();
+      }
+      try {
+        if (follower != null) {
+          follower.close();
+          writeReport(data, follower, encoders, say);
+        }
+      } finally {
+        broker.shutdown();
+        broker.awaitShutdown();
+        done.countDown();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // shutting down already (Ctrl-C): the hook is running
+        }
+      }
+    }
+    say.flush();
     return 0;
+  }
+
+  private void writeReport(DemoData data, DemoFollower follower, DemoModels.Choice encoders, PrintWriter say)
+      throws java.io.IOException {
+    Map<String, Member> subset = new java.util.TreeMap<>();
+    follower.selected().forEach((id, c) -> subset.put(id, Member.of(c)));
+    Map<String, Member> explained = new java.util.TreeMap<>();
+    follower.explained().forEach((id, c) -> explained.put(id, Member.of(c)));
+    DemoReport.Summary s = DemoReport.write(out, data, subset, explained.isEmpty() ? null : explained,
+        follower.windows(), encoders.names(), method, fraction);
+    say.printf(java.util.Locale.ROOT, "subset: %,d of %,d samples sent; injected noisy labels in it: %,d (a random subset"
+        + " of the same size: %.1f)%n", s.selected(), s.sent(), s.noisySelected(), s.noisyExpected());
+    say.printf("report: %s (manifest.csv, report.html)%n", out.resolve("report.html"));
+    say.flush();
+  }
+
+  private Thread startProducer(String bootstrap, DemoData data) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrap);
+    p.put("linger.ms", "5");
+    Thread t = new Thread(() -> {
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        long t0 = System.nanoTime();
+        long k = 0;
+        for (Shot s : data) {
+          if (stopping) {
+            break;
+          }
+          long wait = t0 + (long) (k * 1e9 / rate) - System.nanoTime();
+          if (wait > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+          }
+          long now = System.currentTimeMillis();
+          LabeledSample sample = LabeledSample.newBuilder().setId(s.id()).setLabel(s.label()).setOp(Op.UPSERT)
+              .setEventTime(Instant.ofEpochMilli(now)).setImage(ByteBuffer.wrap(s.image()))
+              .setEmbeddings(Map.of()).setMetadata(Map.of("source", s.source())).build();
+          ByteBuffer value = sample.toByteBuffer();
+          byte[] bytes = new byte[value.remaining()];
+          value.get(bytes);
+          producer.send(new ProducerRecord<>("samples", s.id(), bytes), (meta, ex) -> {
+            if (ex != null) {
+              failed.compareAndSet(null, ex);
+            }
+          });
+          data.sent(s);
+          lastEventTime = now;
+          produced.incrementAndGet();
+          k++;
+        }
+        producer.flush();
+      } catch (Throwable e) {
+        failed.compareAndSet(null, e);
+      }
+    }, "fmselect-demo-producer");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 }

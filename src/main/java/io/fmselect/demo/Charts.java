@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.DateAxis;
@@ -129,7 +128,8 @@ final class Charts {
     chart.getPlot().setBackgroundPaint(new Color(0xf7f7f7));
   }
 
+  /** The chart as PNG, encoded in memory (ImageIO's file cache needs a shutdown hook: not after Ctrl-C). */
   static void png(OutputStream out, JFreeChart chart) throws IOException {
-    ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
+    out.write(Png.encode(chart.createBufferedImage(WIDTH, HEIGHT)));
   }
 }

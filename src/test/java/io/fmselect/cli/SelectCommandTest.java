@@ -184,12 +184,4 @@ class SelectCommandTest {
     c.set(c.indexOf(from), to);
     return c;
   }
-
-  @Test
-  void demoRunsEndToEnd() throws IOException {
-    InProcess.Run r = InProcess.run("demo", "--dir", dir.resolve("demo").toString());
-    assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("ram-apl kept 199 rows"), r.out());
-    assertEquals(199, Files.readAllLines(dir.resolve("demo/selected.txt")).size());
-  }
 }

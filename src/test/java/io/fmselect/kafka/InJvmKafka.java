@@ -66,7 +66,13 @@ public final class InJvmKafka implements AutoCloseable {
     try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(p,
         new org.apache.kafka.common.serialization.StringDeserializer(),
         new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-      c.subscribe(java.util.List.of(topic));
+      // assigned, not subscribed: no group join to wait for before the first records come
+      java.util.List<org.apache.kafka.common.TopicPartition> parts = new java.util.ArrayList<>();
+      for (var info : c.partitionsFor(topic)) {
+        parts.add(new org.apache.kafka.common.TopicPartition(topic, info.partition()));
+      }
+      c.assign(parts);
+      c.seekToBeginning(parts);
       int quiet = 0;
       long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
       while (quiet < 3 && System.nanoTime() < deadline) {

@@ -1,0 +1,106 @@
+package io.fmselect.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fmselect.embed.ModelSpec;
+import io.fmselect.embed.TinyEncoder;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+
+/**
+ * The encoders the demo runs: the spec files in the models folder (what {@code fmselect models pull}
+ * writes, or a user's own), pulled first when the folder has none and npm is there; otherwise three small
+ * seeded stand-ins, announced as such. Real encoders get a copy of their specs in the demo's folder with
+ * the input size the demo asks for (small source images need no 224 px input).
+ */
+final class DemoModels {
+  private DemoModels() {}
+
+  /** The spec folder the job reads, and one line saying what it holds. */
+  record Choice(Path dir, String description, String names, boolean standIns) {}
+
+  static Choice choose(Path models, boolean pull, Integer inputSize, Path work, CommandLine root, PrintWriter out)
+      throws IOException {
+    if (!hasSpecs(models) && pull && onPath("npm")) {
+      out.printf("models: none in %s; pulling the pretrained encoders (fmselect models pull, once) ...%n", models);
+      out.flush();
+      if (root.execute("models", "pull", "--out", models.toString()) != 0) {
+        out.println("models: the pull failed (above); going on with stand-ins");
+      }
+    }
+    if (!hasSpecs(models)) {
+      return standIns(work.resolve("stand-in-models"), models);
+    }
+    List<ModelSpec> specs;
+    try {
+      specs = ModelSpec.loadAll(models);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    Path dir = work.resolve("models");
+    recreate(dir);
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    StringBuilder names = new StringBuilder();
+    for (ModelSpec s : specs) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = yaml.readValue(s.file().toFile(), LinkedHashMap.class);
+      m.put("model", s.model().toAbsolutePath().toString());
+      int size = inputSize == null ? s.inputSize() : inputSize;
+      m.put("input_size", size);
+      m.put("resize", inputSize == null ? s.resize() : size);
+      yaml.writeValue(dir.resolve(s.name() + ".yaml").toFile(), m);
+      names.append(names.isEmpty() ? "" : ", ").append(s.name()).append(" (").append(s.dimension()).append("-d, ")
+          .append(size).append(" px)");
+    }
+    return new Choice(dir, "models: " + names + " from " + models, names.toString(), false);
+  }
+
+  private static Choice standIns(Path dir, Path models) throws IOException {
+    recreate(dir);
+    int[][] shapes = {{16, 64}, {24, 96}, {32, 128}};
+    StringBuilder names = new StringBuilder();
+    for (int i = 0; i < shapes.length; i++) {
+      String name = "stand-in-" + (char) ('a' + i);
+      new TinyEncoder(shapes[i][0], shapes[i][1], 1000 + i).writeOnnx(dir.resolve(name + ".onnx"));
+      Files.writeString(dir.resolve(name + ".yaml"), String.join("\n",
+          "# a small encoder with seeded random weights: the demo's stand-in for a pretrained model",
+          "name: " + name, "model: " + name + ".onnx", "input_size: 32", "dimension: " + shapes[i][1],
+          "batch_size: 32", ""));
+      names.append(names.isEmpty() ? "" : ", ").append(name);
+    }
+    return new Choice(dir, "models: STAND-INS (" + names + ": small encoders with random weights, not pretrained;"
+        + " put real ones in " + models + " with `fmselect models pull`)", "stand-ins: " + names, true);
+  }
+
+  private static boolean hasSpecs(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (var s = Files.list(dir)) {
+      return s.anyMatch(p -> p.getFileName().toString().endsWith(".yaml"));
+    }
+  }
+
+  static boolean onPath(String program) {
+    String path = System.getenv("PATH");
+    return path != null && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
+        .anyMatch(d -> Files.isExecutable(Path.of(d, program)));
+  }
+
+  static void recreate(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (var walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    Files.createDirectories(dir);
+  }
+}

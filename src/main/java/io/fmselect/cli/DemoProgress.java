@@ -1,0 +1,115 @@
+package io.fmselect.cli;
+
+import io.fmselect.demo.DemoData;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.OptionalDouble;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The demo's one progress line: samples in, embedded, rejected, selected, windows, rate, and the injected
+ * noisy labels in the subset against a random subset of the same size. On a terminal the line is redrawn in
+ * place; otherwise (a log, a test) a line is printed every five seconds.
+ */
+final class DemoProgress {
+  private final PrintWriter say;
+  private final boolean console = System.console() != null;
+  private final DemoData data;
+  private final FlinkRest rest;
+  private final DemoFollower follower;
+  private final AtomicLong produced;
+  private final long startedNanos;
+  private long lastPrinted = System.nanoTime() - 10_000_000_000L;
+  private long embedded;
+  private int width;
+
+  DemoProgress(PrintWriter say, DemoData data, FlinkRest rest, DemoFollower follower, AtomicLong produced,
+      long startedNanos) {
+    this.say = say;
+    this.data = data;
+    this.rest = rest;
+    this.follower = follower;
+    this.produced = produced;
+    this.startedNanos = startedNanos;
+  }
+
+  /** Redraws the line (at most once a second on a terminal, every five seconds otherwise). */
+  void tick() {
+    long now = System.nanoTime();
+    if (now - lastPrinted < (console ? 1_000_000_000L : 5_000_000_000L)) {
+      return;
+    }
+    lastPrinted = now;
+    print(line(), false);
+  }
+
+  /**
+   * Whether the subset has caught up with everything sent: the last committed window end is at or past the
+   * last event time the producer used.
+   */
+  boolean caughtUp(long lastEventTime) {
+    return lastEventTime != Long.MIN_VALUE && follower.lastWindowEnd() >= lastEventTime;
+  }
+
+  /**
+   * Waits (a few seconds at most) for the embed operator's count, which the web UI refreshes once a second,
+   * to cover every sample sent that was not rejected.
+   */
+  void settle() throws InterruptedException {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (rest != null && embedded + follower.rejected() < produced.get() && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      line();
+    }
+  }
+
+  /** A line of its own above the progress line. */
+  void note(String text) {
+    if (console) {
+      say.print("\r" + " ".repeat(width) + "\r");
+      width = 0;
+    }
+    say.println(text);
+    say.flush();
+    lastPrinted = System.nanoTime() - 10_000_000_000L;
+  }
+
+  /** The final line, followed by a newline. */
+  void finish(String label) {
+    print(line() + " (" + label + ")", true);
+  }
+
+  String line() {
+    if (rest != null) {
+      try {
+        OptionalDouble e = rest.metric("embed", "numRecordsOut");
+        if (e.isPresent()) {
+          embedded = (long) e.getAsDouble();
+        }
+      } catch (Exception e) {
+        // the job is starting or stopping: keep the last figure
+      }
+    }
+    var selected = follower.selected();
+    long noisyIn = selected.keySet().stream().filter(data::noisy).count();
+    long sent = data.sentCount();
+    double expected = sent == 0 ? 0 : selected.size() * (double) data.noisySent() / sent;
+    double seconds = (System.nanoTime() - startedNanos) / 1e9;
+    return String.format(Locale.ROOT,
+        "in %,d | embedded %,d | rejected %,d | selected %,d | windows %,d | %.0f samples/s | noisy labels in subset %,d"
+            + " (random subset: %.1f)",
+        produced.get(), embedded, follower.rejected(), selected.size(), follower.windows().size(),
+        seconds > 0 ? produced.get() / seconds : 0, noisyIn, expected);
+  }
+
+  private void print(String line, boolean last) {
+    if (console) {
+      String padded = line.length() < width ? line + " ".repeat(width - line.length()) : line;
+      width = line.length();
+      say.print("\r" + padded + (last ? System.lineSeparator() : ""));
+    } else {
+      say.println(line);
+    }
+    say.flush();
+  }
+}
