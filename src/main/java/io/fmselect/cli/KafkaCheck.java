@@ -8,12 +8,14 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
- * Before a command starts anything long, one question to the brokers: can they be reached, and does the
- * topic exist? Either failure is one line ({@link UserError}), within the client's timeout: the
- * {@code default.api.timeout.ms} of the client properties, else 30 s.
+ * Before a command starts anything long, one question to the brokers: can they be reached, will they let
+ * the client in, and does the topic exist? Each failure is one line ({@link UserError}), within the
+ * client's timeout: the {@code default.api.timeout.ms} of the client properties, else 30 s. {@link
+ * #failure} words a client's failure the same way for every Kafka command.
  */
 final class KafkaCheck {
   private KafkaCheck() {}
@@ -43,6 +45,9 @@ final class KafkaCheck {
           .allTopicNames().get(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
+      if (c instanceof AuthenticationException a) {
+        throw failure(servers, a);
+      }
       if (c instanceof UnknownTopicOrPartitionException) {
         throw new UserError(role + " topic '" + topic + "' does not exist on " + servers);
       }
@@ -50,14 +55,65 @@ final class KafkaCheck {
         throw new UserError("cannot reach Kafka at " + servers + " within " + timeout.toSeconds() + " s"
             + " (default.api.timeout.ms)");
       }
-      throw new UserError("Kafka at " + servers + ": " + c.getClass().getSimpleName() + ": " + c.getMessage());
+      throw new UserError("Kafka at " + servers + ": " + c.getClass().getSimpleName() + ": " + masked(c.getMessage()));
     } catch (java.util.concurrent.TimeoutException e) {
       throw new UserError("cannot reach Kafka at " + servers + " within " + timeout.toSeconds() + " s");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UserError("interrupted while asking Kafka at " + servers);
     } catch (org.apache.kafka.common.KafkaException e) {
-      throw new UserError("Kafka at " + servers + ": " + e.getMessage());
+      throw failure(servers, e);
     }
+  }
+
+  /**
+   * A Kafka client's failure as one line. The brokers refusing the client (a failed SASL login, a failed TLS
+   * handshake) is "authentication failed on SERVERS: cause"; anything else is "Kafka at SERVERS: message", with
+   * the root cause when it says more (a client that cannot be built says why: a truststore that cannot be
+   * read, a JAAS config that does not parse). Password values a message might quote are masked.
+   */
+  static UserError failure(String servers, Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof AuthenticationException) {
+        return new UserError("authentication failed on " + servers + ": " + withRootCause(t));
+      }
+    }
+    return new UserError("Kafka at " + servers + ": " + withRootCause(e));
+  }
+
+  /**
+   * The message of {@code t}; then that of the deepest Kafka exception in its causes (what the client was
+   * doing: "Failed to load SSL keystore ..."), then, in parentheses, that of the cause below it (why:
+   * "keystore password was incorrect"), without the exception names such a message quotes.
+   */
+  private static String withRootCause(Throwable t) {
+    Throwable kafka = t;
+    for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c.getClass().getName().startsWith("org.apache.kafka.")) {
+        kafka = c;
+      }
+    }
+    String msg = message(t);
+    if (kafka != t && !msg.contains(message(kafka))) {
+      msg += ": " + message(kafka);
+    }
+    Throwable why = kafka.getCause();
+    if (why != null && why != kafka) {
+      String detail = message(why).replaceFirst("^.*\\b[\\w$.]+(Exception|Error): ", "");
+      if (!msg.contains(detail)) {
+        msg += " (" + detail + ")";
+      }
+    }
+    return masked(msg.replace('\n', ' '));
+  }
+
+  private static String message(Throwable t) {
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  /** A message with every {@code password=...} value (JAAS options, SCRAM specs) replaced by [hidden]. */
+  static String masked(String message) {
+    return message == null ? null
+        : message.replaceAll("(?i)(password\\s*=\\s*)(\"[^\"]*\"|[^,;\\]\\s]*)", "$1[hidden]");
   }
 }

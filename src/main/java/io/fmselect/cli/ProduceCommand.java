@@ -206,10 +206,10 @@ public final class ProduceCommand implements Callable<Integer> {
       }
       producer.flush();
       if (failure.get() != null) {
-        throw new UserError("Kafka at " + kafka.bootstrapServers + ": " + failure.get().getMessage());
+        throw KafkaCheck.failure(kafka.bootstrapServers, failure.get());
       }
     } catch (KafkaException e) {
-      throw new UserError("Kafka at " + kafka.bootstrapServers + ": " + e.getMessage());
+      throw KafkaCheck.failure(kafka.bootstrapServers, e);
     }
     spec.commandLine().getOut().printf("produced %d samples to %s%n", total, topic);
     spec.commandLine().getOut().flush();

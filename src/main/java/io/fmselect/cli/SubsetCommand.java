@@ -127,7 +127,7 @@ public final class SubsetCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       throw new UserError(e.getMessage());
     } catch (KafkaException e) {
-      throw new UserError("Kafka: " + e.getMessage());
+      throw KafkaCheck.failure(kafka.bootstrapServers, e);
     }
   }
 

@@ -35,20 +35,27 @@ class KafkaCommandITCase {
 
   record Broker(Process process, String address) {}
 
-  static Broker start(Path data, int port, int cport) throws Exception {
-    Process p = new ProcessBuilder(Path.of("bin/fmselect").toAbsolutePath().toString(), "kafka", "--port",
-        Integer.toString(port), "--controller-port", Integer.toString(cport), "--data-dir", data.toString())
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    String line = CompletableFuture.supplyAsync(() -> {
-      try {
-        return out.readLine();
-      } catch (java.io.IOException e) {
-        return null;
-      }
-    }).get(90, TimeUnit.SECONDS);
-    assertEquals("ready 127.0.0.1:" + port, line);
-    return new Broker(p, "127.0.0.1:" + port);
+  /** Starts {@code bin/fmselect kafka} with EXTRA flags; returns once it says ready, stops it if it does not. */
+  static Broker start(Path data, int port, int cport, String... extra) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of("bin/fmselect").toAbsolutePath().toString(), "kafka", "--port",
+        Integer.toString(port), "--controller-port", Integer.toString(cport), "--data-dir", data.toString()));
+    cmd.addAll(List.of(extra));
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line = CompletableFuture.supplyAsync(() -> {
+        try {
+          return out.readLine();
+        } catch (java.io.IOException e) {
+          return null;
+        }
+      }).get(90, TimeUnit.SECONDS);
+      assertEquals("ready 127.0.0.1:" + port, line);
+      return new Broker(p, "127.0.0.1:" + port);
+    } catch (Throwable t) {
+      p.destroyForcibly();
+      throw t;
+    }
   }
 
   static void stop(Broker b) throws Exception {

@@ -7,7 +7,11 @@ import io.fmselect.kafka.InJvmKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,28 +59,50 @@ class StreamCommandsITCase {
     }
   }
 
+  /** How a test launches bin/fmselect: {@link LauncherITCase#launch}, or that with extra Kafka flags and checks. */
+  @FunctionalInterface
+  interface Launcher {
+    LauncherITCase.Result launch(String... args) throws Exception;
+  }
+
   /**
    * Creates the topics, generates ROWS samples of C classes with FMs dinov2 and clip (dims D1, D2) and
    * produces them, 10 ms apart, as the README does; returns the data folder.
    */
   static Path produceExample(InJvmKafka kafka, Path dir, int rows, int classes, int d1, int d2) throws Exception {
-    kafka.createTopic("samples", 2);
-    kafka.createTopic("subset", 2);
-    kafka.createTopic("rejects", 1);
+    return produceExample(kafka.clientProperties(), LauncherITCase::launch, dir, rows, classes, d1, d2);
+  }
+
+  /**
+   * {@link #produceExample(InJvmKafka, Path, int, int, int, int)} on any broker: CLIENT are the properties of
+   * an admin client that creates the topics (bootstrap.servers and any security settings), KAFKA launches
+   * {@code produce} (and may add --kafka-properties).
+   */
+  static Path produceExample(Properties client, Launcher kafka, Path dir, int rows, int classes, int d1, int d2)
+      throws Exception {
+    try (Admin admin = Admin.create(client)) {
+      admin.createTopics(List.of(new NewTopic("samples", 2, (short) 1), new NewTopic("subset", 2, (short) 1),
+          new NewTopic("rejects", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+    }
     Path d = dir.resolve("data");
     assertEquals(0, LauncherITCase.launch("generate", "--out-dir", d.toString(), "--rows", Integer.toString(rows),
         "--classes", Integer.toString(classes), "--dims", d1 + "," + d2, "--names", "dinov2,clip").code());
-    LauncherITCase.Result p = LauncherITCase.launch("produce", "--start-time", "0", "--bootstrap-servers", kafka.bootstrapServers(),
-        "--labels", d.resolve("labels.npy").toString(), "--features", "dinov2=" + d.resolve("dinov2.npy"),
-        "--features", "clip=" + d.resolve("clip.npy"), "--interval-ms", "10");
+    LauncherITCase.Result p = kafka.launch("produce", "--start-time", "0", "--bootstrap-servers",
+        client.getProperty("bootstrap.servers"), "--labels", d.resolve("labels.npy").toString(), "--features",
+        "dinov2=" + d.resolve("dinov2.npy"), "--features", "clip=" + d.resolve("clip.npy"), "--interval-ms", "10");
     assertEquals(0, p.code(), p.err());
     return d;
   }
 
   /** The subset topic, read with {@code subset}, equals {@code select} (fraction 0.1) on the data folder. */
   static void assertSubsetIsTheBatchSelection(String bs, Path d, Path dir) throws Exception {
+    assertSubsetIsTheBatchSelection(LauncherITCase::launch, bs, d, dir);
+  }
+
+  /** {@link #assertSubsetIsTheBatchSelection(String, Path, Path)}, KAFKA launching {@code subset}. */
+  static void assertSubsetIsTheBatchSelection(Launcher kafka, String bs, Path d, Path dir) throws Exception {
     Path stream = dir.resolve("stream.txt");
-    LauncherITCase.Result s = LauncherITCase.launch("subset", "--bootstrap-servers", bs, "--out", stream.toString());
+    LauncherITCase.Result s = kafka.launch("subset", "--bootstrap-servers", bs, "--out", stream.toString());
     assertEquals(0, s.code(), s.err());
     Path batch = dir.resolve("batch.txt");
     assertEquals(0, LauncherITCase.launch("select", "--fraction", "0.1", "--labels", d.resolve("labels.npy").toString(),
