@@ -96,8 +96,10 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--bounded", description = "stop at the end offsets present at start")
   boolean bounded;
 
-  @Option(names = "--parallelism", paramLabel = "N", defaultValue = "1", description = "operator parallelism (default 1)")
-  int parallelism;
+  @Option(names = "--parallelism", paramLabel = "N",
+      description = "operator parallelism (default 1; on a cluster, the cluster's: parallelism.default, the"
+          + " submission's, or the Kubernetes operator's job.parallelism)")
+  Integer parallelism;
 
   @Option(names = "--group-id", paramLabel = "ID", defaultValue = "fmselect", description = "Kafka consumer group (default fmselect)")
   String groupId;
@@ -228,7 +230,7 @@ public final class RunCommand implements Callable<Integer> {
    * cluster it submits the job and returns null.
    */
   Started start(java.io.PrintWriter out) throws Exception {
-    if (parallelism < 1) {
+    if (parallelism != null && parallelism < 1) {
       throw new UserError("--parallelism must be at least 1");
     }
     Configuration conf = configuration();
@@ -242,9 +244,12 @@ public final class RunCommand implements Callable<Integer> {
     // one question to the brokers before anything starts: an unreachable broker or a missing topic is one line
     KafkaCheck.requireTopic(props, conf.get(StreamOptions.INPUT_TOPIC), "input");
     StreamExecutionEnvironment env = inCluster ? StreamExecutionEnvironment.getExecutionEnvironment(conf)
-        : noWebUi ? StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf)
+        : noWebUi ? StreamExecutionEnvironment.createLocalEnvironment(parallelism == null ? 1 : parallelism, conf)
         : StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-    env.setParallelism(parallelism);
+    if (parallelism != null || !inCluster) {
+      // a cluster's own parallelism stands unless the flag is given
+      env.setParallelism(parallelism == null ? 1 : parallelism);
+    }
     if (!conf.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
       // the exactly-once sinks commit on checkpoints: without them nothing would ever be published
       env.enableCheckpointing(10_000, CheckpointingMode.EXACTLY_ONCE);

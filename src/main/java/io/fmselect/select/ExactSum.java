@@ -1,10 +1,5 @@
 package io.fmselect.select;
 
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
  * Order-independent sums: the exact sum of a set of doubles, correctly rounded once.
  *
@@ -18,11 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  * where some addition rounded: Shewchuk's non-overlapping partials ("Adaptive Precision
  * Floating-Point Arithmetic and Fast Robust Geometric Predicates", 1997), rounded once at the end
  * with the half-way correction that makes the result correctly rounded (round-half-even).
+ *
+ * <p>The fast path runs four columns at a time in the vector API when the JVM has it ({@link VectorApi}),
+ * else one at a time: lane for lane the same operations, and the result is exact either way.
  */
 public final class ExactSum {
-  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
-  private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
-
   private ExactSum() {}
 
   /**
@@ -31,26 +26,30 @@ public final class ExactSum {
    * (small) number of partials.
    */
   public static double[] columnSums(Embeddings e) {
+    return columnSums(e, VectorApi.AVAILABLE);
+  }
+
+  /** {@link #columnSums(Embeddings)}, with or without the vector API (tests compare the two). */
+  static double[] columnSums(Embeddings e, boolean vector) {
     int dim = e.dim();
     int n = e.rows();
     double[] sum = new double[dim];
     double[] err = new double[dim];
-    int d4 = dim & ~3;
+    int d4 = vector ? dim & ~3 : 0;
     for (int i = 0; i < n; i++) {
       int off = e.offset(i);
       if (e.isFloat()) {
         float[] a = e.floatBlock(i);
-        for (int j = 0; j < d4; j += 4) {
-          DoubleVector x = (DoubleVector) FloatVector.fromArray(F4, a, off + j).convertShape(VectorOperators.F2D, D4, 0);
-          twoSumStep(sum, err, j, x);
+        if (vector) {
+          VectorKernels.twoSumRow(sum, err, a, off, d4);
         }
         for (int j = d4; j < dim; j++) {
           twoSumStep(sum, err, j, a[off + j]);
         }
       } else {
         double[] a = e.doubleBlock(i);
-        for (int j = 0; j < d4; j += 4) {
-          twoSumStep(sum, err, j, DoubleVector.fromArray(D4, a, off + j));
+        if (vector) {
+          VectorKernels.twoSumRow(sum, err, a, off, d4);
         }
         for (int j = d4; j < dim; j++) {
           twoSumStep(sum, err, j, a[off + j]);
@@ -67,16 +66,7 @@ public final class ExactSum {
     return sum;
   }
 
-  /** sum[j..j+4) += x, adding |rounding error| (Knuth's TwoSum, exact) to err[j..j+4). */
-  private static void twoSumStep(double[] sum, double[] err, int j, DoubleVector x) {
-    DoubleVector acc = DoubleVector.fromArray(D4, sum, j);
-    DoubleVector s = acc.add(x);
-    DoubleVector bv = s.sub(acc);
-    DoubleVector r = acc.sub(s.sub(bv)).add(x.sub(bv));
-    r.abs().add(DoubleVector.fromArray(D4, err, j)).intoArray(err, j);
-    s.intoArray(sum, j);
-  }
-
+  /** sum[j] += x, adding |rounding error| (Knuth's TwoSum, exact) to err[j]. */
   private static void twoSumStep(double[] sum, double[] err, int j, double x) {
     double s = sum[j] + x;
     double bv = s - sum[j];

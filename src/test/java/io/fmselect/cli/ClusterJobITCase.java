@@ -16,7 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
  * RocksDB, file checkpoints), submitted through the REST API as {@code flink run} would: the subset it
  * publishes equals {@code select} on the same data, also when the samples are images the job embeds
  * (the job jar carries DJL and ONNX Runtime), and a bad flag, or a TorchScript FM (libtorch is not in the
- * job jar), fails the submission with its one-line message.
+ * job jar), fails the submission with its one-line message. The first cluster is a stock one (its JVMs get
+ * no option beyond a Flink distribution's, so no {@code jdk.incubator.vector}): the job selects with its
+ * scalar kernels, says so in the TaskManager's log, and gives the same subset; the second adds
+ * {@code --add-modules jdk.incubator.vector} to {@code env.java.opts.all}, as the README advises.
  */
 class ClusterJobITCase {
   @TempDir Path dir;
@@ -37,7 +40,10 @@ class ClusterJobITCase {
       assertTrue(!job.isEmpty(), ok.toString());
       assertEquals("FINISHED", flink.await(job, 180), flink.log("taskmanager"));
 
+      // the batch selection runs here, with the vector API: the stock cluster's scalar kernels agree
       StreamCommandsITCase.assertSubsetIsTheBatchSelection(bs, d, dir);
+      assertTrue(flink.log("taskmanager").lines().anyMatch(l -> l.contains("WARN") && l.contains("VectorApi")
+          && l.contains("env.java.opts.all: --add-modules jdk.incubator.vector")), flink.log("taskmanager"));
 
       // images: the job jar brings DJL and ONNX Runtime, the cluster has neither
       Path models = Files.createDirectories(dir.resolve("models"));
@@ -65,13 +71,15 @@ class ClusterJobITCase {
    */
   @Test
   void torchScriptFmsRunWithDjlInTheClustersLib() throws Exception {
-    try (InJvmKafka kafka = InJvmKafka.start(); StandaloneFlink flink = StandaloneFlink.start(dir, true)) {
+    try (InJvmKafka kafka = InJvmKafka.start();
+        StandaloneFlink flink = StandaloneFlink.start(dir, true, StandaloneFlink.VECTOR_MODULE)) {
       Path models = Files.createDirectories(dir.resolve("models"));
       io.fmselect.embed.TinyEncoderAccess.write(models, true);
       Path images = produceImages(kafka);
       String jar = flink.upload(Path.of("target/fmselect-job.jar"));
       imagesJob(flink, kafka, jar, models, images, "images-subset");
       imagesJob(flink, kafka, jar, models, images, "images-subset-2");
+      assertTrue(flink.log("taskmanager").lines().noneMatch(l -> l.contains("VectorApi")), flink.log("taskmanager"));
     }
   }
 

@@ -25,6 +25,12 @@ import java.util.stream.Stream;
  * checkpoints to files) started from the Flink jars Maven copied to {@code target/lib}, the way a
  * Flink distribution's {@code lib/} holds them: Flink, RocksDB and logging only, so a job jar must
  * bring everything else itself. Talks to it through the REST API, as {@code flink run} does.
+ *
+ * <p>Its JVMs get what a Flink distribution's scripts give them and nothing more: the Java 17 options of
+ * the distribution's config.yaml ({@code env.java.opts.all}), the TaskManager's memory flags from
+ * {@code BashJavaUtils}, {@code -Dlog.file} and the log4j configuration; plus whatever a test adds to
+ * {@code env.java.opts.all} (such as {@code --add-modules jdk.incubator.vector}). Only
+ * {@code java.io.tmpdir} is moved, under the test's folder.
  */
 final class StandaloneFlink implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,6 +40,28 @@ final class StandaloneFlink implements AutoCloseable {
       "snakeyaml-2");
   /** DJL with both engines and their natives, as the README has them copied into a cluster's lib/. */
   private static final List<String> DJL = List.of("api-", "onnxruntime", "pytorch-", "gson", "jna");
+
+  /**
+   * {@code env.java.opts.all} of the config.yaml in Flink 2.x distributions ("required for Java 17
+   * support"): what {@code bin/jobmanager.sh} and {@code bin/taskmanager.sh} pass to every JVM of a stock
+   * cluster.
+   */
+  static final List<String> FLINK_JAVA17_OPTS = List.of("--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+      "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED", "--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED",
+      "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+      "--add-exports=jdk.compiler/com.sun.tools.javac.parser=ALL-UNNAMED",
+      "--add-exports=jdk.compiler/com.sun.tools.javac.tree=ALL-UNNAMED",
+      "--add-exports=jdk.compiler/com.sun.tools.javac.util=ALL-UNNAMED",
+      "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.text=ALL-UNNAMED",
+      "--add-opens=java.base/java.time=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
+  /** What fmselect's README asks a cluster to add to {@code env.java.opts.all}. */
+  static final List<String> VECTOR_MODULE = List.of("--add-modules", "jdk.incubator.vector");
 
   private final Path dir;
   private final int restPort;
@@ -45,15 +73,19 @@ final class StandaloneFlink implements AutoCloseable {
     this.restPort = restPort;
   }
 
+  /** A stock cluster: no JVM options beyond a Flink distribution's. */
   static StandaloneFlink start(Path dir) throws Exception {
-    return start(dir, false);
+    return start(dir, false, List.of());
   }
 
   /**
    * @param djlInLib DJL in the cluster's class path, loaded parent-first (what TorchScript FMs need);
    *     otherwise the job jar brings its own
+   * @param javaOpts added to {@code env.java.opts.all} (after the distribution's Java 17 options)
    */
-  static StandaloneFlink start(Path dir, boolean djlInLib) throws Exception {
+  static StandaloneFlink start(Path dir, boolean djlInLib, List<String> javaOpts) throws Exception {
+    List<String> opts = new ArrayList<>(FLINK_JAVA17_OPTS);
+    opts.addAll(javaOpts);
     int rest = freePort();
     StandaloneFlink f = new StandaloneFlink(dir, rest);
     Path conf = Files.createDirectories(dir.resolve("conf"));
@@ -77,6 +109,17 @@ final class StandaloneFlink implements AutoCloseable {
         "io.tmp.dirs: " + dir.resolve("tmp"),
         "web.tmpdir: " + dir.resolve("tmp"),
         djlInLib ? "classloader.parent-first-patterns.additional: ai.djl.;ai.onnxruntime." : "",
+        // what Flink's scripts would read and pass on (this class passes the same list itself)
+        "env.java.opts.all: " + String.join(" ", opts),
+        ""));
+    // the scripts' log4j setup: WARN and above to the console, which goes to NAME.log
+    Files.writeString(conf.resolve("log4j-console.properties"), String.join("\n",
+        "rootLogger.level = WARN",
+        "rootLogger.appenderRef.console.ref = console",
+        "appender.console.type = Console",
+        "appender.console.name = console",
+        "appender.console.layout.type = PatternLayout",
+        "appender.console.layout.pattern = %d{HH:mm:ss,SSS} %-5p %c - %m%n",
         ""));
     String cp;
     try (Stream<Path> jars = Files.list(Path.of("target/lib"))) {
@@ -88,8 +131,9 @@ final class StandaloneFlink implements AutoCloseable {
           .map(j -> j.toAbsolutePath().toString()).sorted().collect(Collectors.joining(":"));
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> jvm = List.of(java, "-Djava.io.tmpdir=" + dir.resolve("tmp"), "--add-opens=java.base/java.util=ALL-UNNAMED",
-        "--add-modules", "jdk.incubator.vector", "-cp", cp);
+    List<String> jvm = new ArrayList<>(List.of(java, "-Djava.io.tmpdir=" + dir.resolve("tmp")));
+    jvm.addAll(opts);
+    jvm.addAll(List.of("-Dlog4j.configurationFile=" + conf.resolve("log4j-console.properties").toUri(), "-cp", cp));
     List<String> jm = new ArrayList<>(jvm);
     jm.add(1, "-Xmx448m");
     jm.addAll(List.of("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "--configDir",
