@@ -58,6 +58,11 @@ class DemoITCase {
         Thread.sleep(500);
       }
       assertTrue(members > 0, "freshness.members reads through the REST API: " + members);
+      // the web UI's "Job Manager Log" tab: the launcher's log file, with the job's per-window lines
+      var log = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(web + "/jobmanager/log")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, log.statusCode());
+      assertTrue(log.body().contains("io.fmselect.stream.ClassSelector - class-selection"), "the log tab shows the window lines");
       assertTrue(demo.waitFor(300, TimeUnit.SECONDS), "the bounded demo finishes by itself");
       assertEquals(0, demo.exitValue(), err());
     } finally {
