@@ -147,6 +147,11 @@ public final class OnnxGraph {
     java.nio.file.Files.write(file, model(producer, opset).toByteArray());
   }
 
+  /** Whether a value of this name is defined. */
+  public boolean has(String name) {
+    return defined.contains(name);
+  }
+
   /** The number of nodes so far. */
   public int nodeCount() {
     return nodes;
