@@ -71,11 +71,11 @@ public final class ModelsCommand implements Runnable {
         } else if (!Files.isRegularFile(tgz)) {
           throw new UserError("--tarball " + tgz + ": no such file");
         }
-        var err = spec.commandLine().getOut();
+        var summary = spec.commandLine().getOut();
         try {
           NsfwjsModels.pull(tgz, models, out, line -> {
-            err.println(line);
-            err.flush();
+            summary.println(line);
+            summary.flush();
           });
         } catch (IllegalArgumentException | FmEncoder.ModelException e) {
           throw new UserError(e.getMessage());
