@@ -46,6 +46,10 @@ public final class BenchEmbedCommand implements Callable<Integer> {
 
   @Option(names = "--size", defaultValue = "32", description = "input size of the generated model") int size;
 
+  @Option(names = "--input-size", paramLabel = "N", description = "run the --spec model at this input size"
+      + " (input_size and resize of the spec set to N)")
+  Integer inputSize;
+
   @Option(names = "--images", defaultValue = "512", description = "images per measurement") int images;
 
   @Option(names = "--batch", defaultValue = "32") int batch;
@@ -70,6 +74,14 @@ public final class BenchEmbedCommand implements Callable<Integer> {
       s = ModelSpec.load(work.resolve("small.yaml"));
     } else {
       s = ModelSpec.load(specFile);
+      if (inputSize != null) {
+        if (operator) {
+          throw new UserError("--input-size and --operator: the operator reads the spec file itself; write a spec"
+              + " with that input_size instead");
+        }
+        s = new ModelSpec(s.file(), s.name(), s.model(), s.engine(), inputSize, inputSize, s.mean(), s.std(), s.bgr(),
+            s.output(), s.pooling(), s.dimension(), s.device(), s.batchSize(), s.maxDelayMs());
+      }
     }
     var out = spec.commandLine().getOut();
     // synthetic photo-like images (smooth colour waves plus a little noise) as JPEG, the usual input,

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Keeps a small, informative, class-balanced subset of a labeled (image) dataset.",
     subcommands = {SelectCommand.class, GenerateCommand.class, DemoCommand.class, KafkaCommand.class,
-        ProduceCommand.class, SubsetCommand.class, RunCommand.class, EmbedCommand.class, BenchCopyCommand.class, BenchEmbedCommand.class, BenchRecomputeCommand.class, BenchLatencyCommand.class,
+        ProduceCommand.class, SubsetCommand.class, RunCommand.class, EmbedCommand.class, ModelsCommand.class, BenchCopyCommand.class, BenchEmbedCommand.class, BenchRecomputeCommand.class, BenchLatencyCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit code of a usage or input error. */
@@ -28,25 +28,29 @@ public final class Main implements Runnable {
     return withErrorHandling(new CommandLine(new Main()));
   }
 
-  /** Installs fmselect's one-line error handling (exit code 2 for bad input) on a command line. */
+  /**
+   * Installs fmselect's one-line error handling (exit code 2 for bad input) on a command line; messages
+   * start with the command's full name ("fmselect models pull: error: ...").
+   */
   static CommandLine withErrorHandling(CommandLine cl) {
     cl.setParameterExceptionHandler((ex, args) -> {
       CommandLine cmd = ex.getCommandLine();
       cmd.getErr().println(cmd.getCommandName().equals("fmselect")
           ? "fmselect: error: " + ex.getMessage() + " (see fmselect --help)"
-          : "fmselect " + cmd.getCommandName() + ": error: " + ex.getMessage() + " (see fmselect " + cmd.getCommandName() + " --help)");
+          : cmd.getCommandSpec().qualifiedName() + ": error: " + ex.getMessage() + " (see "
+              + cmd.getCommandSpec().qualifiedName() + " --help)");
       return EXIT_BAD_INPUT;
     });
     cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
       if (ex instanceof UserError) {
-        cmd.getErr().println("fmselect " + cmd.getCommandName() + ": error: " + ex.getMessage());
+        cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + ex.getMessage());
         return EXIT_BAD_INPUT;
       }
       if (ex instanceof JobFailed) {
-        cmd.getErr().println("fmselect " + cmd.getCommandName() + ": error: " + ex.getMessage());
+        cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + ex.getMessage());
         return 1;
       }
-      cmd.getErr().println("fmselect " + cmd.getCommandName() + ": internal error: " + ex);
+      cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": internal error: " + ex);
       ex.printStackTrace(cmd.getErr());
       return 1;
     });

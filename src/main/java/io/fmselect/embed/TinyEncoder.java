@@ -1,5 +1,6 @@
 package io.fmselect.embed;
 
+import io.fmselect.embed.onnx.OnnxGraph;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -7,10 +8,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A small image encoder with seeded weights, written as an ONNX graph (protobuf wire format) or as a
+ * A small image encoder with seeded weights, written as an ONNX graph ({@link OnnxGraph}) or as a
  * TorchScript archive (zip of pickled module state and TorchScript source), both produced here, and the
  * same network in plain Java as the reference, for tests and benchmarks (no model weights can be fetched
  * on the build machines, and the tests cannot run Python):
@@ -87,30 +89,21 @@ public final class TinyEncoder {
    * exported without a dynamic batch axis, which fails on any other batch size).
    */
   public void writeOnnx(Path file, Integer fixedBatch) throws IOException {
-    String batch = fixedBatch == null ? "batch" : null;
-    Proto graph = new Proto();
-    graph.message(1, node("Conv", new String[] {"image", "conv_w", "conv_b"}, "conv",
-        attrInts("kernel_shape", 3, 3), attrInts("pads", 1, 1, 1, 1)));
-    graph.message(1, node("Relu", new String[] {"conv"}, "relu"));
-    graph.message(1, node("GlobalAveragePool", new String[] {"relu"}, "pool"));
-    graph.message(1, node("Flatten", new String[] {"pool"}, "flat", attrInt("axis", 1)));
-    graph.message(1, node("Gemm", new String[] {"flat", "fc_w", "fc_b"}, "embedding", attrInt("transB", 1)));
-    graph.string(2, "tiny");
-    graph.message(5, tensor("conv_w", convW, channels, 3, 3, 3));
-    graph.message(5, tensor("conv_b", convB, channels));
-    graph.message(5, tensor("fc_w", fcW, dim, channels));
-    graph.message(5, tensor("fc_b", fcB, dim));
-    graph.message(11, valueInfo("image", batch, fixedBatch, 3, -1, -1));
-    graph.message(12, valueInfo("embedding", batch, fixedBatch, dim));
-    Proto model = new Proto();
-    model.varint(1, 8);
-    model.string(2, "fmselect-tests");
-    model.message(7, graph);
-    Proto opset = new Proto();
-    opset.string(1, "");
-    opset.varint(2, 13);
-    model.message(8, opset);
-    Files.write(file, model.bytes());
+    Object batch = fixedBatch == null ? "batch" : (Object) fixedBatch;
+    OnnxGraph g = new OnnxGraph("tiny");
+    g.input("image", batch, 3L, "d1", "d2");
+    g.weight("conv_w", convW, channels, 3, 3, 3);
+    g.weight("conv_b", convB, channels);
+    g.weight("fc_w", fcW, dim, channels);
+    g.weight("fc_b", fcB, dim);
+    g.node("Conv", "conv", List.of("image", "conv_w", "conv_b"), OnnxGraph.ints("kernel_shape", 3, 3),
+        OnnxGraph.ints("pads", 1, 1, 1, 1));
+    g.node("Relu", "relu", List.of("conv"));
+    g.node("GlobalAveragePool", "pool", List.of("relu"));
+    g.node("Flatten", "flat", List.of("pool"), OnnxGraph.attr("axis", 1));
+    g.node("Gemm", "embedding", List.of("flat", "fc_w", "fc_b"), OnnxGraph.attr("transB", 1));
+    g.output("embedding", batch, (long) dim);
+    g.write(file, "fmselect-tests", 13);
   }
 
   /**
@@ -189,119 +182,6 @@ public final class TinyEncoder {
     ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(values);
     return b.array();
-  }
-
-  private static Proto node(String op, String[] inputs, String output, Proto... attributes) {
-    Proto n = new Proto();
-    for (String in : inputs) {
-      n.string(1, in);
-    }
-    n.string(2, output);
-    n.string(3, output + "_node");
-    n.string(4, op);
-    for (Proto a : attributes) {
-      n.message(5, a);
-    }
-    return n;
-  }
-
-  private static Proto attrInts(String name, long... values) {
-    Proto a = new Proto();
-    a.string(1, name);
-    for (long v : values) {
-      a.varint(8, v);
-    }
-    a.varint(20, 7); // INTS
-    return a;
-  }
-
-  private static Proto attrInt(String name, long value) {
-    Proto a = new Proto();
-    a.string(1, name);
-    a.varint(3, value);
-    a.varint(20, 2); // INT
-    return a;
-  }
-
-  private static Proto tensor(String name, float[] values, long... dims) {
-    Proto t = new Proto();
-    for (long d : dims) {
-      t.varint(1, d);
-    }
-    t.varint(2, 1); // FLOAT
-    t.string(8, name);
-    t.bytes(9, littleEndian(values));
-    return t;
-  }
-
-  /** A float tensor value: first dimension symbolic, -1 for other unknown dimensions. */
-  private static Proto valueInfo(String name, String batch, Integer fixedBatch, long... dims) {
-    Proto shape = new Proto();
-    Proto first = new Proto();
-    if (batch != null) {
-      first.string(2, batch);
-    } else {
-      first.varint(1, fixedBatch);
-    }
-    shape.message(1, first);
-    for (long d : dims) {
-      Proto dim = new Proto();
-      if (d >= 0) {
-        dim.varint(1, d);
-      } else {
-        dim.string(2, "d" + shape.size());
-      }
-      shape.message(1, dim);
-    }
-    Proto tensorType = new Proto();
-    tensorType.varint(1, 1); // FLOAT
-    tensorType.message(2, shape);
-    Proto type = new Proto();
-    type.message(1, tensorType);
-    Proto v = new Proto();
-    v.string(1, name);
-    v.message(2, type);
-    return v;
-  }
-
-  /** Protobuf wire format: varints and length-delimited fields, nothing else needed here. */
-  static final class Proto {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-    int size() {
-      return out.size();
-    }
-
-    byte[] bytes() {
-      return out.toByteArray();
-    }
-
-    void varint(int field, long v) {
-      raw((long) field << 3);
-      raw(v);
-    }
-
-    void string(int field, String s) {
-      bytes(field, s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    void message(int field, Proto p) {
-      bytes(field, p.bytes());
-    }
-
-    void bytes(int field, byte[] b) {
-      raw((long) field << 3 | 2);
-      raw(b.length);
-      out.write(b, 0, b.length);
-    }
-
-    private void raw(long v) {
-      while ((v & ~0x7fL) != 0) {
-        out.write((int) ((v & 0x7f) | 0x80));
-        v >>>= 7;
-      }
-      out.write((int) v);
-    }
   }
 
   /** Python pickle, protocol 2: the few opcodes a TorchScript module's state needs. */

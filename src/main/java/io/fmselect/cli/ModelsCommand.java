@@ -1,0 +1,97 @@
+package io.fmselect.cli;
+
+import io.fmselect.embed.FmEncoder;
+import io.fmselect.models.NsfwjsModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fmselect models}: pretrained FMs ready to use. */
+@Command(name = "models", mixinStandardHelpOptions = true, subcommands = ModelsCommand.Pull.class,
+    description = "Pretrained FMs: 'models pull' converts the CNNs of the npm package nsfwjs 4.4.0 to ONNX.")
+public final class ModelsCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (pull)");
+  }
+
+  /** {@code fmselect models pull}. */
+  @Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {
+        "Fetches the npm package nsfwjs 4.4.0 (MIT; npm pack) and converts its three TensorFlow.js CNNs,",
+        "fine-tuned from ImageNet for a 5-class content classifier, to ONNX FMs cut at the pooled features:",
+        "mobilenet-v2 (1280-d, 224 px), mobilenet-v2-140 (1792-d, 224 px), inception-v3 (2048-d, 299 px).",
+        "Writes OUT/NAME.onnx and OUT/NAME.yaml (the spec file) per model, only once every model converted",
+        "and ran in ONNX Runtime. Needs npm, unless --tarball gives the package."
+      })
+  public static final class Pull implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "models", paramLabel = "DIR", description = "models folder (default: models)")
+    Path out;
+
+    @Option(names = "--tarball", paramLabel = "FILE", description = "the package tarball (" + NsfwjsModels.TARBALL
+        + ", from 'npm pack nsfwjs@4.4.0') instead of fetching it")
+    Path tarball;
+
+    @Option(names = "--model", paramLabel = "NAME", description = "only this model (repeatable; default: all three)")
+    List<String> only;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      List<NsfwjsModels.Model> models = new ArrayList<>();
+      try {
+        for (String n : only == null ? NsfwjsModels.MODELS.stream().map(NsfwjsModels.Model::name).toList() : only) {
+          models.add(NsfwjsModels.model(n));
+        }
+      } catch (IllegalArgumentException e) {
+        throw new UserError("--model: " + e.getMessage());
+      }
+      if (Files.exists(out) && !Files.isDirectory(out)) {
+        throw new UserError("--out " + out + ": not a directory");
+      }
+      Path tmp = null;
+      try {
+        Path tgz = tarball;
+        if (tgz == null) {
+          tmp = Files.createTempDirectory("fmselect-npm-pack");
+          try {
+            tgz = NsfwjsModels.npmPack(tmp);
+          } catch (IOException e) {
+            throw new UserError(e.getMessage());
+          }
+        } else if (!Files.isRegularFile(tgz)) {
+          throw new UserError("--tarball " + tgz + ": no such file");
+        }
+        var summary = spec.commandLine().getOut();
+        try {
+          NsfwjsModels.pull(tgz, models, out, line -> {
+            summary.println(line);
+            summary.flush();
+          });
+        } catch (IllegalArgumentException | FmEncoder.ModelException e) {
+          throw new UserError(e.getMessage());
+        } catch (IOException e) {
+          throw new UserError(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+        return 0;
+      } finally {
+        if (tmp != null) {
+          try (var s = Files.walk(tmp)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+              Files.deleteIfExists(p);
+            }
+          }
+        }
+      }
+    }
+  }
+}
