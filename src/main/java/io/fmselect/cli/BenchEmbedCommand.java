@@ -79,7 +79,8 @@ public final class BenchEmbedCommand implements Callable<Integer> {
           throw new UserError("--input-size and --operator: the operator reads the spec file itself; write a spec"
               + " with that input_size instead");
         }
-        s = new ModelSpec(s.file(), s.name(), s.model(), s.engine(), inputSize, inputSize, s.mean(), s.std(), s.bgr(),
+        s = new ModelSpec(s.file(), s.name(), s.model(), s.engine(), inputSize, inputSize, s.interpolation(),
+            s.antialias(), s.mean(), s.std(), s.bgr(),
             s.output(), s.pooling(), s.dimension(), s.device(), s.batchSize(), s.maxDelayMs());
       }
     }

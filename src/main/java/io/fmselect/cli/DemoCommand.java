@@ -168,7 +168,7 @@ public final class DemoCommand implements Callable<Integer> {
       long sending = System.nanoTime();
       DemoProgress progress = new DemoProgress(say, data,
           job.webUi() == null ? null : new FlinkRest(job.webUi(), job.client().getJobID().toHexString()), follower,
-          produced, sending);
+          produced);
       boolean announced = false;
       while (!stopping && failed.get() == null) {
         if (job.client().getJobStatus().get().isGloballyTerminalState()) {

@@ -18,19 +18,20 @@ final class DemoProgress {
   private final FlinkRest rest;
   private final DemoFollower follower;
   private final AtomicLong produced;
-  private final long startedNanos;
   private long lastPrinted = System.nanoTime() - 10_000_000_000L;
   private long embedded;
+  /** The embed count some seconds ago and when it was read, for the current rate. */
+  private long rateBase;
+  private long rateBaseNanos = System.nanoTime();
+  private double rate;
   private int width;
 
-  DemoProgress(PrintWriter say, DemoData data, FlinkRest rest, DemoFollower follower, AtomicLong produced,
-      long startedNanos) {
+  DemoProgress(PrintWriter say, DemoData data, FlinkRest rest, DemoFollower follower, AtomicLong produced) {
     this.say = say;
     this.data = data;
     this.rest = rest;
     this.follower = follower;
     this.produced = produced;
-    this.startedNanos = startedNanos;
   }
 
   /** Redraws the line (at most once a second on a terminal, every five seconds otherwise). */
@@ -94,12 +95,17 @@ final class DemoProgress {
     long noisyIn = selected.keySet().stream().filter(data::noisy).count();
     long sent = data.sentCount();
     double expected = sent == 0 ? 0 : selected.size() * (double) data.noisySent() / sent;
-    double seconds = (System.nanoTime() - startedNanos) / 1e9;
+    long now = System.nanoTime();
+    if (now - rateBaseNanos >= 5_000_000_000L) {
+      rate = (embedded - rateBase) / ((now - rateBaseNanos) / 1e9);
+      rateBase = embedded;
+      rateBaseNanos = now;
+    }
     return String.format(Locale.ROOT,
-        "in %,d | embedded %,d | rejected %,d | selected %,d | windows %,d | %.0f samples/s | noisy labels in subset %,d"
+        "in %,d | embedded %,d | rejected %,d | selected %,d | windows %,d | %.0f samples/s embedded | noisy labels in subset %,d"
             + " (random subset: %.1f)",
         produced.get(), embedded, follower.rejected(), selected.size(), follower.windows().size(),
-        seconds > 0 ? produced.get() / seconds : 0, noisyIn, expected);
+        rate, noisyIn, expected);
   }
 
   private void print(String line, boolean last) {
