@@ -66,8 +66,10 @@ public final class SubsetJob {
     SingleOutputStreamOperator<SubsetChange> published = events.keyBy(e -> e.id)
         .process(new PublishMembership(config)).name("publish-membership").uid("publish-membership");
     published.sinkTo(sinks.subset()).name("subset-sink").uid("subset-sink");
+    // its own chain: at parallelism 1 it would chain to publish-membership, and the chain's state would be saved
+    // with its max parallelism of 1, so that a savepoint taken at parallelism 1 could not be restored at more
     published.transform("window-marks", TypeInformation.of(SubsetWindow.class), new WindowMarks()).uid("window-marks")
-        .setParallelism(1).setMaxParallelism(1)
+        .setParallelism(1).setMaxParallelism(1).startNewChain()
         .sinkTo(sinks.windows()).name("windows-sink").uid("windows-sink").setParallelism(1);
     events.getSideOutput(ClassSelector.CLASSES).sinkTo(sinks.classes()).name("classes-sink").uid("classes-sink");
     if (sinks.explain() != null && config.explainEvery() > 0) {

@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * A real standalone Flink session cluster (one JobManager and one TaskManager process, RocksDB,
+ * A real standalone Flink session cluster (one JobManager and one or more TaskManager processes, RocksDB,
  * checkpoints to files) started from the Flink jars Maven copied to {@code target/lib}, the way a
  * Flink distribution's {@code lib/} holds them: Flink, RocksDB and logging only, so a job jar must
  * bring everything else itself. Talks to it through the REST API, as {@code flink run} does.
@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  * the distribution's config.yaml ({@code env.java.opts.all}), the TaskManager's memory flags from
  * {@code BashJavaUtils}, {@code -Dlog.file} and the log4j configuration; plus whatever a test adds to
  * {@code env.java.opts.all} (such as {@code --add-modules jdk.incubator.vector}). Only
- * {@code java.io.tmpdir} is moved, under the test's folder.
+ * {@code java.io.tmpdir} is moved, under the test's folder. Every process is stopped by its PID in
+ * {@link #close}, or by a JVM shutdown hook if the JVM exits first.
  */
 final class StandaloneFlink implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,11 +67,23 @@ final class StandaloneFlink implements AutoCloseable {
   private final Path dir;
   private final int restPort;
   private final List<Process> processes = new ArrayList<>();
+  /** The TaskManagers started, by their resource id (which is also their log's name). */
+  private final java.util.Map<String, Process> taskManagers = new java.util.LinkedHashMap<>();
   private final HttpClient http = HttpClient.newHttpClient();
+  /** How a TaskManager is started, less its resource id: the JVM, its flags and the memory settings. */
+  private List<String> taskManagerCommand;
+  /** Kills what is still running if the JVM exits before {@link #close} (a test killed, a crash). */
+  private final Thread stopOnExit;
 
   private StandaloneFlink(Path dir, int restPort) {
     this.dir = dir;
     this.restPort = restPort;
+    this.stopOnExit = new Thread(() -> {
+      synchronized (processes) {
+        processes.forEach(Process::destroyForcibly);
+      }
+    }, "stop-standalone-flink");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
   }
 
   /** A stock cluster: no JVM options beyond a Flink distribution's. */
@@ -84,6 +97,17 @@ final class StandaloneFlink implements AutoCloseable {
    * @param javaOpts added to {@code env.java.opts.all} (after the distribution's Java 17 options)
    */
   static StandaloneFlink start(Path dir, boolean djlInLib, List<String> javaOpts) throws Exception {
+    return start(dir, djlInLib, javaOpts, 1, 2, List.of());
+  }
+
+  /**
+   * A cluster of TASK_MANAGERS TaskManagers (resource ids and log names {@code taskmanager},
+   * {@code taskmanager-2}, ...) with SLOTS slots each; returns once all have registered.
+   *
+   * @param extraConfig config.yaml lines added after (and so over) the defaults
+   */
+  static StandaloneFlink start(Path dir, boolean djlInLib, List<String> javaOpts, int taskManagers, int slots,
+      List<String> extraConfig) throws Exception {
     List<String> opts = new ArrayList<>(FLINK_JAVA17_OPTS);
     opts.addAll(javaOpts);
     int rest = freePort();
@@ -98,7 +122,7 @@ final class StandaloneFlink implements AutoCloseable {
         "taskmanager.host: 127.0.0.1",
         "taskmanager.bind-host: 127.0.0.1",
         "taskmanager.memory.process.size: 1536m",
-        "taskmanager.numberOfTaskSlots: 2",
+        "taskmanager.numberOfTaskSlots: " + slots,
         "rest.address: 127.0.0.1",
         "rest.bind-address: 127.0.0.1",
         "rest.port: " + rest,
@@ -111,6 +135,7 @@ final class StandaloneFlink implements AutoCloseable {
         djlInLib ? "classloader.parent-first-patterns.additional: ai.djl.;ai.onnxruntime." : "",
         // what Flink's scripts would read and pass on (this class passes the same list itself)
         "env.java.opts.all: " + String.join(" ", opts),
+        String.join("\n", extraConfig),
         ""));
     // the scripts' log4j setup: WARN and above to the console, which goes to NAME.log
     Files.writeString(conf.resolve("log4j-console.properties"), String.join("\n",
@@ -138,40 +163,78 @@ final class StandaloneFlink implements AutoCloseable {
     jm.add(1, "-Xmx448m");
     jm.addAll(List.of("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "--configDir",
         conf.toString()));
-    f.launch(jm, "jobmanager");
-    // the TaskManager's memory flags, as Flink's own scripts get them
-    Process p = new ProcessBuilder(java, "-cp", cp, "org.apache.flink.runtime.util.bash.BashJavaUtils",
-        "GET_TM_RESOURCE_PARAMS", "--configDir", conf.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor();
-    List<String> params = out.lines().filter(l -> l.startsWith("BASH_JAVA_UTILS_EXEC_RESULT:"))
-        .map(l -> l.substring("BASH_JAVA_UTILS_EXEC_RESULT:".length())).collect(Collectors.toList());
-    if (params.size() < 2) {
-      throw new IllegalStateException("no TaskManager parameters: " + out);
+    try {
+      f.launch(jm, "jobmanager");
+      // the TaskManager's memory flags, as Flink's own scripts get them
+      Process p = new ProcessBuilder(java, "-cp", cp, "org.apache.flink.runtime.util.bash.BashJavaUtils",
+          "GET_TM_RESOURCE_PARAMS", "--configDir", conf.toString()).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      List<String> params = out.lines().filter(l -> l.startsWith("BASH_JAVA_UTILS_EXEC_RESULT:"))
+          .map(l -> l.substring("BASH_JAVA_UTILS_EXEC_RESULT:".length())).collect(Collectors.toList());
+      if (params.size() < 2) {
+        throw new IllegalStateException("no TaskManager parameters: " + out);
+      }
+      List<String> tm = new ArrayList<>(jvm);
+      tm.addAll(1, List.of(params.get(0).trim().split("\\s+")));
+      tm.addAll(List.of("org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "--configDir", conf.toString()));
+      tm.addAll(List.of(params.get(1).trim().split("\\s+")));
+      f.taskManagerCommand = tm;
+      for (int i = 0; i < taskManagers; i++) {
+        f.startTaskManager();
+      }
+      f.awaitTaskManagers(taskManagers, 120);
+      return f;
+    } catch (Exception | Error e) {
+      f.close();
+      throw new IllegalStateException("cluster did not start; logs in " + dir, e);
     }
-    List<String> tm = new ArrayList<>(jvm);
-    tm.addAll(1, List.of(params.get(0).trim().split("\\s+")));
-    tm.addAll(List.of("org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "--configDir", conf.toString()));
-    tm.addAll(List.of(params.get(1).trim().split("\\s+")));
-    f.launch(tm, "taskmanager");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+  }
+
+  /**
+   * Starts one more TaskManager (resource id {@code taskmanager-N}, log {@code taskmanager-N.log}; the first is
+   * {@code taskmanager}); returns its resource id. It registers with the JobManager some seconds later.
+   */
+  String startTaskManager() throws IOException {
+    String id = taskManagers.isEmpty() ? "taskmanager" : "taskmanager-" + (taskManagers.size() + 1);
+    List<String> cmd = new ArrayList<>(taskManagerCommand);
+    cmd.addAll(List.of("-D", "taskmanager.resource-id=" + id));
+    taskManagers.put(id, launch(cmd, id));
+    return id;
+  }
+
+  /** Waits until at least N TaskManagers are registered with the JobManager. */
+  void awaitTaskManagers(int n, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (System.nanoTime() < deadline) {
       try {
-        if (f.get("/taskmanagers").path("taskmanagers").size() > 0) {
-          return f;
+        if (get("/taskmanagers").path("taskmanagers").size() >= n) {
+          return;
         }
       } catch (IOException notYet) {
         // REST not up yet
       }
       Thread.sleep(500);
     }
-    f.close();
-    throw new IllegalStateException("cluster did not start; logs in " + dir);
+    throw new IllegalStateException(n + " TaskManagers did not register in " + seconds + " s; logs in " + dir);
   }
 
-  private void launch(List<String> cmd, String name) throws IOException {
-    processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile()).start());
+  /** The process of the TaskManager with this resource id (as the REST API's taskmanager-id gives it). */
+  Process taskManager(String resourceId) {
+    Process p = taskManagers.get(resourceId);
+    if (p == null) {
+      throw new IllegalArgumentException("no TaskManager " + resourceId + " was started here: " + taskManagers.keySet());
+    }
+    return p;
+  }
+
+  private Process launch(List<String> cmd, String name) throws IOException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    synchronized (processes) {
+      processes.add(p);
+    }
+    return p;
   }
 
   private static int freePort() throws IOException {
@@ -219,6 +282,62 @@ final class StandaloneFlink implements AutoCloseable {
     return JSON.readTree(http.send(req, HttpResponse.BodyHandlers.ofString()).body());
   }
 
+  /** POSTs a JSON body (null: none) and returns the JSON answer. */
+  JsonNode post(String path, JsonNode body) throws IOException, InterruptedException {
+    HttpRequest req = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : JSON.writeValueAsString(body))).build();
+    return JSON.readTree(http.send(req, HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  /**
+   * Runs an uploaded jar from a savepoint or retained checkpoint ({@code savepointPath} of
+   * {@code POST /jars/ID/run}, what {@code flink run -s} sets); returns the REST answer.
+   */
+  JsonNode runFrom(String jarId, int parallelism, String savepointPath, List<String> args)
+      throws IOException, InterruptedException {
+    var body = JSON.createObjectNode();
+    body.put("parallelism", parallelism);
+    body.put("savepointPath", savepointPath);
+    body.putPOJO("programArgsList", args);
+    return post("/jars/" + jarId + "/run", body);
+  }
+
+  /**
+   * Stop-with-savepoint ({@code POST /jobs/ID/stop}, no drain: no window is closed early) into DIR; waits for
+   * it and returns the savepoint's path.
+   */
+  String stopWithSavepoint(String jobId, Path targetDirectory, int seconds) throws Exception {
+    var body = JSON.createObjectNode();
+    body.put("targetDirectory", targetDirectory.toUri().toString());
+    body.put("drain", false);
+    JsonNode trigger = post("/jobs/" + jobId + "/stop", body);
+    String request = trigger.path("request-id").asText();
+    if (request.isEmpty()) {
+      throw new IllegalStateException("stop-with-savepoint not accepted: " + trigger);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      JsonNode s = get("/jobs/" + jobId + "/savepoints/" + request);
+      if ("COMPLETED".equals(s.path("status").path("id").asText())) {
+        JsonNode op = s.path("operation");
+        if (op.has("failure-cause")) {
+          throw new IllegalStateException("stop-with-savepoint failed: " + op.path("failure-cause"));
+        }
+        return op.path("location").asText();
+      }
+      Thread.sleep(300);
+    }
+    throw new IllegalStateException("stop-with-savepoint of " + jobId + " not done in " + seconds + " s");
+  }
+
+  /** Cancels a job ({@code PATCH /jobs/ID?mode=cancel}) and waits until it is no longer running. */
+  String cancel(String jobId, int seconds) throws Exception {
+    http.send(HttpRequest.newBuilder(uri("/jobs/" + jobId + "?mode=cancel"))
+        .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    return await(jobId, seconds);
+  }
+
   /** Waits until the job leaves the running states; returns its final state. */
   String await(String jobId, int seconds) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -241,14 +360,28 @@ final class StandaloneFlink implements AutoCloseable {
     }
   }
 
+  /** Stops every process this cluster started, by its PID: SIGTERM, then SIGKILL after 20 s. */
   @Override
   public void close() throws InterruptedException {
-    for (Process p : processes) {
-      p.destroy();
+    List<Process> all;
+    synchronized (processes) {
+      all = new ArrayList<>(processes);
     }
-    for (Process p : processes) {
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+    try {
+      for (Process p : all) {
+        p.destroy();
+      }
+      for (Process p : all) {
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopOnExit);
+      } catch (IllegalStateException exiting) {
+        // the JVM is shutting down: the hook runs anyway
       }
     }
   }

@@ -58,7 +58,14 @@ public final class InJvmKafka implements AutoCloseable {
 
   /** Every record of a topic, as a read_committed consumer sees it once nothing new arrives for 1.5 s. */
   public java.util.List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> readCommitted(String topic) {
-    Properties p = clientProperties();
+    return readCommitted(clientProperties(), topic);
+  }
+
+  /** {@link #readCommitted(String)} on any broker: CLIENT holds bootstrap.servers (and any security settings). */
+  public static java.util.List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> readCommitted(
+      Properties client, String topic) {
+    Properties p = new Properties();
+    p.putAll(client);
     p.put("isolation.level", "read_committed");
     p.put("group.id", "r" + System.nanoTime());
     p.put("auto.offset.reset", "earliest");

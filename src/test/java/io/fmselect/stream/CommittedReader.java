@@ -12,12 +12,18 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Follows a topic read_committed while a job runs: everything committed so far, in arrival order. */
-final class CommittedReader implements AutoCloseable {
+public final class CommittedReader implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
 
   CommittedReader(InJvmKafka kafka, String topic) {
-    Properties p = kafka.clientProperties();
+    this(kafka.clientProperties(), topic);
+  }
+
+  /** On any broker: CLIENT holds bootstrap.servers (and any security settings). */
+  public CommittedReader(Properties client, String topic) {
+    Properties p = new Properties();
+    p.putAll(client);
     p.put("isolation.level", "read_committed");
     p.put("group.id", "follow-" + System.nanoTime());
     p.put("auto.offset.reset", "earliest");
@@ -26,7 +32,7 @@ final class CommittedReader implements AutoCloseable {
   }
 
   /** Everything committed so far (polls once). */
-  List<ConsumerRecord<String, byte[]>> poll() {
+  public List<ConsumerRecord<String, byte[]>> poll() {
     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
       seen.add(r);
     }
@@ -34,7 +40,7 @@ final class CommittedReader implements AutoCloseable {
   }
 
   /** Polls until {@code done} holds for what was read, or the time runs out; returns whether it held. */
-  boolean awaitUntil(Predicate<List<ConsumerRecord<String, byte[]>>> done, Duration timeout) {
+  public boolean awaitUntil(Predicate<List<ConsumerRecord<String, byte[]>>> done, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (done.test(poll())) {

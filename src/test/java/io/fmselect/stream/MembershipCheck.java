@@ -26,11 +26,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * the batch's figures at its window end, so that the latest record per sample is its membership; and the
  * classes topic holds one record per class whose subset changed, with the batch's counts.
  */
-final class MembershipCheck {
+public final class MembershipCheck {
   private MembershipCheck() {}
 
   /** The batch answer at one window end. */
-  record BatchAt(Map<String, Long> labels, Map<String, Long> selected, Map<String, double[]> figures,
+  public record BatchAt(Map<String, Long> labels, Map<String, Long> selected, Map<String, double[]> figures,
       Map<Long, int[]> classes) {
     static final BatchAt EMPTY = new BatchAt(Map.of(), Map.of(), Map.of(), Map.of());
   }
@@ -39,7 +39,7 @@ final class MembershipCheck {
    * The batch selection of a data set (ids in sample order, aligned with labels and features): selected
    * ids with their class, every id's figure and rank, every class's size and budget.
    */
-  static BatchAt batch(List<String> ids, long[] labels, Embeddings[] features, String method, double fraction) {
+  public static BatchAt batch(List<String> ids, long[] labels, Embeddings[] features, String method, double fraction) {
     Map<String, Long> all = new HashMap<>();
     Map<String, Long> sel = new HashMap<>();
     Map<String, double[]> figures = new HashMap<>();
@@ -79,9 +79,14 @@ final class MembershipCheck {
    * keeps, is the sample's membership).
    */
   static List<SubsetChange> subset(InJvmKafka kafka, String topic) throws Exception {
+    return subset(kafka.readCommitted(topic));
+  }
+
+  /** {@link #subset(InJvmKafka, String)} on records read elsewhere (topic order within each partition). */
+  public static List<SubsetChange> subset(List<ConsumerRecord<String, byte[]>> records) throws Exception {
     List<SubsetChange> all = new ArrayList<>();
     Map<String, Long> lastVersion = new HashMap<>();
-    for (ConsumerRecord<String, byte[]> r : kafka.readCommitted(topic)) {
+    for (ConsumerRecord<String, byte[]> r : records) {
       SubsetChange c = SubsetChange.fromByteBuffer(ByteBuffer.wrap(r.value()));
       assertEquals(c.getId(), r.key(), "keyed by sample id");
       Long before = lastVersion.put(c.getId(), c.getVersion());
@@ -93,8 +98,13 @@ final class MembershipCheck {
   }
 
   static List<ClassWindow> classes(InJvmKafka kafka, String topic) throws Exception {
+    return classes(kafka.readCommitted(topic));
+  }
+
+  /** The classes topic's records read elsewhere, checking that each is keyed by its class label. */
+  public static List<ClassWindow> classes(List<ConsumerRecord<String, byte[]>> records) throws Exception {
     List<ClassWindow> all = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : kafka.readCommitted(topic)) {
+    for (ConsumerRecord<String, byte[]> r : records) {
       ClassWindow w = ClassWindow.fromByteBuffer(ByteBuffer.wrap(r.value()));
       assertEquals(Long.toString(w.getLabel()), r.key(), "keyed by class label");
       all.add(w);
@@ -103,7 +113,7 @@ final class MembershipCheck {
   }
 
   /** Checks every window end from {@code window} to {@code last} (classes: null to skip that topic). */
-  static void assertEveryWindow(List<SubsetChange> published, List<ClassWindow> classes, LongFunction<BatchAt> batch,
+  public static void assertEveryWindow(List<SubsetChange> published, List<ClassWindow> classes, LongFunction<BatchAt> batch,
       long window, long last, boolean figures) {
     BatchAt prev = BatchAt.EMPTY;
     int events = 0;
