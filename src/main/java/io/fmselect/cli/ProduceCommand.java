@@ -84,6 +84,11 @@ public final class ProduceCommand implements Callable<Integer> {
       + " of --start-time and --interval-ms")
   boolean live;
 
+  @Option(names = "--progress-s", paramLabel = "N", defaultValue = "0",
+      description = "every N seconds, print to stderr how many samples were sent and acknowledged so far (default"
+          + " 0: never)")
+  double progressS;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** The sample id of row i: 10 digits, zero-padded. */
@@ -100,8 +105,8 @@ public final class ProduceCommand implements Callable<Integer> {
     if (live && startTime != null) {
       throw new UserError("--live sets event times to the wall clock: drop --start-time");
     }
-    if (rate < 0 || count != null && count < 0) {
-      throw new UserError("--rate and --count must be at least 0");
+    if (rate < 0 || count != null && count < 0 || progressS < 0) {
+      throw new UserError("--rate, --count and --progress-s must be at least 0");
     }
     boolean npy = labels != null || features != null;
     if (npy == (images != null) || (npy && (labels == null || features == null))) {
@@ -172,12 +177,15 @@ public final class ProduceCommand implements Callable<Integer> {
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "20");
     p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
     AtomicReference<Exception> failure = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicLong acked = new java.util.concurrent.atomic.AtomicLong();
     long total = count != null ? count : n - fromRow;
     if (total > 0 && n == fromRow) {
       throw new UserError("no rows to send between --from-row and --to-row");
     }
     long start = startTime != null ? startTime : System.currentTimeMillis();
     long started = System.nanoTime();
+    long progressNs = (long) (progressS * 1e9);
+    long nextProgress = started + progressNs;
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       for (long k = 0; k < total; k++) {
         if (rate > 0) { // evenly paced: sample k leaves at k / rate seconds
@@ -198,8 +206,16 @@ public final class ProduceCommand implements Callable<Integer> {
         producer.send(new ProducerRecord<>(topic, id, bytes), (meta, ex) -> {
           if (ex != null) {
             failure.compareAndSet(null, ex);
+          } else {
+            acked.incrementAndGet();
           }
         });
+        if (progressNs > 0 && System.nanoTime() >= nextProgress) { // a line a bench can follow the producer by
+          nextProgress += progressNs;
+          spec.commandLine().getErr().printf("progress: %d sent, %d acknowledged, %.1f s%n", k + 1, acked.get(),
+              (System.nanoTime() - started) / 1e9);
+          spec.commandLine().getErr().flush();
+        }
         if (failure.get() != null) {
           break;
         }

@@ -120,6 +120,28 @@ class ProduceSubsetITCase {
   }
 
   @Test
+  void produceReportsItsProgressLive() throws Exception {
+    NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {5, 3});
+    NpyWriter.writeFloat32(dir.resolve("a.npy"), new float[][] {{1}, {2}});
+    InProcess.Run r = InProcess.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p4",
+        "--labels", dir.resolve("labels.npy").toString(), "--features", "x=" + dir.resolve("a.npy"),
+        "--live", "--rate", "20", "--count", "30", "--progress-s", "0.5");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("produced 30 samples to p4\n", r.out());
+    List<String> lines = r.err().lines().toList();
+    assertTrue(lines.size() >= 2, r.err()); // 1.5 s of sending at 20/s
+    long last = 0;
+    for (String line : lines) {
+      var m = java.util.regex.Pattern.compile("progress: (\\d+) sent, (\\d+) acknowledged, [0-9.]+ s").matcher(line);
+      assertTrue(m.matches(), line);
+      long sent = Long.parseLong(m.group(1));
+      assertTrue(sent > last && sent <= 30 && Long.parseLong(m.group(2)) <= sent, line);
+      last = sent;
+    }
+    assertEquals(30, readAll("p4", 30).size());
+  }
+
+  @Test
   void produceSendsNothingWhenARowIsBad() throws Exception {
     kafka.createTopic("p2", 1);
     NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {1, 2, 3});
