@@ -23,6 +23,15 @@ public final class ModelsCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (pull)");
   }
 
+  /** An I/O failure in one line: file-system errors carry only the path as their message. */
+  static String describe(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f) {
+      return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : e.getClass().getSimpleName()
+          .replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT));
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
+  }
+
   /** {@code fmselect models pull}. */
   @Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
@@ -58,6 +67,11 @@ public final class ModelsCommand implements Runnable {
       if (Files.exists(out) && !Files.isDirectory(out)) {
         throw new UserError("--out " + out + ": not a directory");
       }
+      try {
+        Files.createDirectories(out);
+      } catch (IOException e) {
+        throw new UserError("--out " + out + ": cannot create the directory (" + describe(e) + ")");
+      }
       Path tmp = null;
       try {
         Path tgz = tarball;
@@ -80,7 +94,7 @@ public final class ModelsCommand implements Runnable {
         } catch (IllegalArgumentException | FmEncoder.ModelException e) {
           throw new UserError(e.getMessage());
         } catch (IOException e) {
-          throw new UserError(e.getMessage() == null ? e.toString() : e.getMessage());
+          throw new UserError(describe(e));
         }
         return 0;
       } finally {
