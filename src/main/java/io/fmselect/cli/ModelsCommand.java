@@ -64,6 +64,9 @@ public final class ModelsCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new UserError("--model: " + e.getMessage());
       }
+      if (tarball != null && !Files.isRegularFile(tarball)) {
+        throw new UserError("--tarball " + tarball + ": no such file");
+      }
       if (Files.exists(out) && !Files.isDirectory(out)) {
         throw new UserError("--out " + out + ": not a directory");
       }
@@ -82,8 +85,6 @@ public final class ModelsCommand implements Runnable {
           } catch (IOException e) {
             throw new UserError(e.getMessage());
           }
-        } else if (!Files.isRegularFile(tgz)) {
-          throw new UserError("--tarball " + tgz + ": no such file");
         }
         var summary = spec.commandLine().getOut();
         try {
