@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code fmselect models}: pretrained FMs ready to use. */
 @Command(name = "models", mixinStandardHelpOptions = true, subcommands = ModelsCommand.Pull.class,
-    description = "Pretrained FMs: 'models pull' converts the CNNs of the npm package nsfwjs 4.4.0 to ONNX.")
+    description = "Pretrained FMs: 'models pull' makes ONNX FMs of nsfwjs's CNNs.")
 public final class ModelsCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -35,11 +35,12 @@ public final class ModelsCommand implements Runnable {
   /** {@code fmselect models pull}. */
   @Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
-        "Fetches the npm package nsfwjs 4.4.0 (MIT; npm pack) and converts its three TensorFlow.js CNNs,",
-        "fine-tuned from ImageNet for a 5-class content classifier, to ONNX FMs cut at the pooled features:",
-        "mobilenet-v2 (1280-d, 224 px), mobilenet-v2-140 (1792-d, 224 px), inception-v3 (2048-d, 299 px).",
-        "Writes OUT/NAME.onnx and OUT/NAME.yaml (the spec file) per model, only once every model converted",
-        "and ran in ONNX Runtime. Needs npm, unless --tarball gives the package."
+        "Fetches the npm package nsfwjs 4.4.0 (MIT license; npm pack) and converts its",
+        "three TensorFlow.js CNNs, fine-tuned from ImageNet for a 5-class content",
+        "classifier, to ONNX FMs cut at their pooled features: mobilenet-v2 (1280-d,",
+        "224 px), mobilenet-v2-140 (1792-d, 224 px), inception-v3 (2048-d, 299 px).",
+        "Writes OUT/NAME.onnx and OUT/NAME.yaml (its spec file) per model, once every",
+        "model converted and ran in ONNX Runtime. Needs npm, unless --tarball is given."
       })
   public static final class Pull implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "models", paramLabel = "DIR", description = "models folder (default: models)")
