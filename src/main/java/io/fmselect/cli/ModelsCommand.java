@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code fmselect models}: pretrained FMs ready to use. */
 @Command(name = "models", mixinStandardHelpOptions = true, subcommands = ModelsCommand.Pull.class,
-    description = "Pretrained FMs: 'models pull' converts the CNNs of the npm package nsfwjs 4.4.0 to ONNX.")
+    description = "Pretrained FMs: 'models pull' makes ONNX FMs of nsfwjs's CNNs.")
 public final class ModelsCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -23,14 +23,24 @@ public final class ModelsCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (pull)");
   }
 
+  /** An I/O failure in one line: file-system errors carry only the path as their message. */
+  static String describe(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f) {
+      return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : e.getClass().getSimpleName()
+          .replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT));
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
+  }
+
   /** {@code fmselect models pull}. */
   @Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
-        "Fetches the npm package nsfwjs 4.4.0 (MIT; npm pack) and converts its three TensorFlow.js CNNs,",
-        "fine-tuned from ImageNet for a 5-class content classifier, to ONNX FMs cut at the pooled features:",
-        "mobilenet-v2 (1280-d, 224 px), mobilenet-v2-140 (1792-d, 224 px), inception-v3 (2048-d, 299 px).",
-        "Writes OUT/NAME.onnx and OUT/NAME.yaml (the spec file) per model, only once every model converted",
-        "and ran in ONNX Runtime. Needs npm, unless --tarball gives the package."
+        "Fetches the npm package nsfwjs 4.4.0 (MIT license; npm pack) and converts its",
+        "three TensorFlow.js CNNs, fine-tuned from ImageNet for a 5-class content",
+        "classifier, to ONNX FMs cut at their pooled features: mobilenet-v2 (1280-d,",
+        "224 px), mobilenet-v2-140 (1792-d, 224 px), inception-v3 (2048-d, 299 px).",
+        "Writes OUT/NAME.onnx and OUT/NAME.yaml (its spec file) per model, once every",
+        "model converted and ran in ONNX Runtime. Needs npm, unless --tarball is given."
       })
   public static final class Pull implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "models", paramLabel = "DIR", description = "models folder (default: models)")
@@ -55,8 +65,16 @@ public final class ModelsCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new UserError("--model: " + e.getMessage());
       }
+      if (tarball != null && !Files.isRegularFile(tarball)) {
+        throw new UserError("--tarball " + tarball + ": no such file");
+      }
       if (Files.exists(out) && !Files.isDirectory(out)) {
         throw new UserError("--out " + out + ": not a directory");
+      }
+      try {
+        Files.createDirectories(out);
+      } catch (IOException e) {
+        throw new UserError("--out " + out + ": cannot create the directory (" + describe(e) + ")");
       }
       Path tmp = null;
       try {
@@ -68,8 +86,6 @@ public final class ModelsCommand implements Runnable {
           } catch (IOException e) {
             throw new UserError(e.getMessage());
           }
-        } else if (!Files.isRegularFile(tgz)) {
-          throw new UserError("--tarball " + tgz + ": no such file");
         }
         var summary = spec.commandLine().getOut();
         try {
@@ -80,7 +96,7 @@ public final class ModelsCommand implements Runnable {
         } catch (IllegalArgumentException | FmEncoder.ModelException e) {
           throw new UserError(e.getMessage());
         } catch (IOException e) {
-          throw new UserError(e.getMessage() == null ? e.toString() : e.getMessage());
+          throw new UserError(describe(e));
         }
         return 0;
       } finally {

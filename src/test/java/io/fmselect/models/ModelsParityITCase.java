@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * relative error |onnx - tfjs| / |tfjs| (L2) is at most 1e-4 for every image: at each model's own input
  * size, and at 96 px (features then pooled over the whole smaller feature map on both sides). Skipped
  * without node and npm. The worst error of each case is appended to {@code target/nsfwjs/parity.txt}.
- * TensorFlow.js on the CPU is slow (InceptionV3: tens of seconds an image on 2 cores), hence few images.
+ * TensorFlow.js on the CPU is slow (InceptionV3 at 299 px: 10 to 40 s an image on the shared 2 cores),
+ * hence few images.
  */
 class ModelsParityITCase {
   static final double TOLERANCE = 1e-4;
