@@ -126,7 +126,7 @@ public final class DemoCommand implements Callable<Integer> {
     say.flush();
 
     Path kafkaDir = out.resolve("kafka");
-    DemoModels.recreate(kafkaDir);
+    io.fmselect.io.Folders.recreate(kafkaDir);
     int port = freePort();
     int controller = freePort();
     var broker = KafkaCommand.start("127.0.0.1", port, controller, kafkaDir);
@@ -153,7 +153,7 @@ public final class DemoCommand implements Callable<Integer> {
             new NewTopic("subset-windows", 1, (short) 1), new NewTopic("subset-classes", 1, (short) 1),
             new NewTopic("rejects", 1, (short) 1), new NewTopic("explain", 2, (short) 1))).all().get();
       }
-      DemoModels.recreate(out.resolve("checkpoints"));
+      io.fmselect.io.Folders.recreate(out.resolve("checkpoints"));
       RunCommand run = new RunCommand();
       new CommandLine(run).parseArgs("--bootstrap-servers", bootstrap, "--models", encoders.dir().toString(),
           "--method", method, "--fraction", Double.toString(fraction), "--window", window, "--idle-flush", "2s",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fmselect.embed.ModelSpec;
 import io.fmselect.embed.TinyEncoder;
+import io.fmselect.io.Folders;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ final class DemoModels {
       throw new UserError(e.getMessage());
     }
     Path dir = work.resolve("models");
-    recreate(dir);
+    Folders.recreate(dir);
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     StringBuilder names = new StringBuilder();
     for (ModelSpec s : specs) {
@@ -62,7 +63,7 @@ final class DemoModels {
   }
 
   private static Choice standIns(Path dir, Path models) throws IOException {
-    recreate(dir);
+    Folders.recreate(dir);
     int[][] shapes = {{16, 64}, {24, 96}, {32, 128}};
     StringBuilder names = new StringBuilder();
     for (int i = 0; i < shapes.length; i++) {
@@ -91,16 +92,5 @@ final class DemoModels {
     String path = System.getenv("PATH");
     return path != null && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
         .anyMatch(d -> Files.isExecutable(Path.of(d, program)));
-  }
-
-  static void recreate(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (var walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
-    }
-    Files.createDirectories(dir);
   }
 }

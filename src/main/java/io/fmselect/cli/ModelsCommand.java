@@ -101,11 +101,7 @@ public final class ModelsCommand implements Runnable {
         return 0;
       } finally {
         if (tmp != null) {
-          try (var s = Files.walk(tmp)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-              Files.deleteIfExists(p);
-            }
-          }
+          io.fmselect.io.Folders.delete(tmp);
         }
       }
     }

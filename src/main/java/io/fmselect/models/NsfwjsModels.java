@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -187,11 +186,7 @@ public final class NsfwjsModels {
       }
       lines.forEach(log);
     } finally {
-      try (var s = Files.walk(staging)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      io.fmselect.io.Folders.delete(staging);
     }
   }
 

@@ -1,0 +1,29 @@
+package io.fmselect.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+
+/** Working folders: removed with everything in them, or made empty. */
+public final class Folders {
+  private Folders() {}
+
+  /** Deletes {@code dir} and everything under it; nothing if it does not exist. */
+  public static void delete(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** Makes {@code dir} an empty folder, deleting what it held. */
+  public static void recreate(Path dir) throws IOException {
+    delete(dir);
+    Files.createDirectories(dir);
+  }
+}
