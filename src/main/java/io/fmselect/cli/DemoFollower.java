@@ -129,6 +129,12 @@ final class DemoFollower implements AutoCloseable {
     return new TreeMap<>(explained);
   }
 
+  int windowCount() {
+    synchronized (windows) {
+      return windows.size();
+    }
+  }
+
   List<WindowStat> windows() {
     synchronized (windows) {
       return List.copyOf(windows);

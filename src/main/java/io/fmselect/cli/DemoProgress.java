@@ -104,7 +104,7 @@ final class DemoProgress {
     return String.format(Locale.ROOT,
         "in %,d | embedded %,d | rejected %,d | selected %,d | windows %,d | %.0f samples/s embedded | noisy labels in subset %,d"
             + " (random subset: %.1f)",
-        produced.get(), embedded, follower.rejected(), selected.size(), follower.windows().size(),
+        produced.get(), embedded, follower.rejected(), selected.size(), follower.windowCount(),
         rate, noisyIn, expected);
   }
 

@@ -26,18 +26,25 @@ final class FlinkRest {
   /** Operator name to the id of the vertex that runs it. */
   private final Map<String, String> vertices = new HashMap<>();
 
+  /** The REST API at {@code url} (the web UI's address), for one job (null: no job's metrics). */
   FlinkRest(String url, String job) {
     this.url = url;
     this.job = job;
   }
 
+  /** The REST API's answer to GET {@code path}, as JSON; an IOException unless it answers 200. */
   JsonNode get(String path) throws IOException, InterruptedException {
+    return JSON.readTree(text(path));
+  }
+
+  /** The same, as text (the log files the web UI shows, say). */
+  String text(String path) throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(2))
         .build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException("GET " + path + ": HTTP " + r.statusCode());
     }
-    return JSON.readTree(r.body());
+    return r.body();
   }
 
   /** The job's vertex names, as the web UI shows them (operators chained with " -> "). */

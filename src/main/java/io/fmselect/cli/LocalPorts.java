@@ -1,9 +1,5 @@
 package io.fmselect.cli;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Optional;
@@ -44,15 +40,12 @@ final class LocalPorts {
   /** The web UI's URL that serves this job, once it answers (empty if none does within the timeout). */
   static Optional<String> webUiUrl(Configuration conf, JobID job, Duration timeout) throws InterruptedException {
     String host = conf.get(RestOptions.ADDRESS, "127.0.0.1");
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       for (Iterator<Integer> ports = NetUtils.getPortRangeFromString(range(conf)); ports.hasNext(); ) {
         String url = "http://" + host + ":" + ports.next();
         try {
-          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/jobs"))
-              .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() == 200 && r.body().contains("\"" + job + "\"")) {
+          if (new FlinkRest(url, null).text("/jobs").contains("\"" + job + "\"")) {
             return Optional.of(url);
           }
         } catch (java.io.IOException e) {

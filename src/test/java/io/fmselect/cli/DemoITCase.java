@@ -59,10 +59,7 @@ class DemoITCase {
       }
       assertTrue(members > 0, "freshness.members reads through the REST API: " + members);
       // the web UI's "Job Manager Log" tab: the launcher's log file, with the job's per-window lines
-      var log = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create(web + "/jobmanager/log")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, log.statusCode());
-      assertTrue(log.body().contains("io.fmselect.stream.ClassSelector - class-selection"), "the log tab shows the window lines");
+      assertTrue(rest.text("/jobmanager/log").contains("io.fmselect.stream.ClassSelector - class-selection"), "the log tab shows the window lines");
       assertTrue(demo.waitFor(300, TimeUnit.SECONDS), "the bounded demo finishes by itself");
       assertEquals(0, demo.exitValue(), err());
     } finally {
@@ -128,6 +125,7 @@ class DemoITCase {
     return String.join("\n", err().lines().filter(l -> !l.isBlank()).toList());
   }
 
+  /** Waits for a line matching {@code p} in a process's output file (the process must not end first). */
   static Matcher await(Path file, Pattern p, Process proc) throws Exception {
     long deadline = System.nanoTime() + 240_000_000_000L;
     while (System.nanoTime() < deadline) {

@@ -5,15 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fmselect.avro.LabeledSample;
 import io.fmselect.kafka.InJvmKafka;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,13 +62,13 @@ class LocalRunsITCase {
         }
         List<String> urls = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-          Matcher m = await(outs.get(i), URL, runs.get(i));
+          Matcher m = DemoITCase.await(outs.get(i), URL, runs.get(i));
           urls.add(m.group(1));
-          JsonNode job = get(m.group(1) + "/jobs/" + m.group(2));
+          JsonNode job = new FlinkRest(m.group(1), m.group(2)).get("/jobs/" + m.group(2));
           assertEquals(m.group(2), job.path("jid").asText(), "the URL shows this run's job");
         }
         assertNotEquals(urls.get(0), urls.get(1), "each web UI on its own port");
-        await(outs.get(2), Pattern.compile("running ram-apl on samples -> subset2"), runs.get(2));
+        DemoITCase.await(outs.get(2), Pattern.compile("running ram-apl on samples -> subset2"), runs.get(2));
         Thread.sleep(3_000);
         for (int i = 0; i < 3; i++) {
           assertTrue(runs.get(i).isAlive(), "run " + i + " is still running: "
@@ -90,26 +84,4 @@ class LocalRunsITCase {
       }
     }
   }
-
-  private static Matcher await(Path out, Pattern p, Process proc) throws Exception {
-    long deadline = System.nanoTime() + 180_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      String text = Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "";
-      Matcher m = p.matcher(text);
-      if (m.find()) {
-        return m;
-      }
-      assertTrue(proc.isAlive(), "the run ended before printing " + p + ": " + text);
-      Thread.sleep(200);
-    }
-    throw new AssertionError("no line matching " + p + " in " + out);
-  }
-
-  private static JsonNode get(String url) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode(), url);
-    return new ObjectMapper().readTree(r.body());
-  }
-
 }

@@ -5,15 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +53,6 @@ class SecuredKafkaITCase {
   private static final List<String> SECRETS = List.of(CLIENT_PASSWORD, ADMIN_PASSWORD, KEYSTORE_PASSWORD,
       TRUSTSTORE_PASSWORD, WRONG_PASSWORD);
   private static final Set<String> KAFKA_COMMANDS = Set.of("produce", "run", "subset");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static KafkaCommandITCase.Broker broker;
   private static Thread stopOnExit;
@@ -278,16 +272,16 @@ class SecuredKafkaITCase {
       String base = m.group(1);
       String job = m.group(2);
 
-      HttpClient http = HttpClient.newHttpClient();
-      JsonNode jobConfig = get(http, base + "/jobs/" + job + "/config");
+      FlinkRest rest = new FlinkRest(base, job);
+      JsonNode jobConfig = rest.get("/jobs/" + job + "/config");
       assertEquals(job, jobConfig.path("jid").asText(), jobConfig.toString());
-      JsonNode clusterConfig = get(http, base + "/jobmanager/config");
+      JsonNode clusterConfig = rest.get("/jobmanager/config");
       assertTrue(clusterConfig.toString().contains("execution.checkpointing.dir"), "the job's settings are there");
       for (String path : List.of("/jobs/" + job + "/config", "/jobmanager/config", "/jobs/" + job,
           "/jobs/" + job + "/plan", "/jobmanager/environment", "/jobs/" + job + "/exceptions")) {
-        assertNoSecret("GET " + path, get(http, base + path).toString());
+        assertNoSecret("GET " + path, rest.get(path).toString());
       }
-      assertEquals("RUNNING", get(http, base + "/jobs/" + job).path("state").asText(), "the job runs on SASL_SSL");
+      assertEquals("RUNNING", rest.get("/jobs/" + job).path("state").asText(), "the job runs on SASL_SSL");
     } finally {
       run.destroy(); // SIGTERM to its PID
       if (!run.waitFor(30, TimeUnit.SECONDS)) {
@@ -297,12 +291,5 @@ class SecuredKafkaITCase {
     assertNoSecret("run's stdout", out.toString());
     assertNoSecret("run's stderr", Files.readString(err));
     assertNoSecret("target/fmselect.log", Files.readString(Path.of("target/fmselect.log")));
-  }
-
-  static JsonNode get(HttpClient http, String url) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode(), url + ": " + r.body());
-    return JSON.readTree(r.body());
   }
 }
