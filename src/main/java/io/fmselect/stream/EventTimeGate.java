@@ -28,12 +28,6 @@ import org.apache.flink.util.OutputTag;
  *       the checkpoint keeps this operator's, and samples of windows it closed stay late after a restore
  *       (their windows may already be published). With a changed parallelism the largest watermark of
  *       the old subtasks applies.
- *   <li><b>A quiet input still flushes after a restore.</b> The sources' idle flush needs the newest
- *       event time, which they learn from records and lose in a restore: a job restored after its input
- *       went quiet would hold its open windows until the next sample. So the checkpoint keeps this
- *       operator's newest event time too (the largest of the old subtasks with a changed parallelism), and
- *       if nothing at all arrives for the idle flush after the restore, it closes the windows up to the
- *       one holding that time itself, as the sources would have.
  *   <li><b>Freshness.</b> Twice a second it reports on {@link #NEWEST} the newest event time it has let
  *       through, when that moved on, for the job's freshness gauges.
  * </ul>
@@ -44,22 +38,12 @@ final class EventTimeGate extends KeyedProcessOperator<String, SampleEvent, Memb
   /** The newest event time let through by one subtask, whenever it moves on. */
   static final OutputTag<Long> NEWEST = new OutputTag<>("newest-event-time", Types.LONG);
 
-  private final long windowMs;
-  /** The idle flush (0: none, a bounded input). */
-  private final long idleFlushMs;
   private transient ListState<Long> watermarks;
-  private transient ListState<Long> newests;
   private transient long watermark;
   private transient long newestReported;
-  /** The newest event time let through before the restore (the largest of the old subtasks). */
-  private transient long restoredNewest;
-  /** Whether a record or a watermark has arrived since the restore. */
-  private transient boolean heard;
 
-  EventTimeGate(long windowMs, long idleFlushMs) {
+  EventTimeGate(long windowMs) {
     super(new SampleChanges(windowMs));
-    this.windowMs = windowMs;
-    this.idleFlushMs = idleFlushMs;
   }
 
   private SampleChanges gate() {
@@ -77,12 +61,6 @@ final class EventTimeGate extends KeyedProcessOperator<String, SampleEvent, Memb
     }
     watermark = restored;
     gate().restoredWatermark = restored;
-    newests = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("gate-newest", Types.LONG));
-    restoredNewest = Long.MIN_VALUE;
-    for (Long n : newests.get()) {
-      restoredNewest = Math.max(restoredNewest, n);
-    }
-    gate().newest = restoredNewest;
     newestReported = Long.MIN_VALUE;
   }
 
@@ -90,26 +68,6 @@ final class EventTimeGate extends KeyedProcessOperator<String, SampleEvent, Memb
   public void open() throws Exception {
     super.open();
     getProcessingTimeService().scheduleWithFixedDelay(now -> reportNewest(), 500, 500);
-    if (idleFlushMs > 0 && restoredNewest != Long.MIN_VALUE
-        && StreamConfig.windowEnd(restoredNewest, windowMs) > watermark) {
-      long at = getProcessingTimeService().getCurrentProcessingTime() + idleFlushMs;
-      getProcessingTimeService().registerTimer(at, now -> flushAfterRestore());
-    }
-  }
-
-  private void flushAfterRestore() throws Exception {
-    long to = StreamConfig.windowEnd(restoredNewest, windowMs);
-    if (!heard && to > watermark) {
-      // samples of the windows closed here are late from now on, whatever watermark the sources send later
-      gate().restoredWatermark = Math.max(gate().restoredWatermark, to);
-      processWatermark(new Watermark(to));
-    }
-  }
-
-  @Override
-  public void processElement(StreamRecord<SampleEvent> element) throws Exception {
-    heard = true;
-    super.processElement(element);
   }
 
   private void reportNewest() {
@@ -122,7 +80,6 @@ final class EventTimeGate extends KeyedProcessOperator<String, SampleEvent, Memb
 
   @Override
   public void processWatermark(Watermark mark) throws Exception {
-    heard |= mark.getTimestamp() > Long.MIN_VALUE;
     watermark = Math.max(watermark, mark.getTimestamp());
     super.processWatermark(mark);
   }
@@ -136,6 +93,5 @@ final class EventTimeGate extends KeyedProcessOperator<String, SampleEvent, Memb
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
     watermarks.update(List.of(watermark));
-    newests.update(List.of(gate().newest));
   }
 }

@@ -56,8 +56,7 @@ public final class SubsetJob {
     SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords(), config.failAttempts()))
         .name("decode-validate").uid("decode-validate");
     SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id)
-        .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate(config.windowMs(),
-            source.getBoundedness() == Boundedness.BOUNDED ? 0 : config.eventTime().idleFlushMs()))
+        .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate(config.windowMs()))
         .uid("per-sample-changes");
     SingleOutputStreamOperator<CentroidUpdate> sums = changes.keyBy(c -> c.label)
         .transform("class-sums", TypeInformation.of(CentroidUpdate.class), new ClassSums(config)).uid("class-sums");

@@ -91,12 +91,7 @@ class EventTimeITCase {
 
     /** Starts the job: p subtasks, RocksDB, checkpoints every 300 ms, unbounded. */
     void start(int parallelism, Duration outOfOrderness, Duration idleness, Duration idleFlush) throws Exception {
-      start(parallelism, outOfOrderness, idleness, idleFlush, new Configuration());
-    }
-
-    /** The same, with more settings (a savepoint to start from, say). */
-    void start(int parallelism, Duration outOfOrderness, Duration idleness, Duration idleFlush, Configuration conf)
-        throws Exception {
+      Configuration conf = new Configuration();
       conf.set(StreamOptions.OUT_OF_ORDERNESS, outOfOrderness);
       conf.set(StreamOptions.IDLENESS, idleness);
       conf.set(StreamOptions.IDLE_FLUSH, idleFlush);
@@ -227,45 +222,6 @@ class EventTimeITCase {
           "the window of the newest sample is published while the stream is quiet");
       run.close();
       assertEquals(List.of(), rejects(run.rejects));
-      assertEveryWindowExact(run, changes(subset.poll()), accepted, 3000);
-    }
-  }
-
-  @Test
-  void aJobRestoredAfterItsInputWentQuietStillFlushes() throws Exception {
-    SplittableRandom r = new SplittableRandom(6);
-    java.nio.file.Path savepoints = java.nio.file.Files.createTempDirectory("fmselect-savepoints");
-    try (Run run = new Run("restore-quiet", 2); CommittedReader subset = new CommittedReader(kafka, "subset-restore-quiet")) {
-      // no idle flush before the stop: the last windows are still open when the savepoint is taken
-      run.start(2, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1));
-      List<Sample> accepted = new ArrayList<>();
-      for (int i = 0; i < 300; i++) {
-        Sample s = Samples.upsert(id(i), 10L * i, i % 3, point(r, i % 3));
-        run.send(i % 2, s);
-        accepted.add(s);
-      }
-      run.flush();
-      assertTrue(subset.awaitUntil(rs -> lastWindowEnd(rs) >= 1000, Duration.ofSeconds(30)), "windows up to 1 s");
-      Thread.sleep(1500); // every sample through the gate
-      String savepoint = run.job.stopWithSavepoint(false, savepoints.toUri().toString(),
-          org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get();
-      run.job = null;
-      assertTrue(lastWindowEnd(subset.poll()) < 3000, "the window of the newest sample was still open");
-      // restored with a quiet input: the gate closes the windows up to the newest sample's by itself
-      Configuration restore = new Configuration();
-      restore.setString("execution.state-recovery.path", savepoint);
-      run.start(2, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), restore);
-      assertTrue(subset.awaitUntil(rs -> lastWindowEnd(rs) >= 3000, Duration.ofSeconds(30)),
-          "the window of the newest sample is published after the restore, with nothing new arriving");
-      // a sample for a window closed that way is late, as it would have been without the restore
-      Sample late = Samples.upsert(id(999), 2500, 0, point(r, 0));
-      run.send(0, late);
-      run.flush();
-      Thread.sleep(2000);
-      run.close();
-      List<String> rejected = rejects(run.rejects);
-      assertEquals(1, rejected.size(), rejected.toString());
-      assertTrue(rejected.get(0).endsWith(" late"), rejected.toString());
       assertEveryWindowExact(run, changes(subset.poll()), accepted, 3000);
     }
   }

@@ -77,7 +77,7 @@ class OperatorHarnessTest {
   }
 
   static KeyedOneInputStreamOperatorTestHarness<String, SampleEvent, MemberChange> gate() throws Exception {
-    return new KeyedOneInputStreamOperatorTestHarness<>(new EventTimeGate(100, 0), e -> e.id, Types.STRING);
+    return new KeyedOneInputStreamOperatorTestHarness<>(new EventTimeGate(100), e -> e.id, Types.STRING);
   }
 
   @Test
