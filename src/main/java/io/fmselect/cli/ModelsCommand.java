@@ -53,10 +53,19 @@ public final class ModelsCommand implements Runnable {
     @Option(names = "--model", paramLabel = "NAME", description = "only this model (repeatable; default: all three)")
     List<String> only;
 
+    @Option(names = "--input-size", paramLabel = "PX",
+        description = "resize and crop inputs to PX x PX (default: each model's own, 224 or 299; 75 to 1024"
+            + " works, the pooling is global; see docs/models.md for what smaller sizes cost)")
+    Integer inputSize;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+      if (inputSize != null && (inputSize < 75 || inputSize > 1024)) {
+        throw new UserError("--input-size must be between 75 and 1024 pixels"
+            + " (inception-v3 needs 75)");
+      }
       List<NsfwjsModels.Model> models = new ArrayList<>();
       try {
         for (String n : only == null ? NsfwjsModels.MODELS.stream().map(NsfwjsModels.Model::name).toList() : only) {
@@ -89,7 +98,7 @@ public final class ModelsCommand implements Runnable {
         }
         var summary = spec.commandLine().getOut();
         try {
-          NsfwjsModels.pull(tgz, models, out, line -> {
+          NsfwjsModels.pull(tgz, models, out, inputSize, line -> {
             summary.println(line);
             summary.flush();
           });

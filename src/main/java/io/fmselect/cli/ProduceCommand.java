@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
       "Row i gets id = i zero-padded to 10 digits and event time --start-time + (i - --from-row) * --interval-ms.",
       "Every row is checked before anything is sent; float64 embeddings are sent as float32.",
       "With --images DIR, row i is the i-th image of an image folder (classes in folder name order), sent",
-      "as image bytes for the job to embed (run --models)."
+      "as image bytes for the job to embed (run --models). With --demo-data, row i is the i-th image the",
+      "demo sends: Fashion-MNIST when installed, else generated shapes, with --noise and --imbalance."
     })
 public final class ProduceCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
@@ -57,6 +58,25 @@ public final class ProduceCommand implements Callable<Integer> {
       description = "instead of --labels/--features: an image folder (one sub-folder per class, labels by folder"
           + " name order); each sample carries its image, for the job to embed (run --models)")
   java.nio.file.Path images;
+
+  @Option(names = "--demo-data",
+      description = "instead of --labels/--features or --images: the labeled images fmselect demo streams"
+          + " (Fashion-MNIST's training set when Debian's dataset-fashion-mnist is installed, else 2,000 generated"
+          + " shapes), shuffled, with injected label noise and long tail; metadata source and true_label say"
+          + " where each came from")
+  boolean demoData;
+
+  @Option(names = "--noise", paramLabel = "R",
+      description = "with --demo-data: share of labels flipped to another class (default 0.1)")
+  Double noise;
+
+  @Option(names = "--imbalance", paramLabel = "K",
+      description = "with --demo-data: long tail, largest class K times the smallest (default 1)")
+  Double imbalance;
+
+  @Option(names = "--seed", paramLabel = "N",
+      description = "with --demo-data: seed of the noise, the tail and the order (default 1)")
+  Long seed;
 
   @Option(names = "--interval-ms", paramLabel = "N", defaultValue = "10", description = "event-time step between rows (default 10)")
   long intervalMs;
@@ -109,8 +129,14 @@ public final class ProduceCommand implements Callable<Integer> {
       throw new UserError("--rate, --count and --progress-s must be at least 0");
     }
     boolean npy = labels != null || features != null;
-    if (npy == (images != null) || (npy && (labels == null || features == null))) {
-      throw new UserError("give either --labels and --features, or --images");
+    if ((npy ? 1 : 0) + (images != null ? 1 : 0) + (demoData ? 1 : 0) != 1 || (npy && (labels == null || features == null))) {
+      throw new UserError("give one of: --labels and --features, --images, --demo-data");
+    }
+    if (!demoData && (noise != null || imbalance != null || seed != null)) {
+      throw new UserError("--noise, --imbalance and --seed go with --demo-data");
+    }
+    if (demoData) {
+      return send(demoRows());
     }
     if (images != null) {
       return send(imageRows(images));
@@ -162,6 +188,22 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     return new Rows(folder.images().size(), dir.toString(), i -> LabeledSample.newBuilder()
         .setLabel(folder.labels()[i]).setImage(ByteBuffer.wrap(java.nio.file.Files.readAllBytes(folder.images().get(i)))));
+  }
+
+  /** The demo's images as rows: label as sent (after noise), image bytes, and where each came from. */
+  private Rows demoRows() throws IOException {
+    double r = noise == null ? 0.1 : noise;
+    double k = imbalance == null ? 1 : imbalance;
+    if (r < 0 || r >= 1 || k < 1) {
+      throw new UserError("--noise must be in [0, 1) and --imbalance at least 1");
+    }
+    io.fmselect.demo.DemoData data = io.fmselect.demo.DemoData.open(null, r, k, seed == null ? 1 : seed, null);
+    spec.commandLine().getOut().println(data.description());
+    return new Rows(data.size(), "the demo data", i -> {
+      io.fmselect.demo.DemoData.Shot s = data.shot(i);
+      return LabeledSample.newBuilder().setLabel(s.label()).setImage(ByteBuffer.wrap(s.image()))
+          .setMetadata(Map.of("source", s.source(), "true_label", Long.toString(s.trueLabel())));
+    });
   }
 
   private int send(Rows rows) throws IOException {

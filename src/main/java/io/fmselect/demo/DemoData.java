@@ -250,7 +250,8 @@ public final class DemoData implements Iterable<DemoData.Shot> {
     return k;
   }
 
-  private Shot shot(int k) {
+  /** The {@code k}-th sample in sending order, its image read and encoded now. */
+  public Shot shot(int k) {
     int i = injection.order()[k];
     try {
       return new Shot(source.id(i), injection.labels()[k], source.label(i), source.image(i), source.origin(i));

@@ -129,8 +129,11 @@ public final class NsfwjsModels {
     return new Converted(m, onnx, r.inputSize(), r.dimension(), r.graph().nodeCount());
   }
 
-  /** The spec file of a converted model (the package feeds the models RGB / 255, resized to the input size). */
-  public static String spec(Converted c) {
+  /**
+   * The spec file of a converted model (the package feeds the models RGB / 255, resized to the input size),
+   * at input size {@code inputSize} (resize and crop to it; the model's own size is {@code c.inputSize()}).
+   */
+  public static String spec(Converted c, int inputSize) {
     return String.join("\n",
         "# " + c.model().description() + " from the npm package " + PACKAGE_NAME + " " + PACKAGE_VERSION
             + " (MIT license),",
@@ -139,8 +142,8 @@ public final class NsfwjsModels {
         "name: " + c.model().name(),
         "model: " + c.model().name() + ".onnx",
         "engine: OnnxRuntime",
-        "input_size: " + c.inputSize(),
-        "resize: " + c.inputSize(),
+        "input_size: " + inputSize,
+        "resize: " + inputSize,
         "mean: [0.0, 0.0, 0.0]",
         "std: [1.0, 1.0, 1.0]",
         "channels: RGB",
@@ -156,9 +159,10 @@ public final class NsfwjsModels {
   /**
    * Converts the models, checks that each loads in ONNX Runtime and gives its dimension, then moves
    * {@code NAME.onnx} and {@code NAME.yaml} of every one into {@code out}: nothing is written there
-   * unless all of them worked. Reports one line per model to {@code log}.
+   * unless all of them worked. Reports one line per model to {@code log}. The specs ask for each model's
+   * own input size, or {@code inputSize} when it is not null.
    */
-  public static void pull(Path tarball, List<Model> models, Path out, Consumer<String> log)
+  public static void pull(Path tarball, List<Model> models, Path out, Integer inputSize, Consumer<String> log)
       throws IOException, FmEncoder.ModelException {
     Map<String, Map<String, byte[]>> folders = readTarball(tarball);
     Files.createDirectories(out);
@@ -170,13 +174,14 @@ public final class NsfwjsModels {
         long t0 = System.nanoTime();
         Converted c = convert(m, folders);
         Files.write(staging.resolve(m.name() + ".onnx"), c.onnx());
-        Files.writeString(staging.resolve(m.name() + ".yaml"), spec(c));
+        int size = inputSize == null ? c.inputSize() : inputSize;
+        Files.writeString(staging.resolve(m.name() + ".yaml"), spec(c, size));
         try (FmEncoder enc = FmEncoder.open(ModelSpec.load(staging.resolve(m.name() + ".yaml")), 1)) {
           enc.spec(); // opening ran the model once on a blank image at the spec's size and checked the dimension
         }
         names.add(m.name());
         lines.add(String.format("%s: %s, %d-d features, input %d, %d ONNX nodes, %.1f MB, converted in %.1f s -> %s",
-            m.name(), m.description(), c.dimension(), c.inputSize(), c.nodes(), c.onnx().length / 1e6,
+            m.name(), m.description(), c.dimension(), size, c.nodes(), c.onnx().length / 1e6,
             (System.nanoTime() - t0) / 1e9, out.resolve(m.name() + ".onnx")));
       }
       for (String n : names) {

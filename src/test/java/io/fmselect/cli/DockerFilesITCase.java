@@ -56,7 +56,7 @@ class DockerFilesITCase {
   static List<String[]> copies() throws Exception {
     List<String[]> out = new ArrayList<>();
     for (String line : Files.readAllLines(Path.of("docker/Dockerfile"))) {
-      if (line.startsWith("COPY ")) {
+      if (line.startsWith("COPY ") && !line.contains("--from=")) { // not from another stage: from the context
         List<String> words = Stream.of(line.substring(5).trim().split("\\s+")).filter(w -> !w.startsWith("--")).toList();
         out.add(words.toArray(String[]::new));
       }
@@ -89,7 +89,8 @@ class DockerFilesITCase {
     assertTrue(Files.readString(Path.of("docker/k8s/fmselect-deployment.yaml"))
         .contains("jarURI: local:///opt/flink/usrlib/fmselect-job.jar"));
     // the base image: the official Flink image of the pom's Flink minor version, on Java 17
-    String from = Files.readAllLines(Path.of("docker/Dockerfile")).stream().filter(l -> l.startsWith("FROM ")).findFirst().orElseThrow();
+    List<String> froms = Files.readAllLines(Path.of("docker/Dockerfile")).stream().filter(l -> l.startsWith("FROM ")).toList();
+    String from = froms.get(froms.size() - 1); // the image's own stage: the last
     String flinkMinor = DockerFilesTest.pomProperty("flink.version").replaceAll("^(\\d+\\.\\d+)\\..*", "$1");
     assertTrue(from.matches("FROM flink:" + java.util.regex.Pattern.quote(flinkMinor) + "\\.\\d+-java17"), from);
   }
@@ -115,8 +116,8 @@ class DockerFilesITCase {
    * the job jar with the Flink and logging jars of target/lib (what a distribution's lib/ holds) and
    * target/docker-lib, without the vector module: {@code generate} writes its files, {@code produce} parses.
    */
-  @Test
-  void theImagesClientCommandsRunFromTheJobJar() throws Exception {
+  /** The image's {@code fmselect} script as a command here: java on the job jar and a distribution's lib/. */
+  static List<String> imageFmselect() throws Exception {
     String script = Files.readString(Path.of("docker/bin/fmselect"));
     assertTrue(script.contains("io.fmselect.cli.ClientMain") && script.contains("/opt/flink/usrlib/fmselect-job.jar"));
     List<String> cp = new ArrayList<>(List.of("target/fmselect-job.jar", "target/docker-lib/*"));
@@ -126,14 +127,58 @@ class DockerFilesITCase {
           .forEach(n -> cp.add("target/lib/" + n));
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Result gen = exec(List.of(java, "-cp", String.join(File.pathSeparator, cp), "io.fmselect.cli.ClientMain", "generate",
+    return List.of(java, "-cp", String.join(File.pathSeparator, cp), "io.fmselect.cli.ClientMain");
+  }
+
+  static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /**
+   * The image build's {@code models pull} step, run here as the image runs it (the tarball npm pack makes in
+   * its stage, the image's classpath, no vector module): it writes the three encoders at 96 px, and the
+   * JobManager's flags in compose.yaml parse with that folder as {@code --models}.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theImageBuildsModelsPullMakesTheEncodersTheComposeJobRuns() throws Exception {
+    Path tgz = io.fmselect.models.NsfwjsFiles.tarball();
+    List<String> pull = new ArrayList<>(DockerFilesTest.modelsPull());
+    String imageDir = pull.get(pull.indexOf("--out") + 1);
+    Path models = tmp.resolve("models");
+    pull.set(pull.indexOf("--out") + 1, models.toString());
+    pull.set(pull.indexOf("--tarball") + 1, tgz.toString());
+    Result r = exec(concat(imageFmselect(), pull), 600);
+    assertEquals(0, r.code(), r.out());
+    List<io.fmselect.embed.ModelSpec> specs = io.fmselect.embed.ModelSpec.loadAll(models);
+    assertEquals(List.of("inception-v3", "mobilenet-v2", "mobilenet-v2-140"),
+        specs.stream().map(io.fmselect.embed.ModelSpec::name).sorted().toList());
+    for (io.fmselect.embed.ModelSpec s : specs) {
+      assertEquals(96, s.inputSize(), s.name());
+      assertEquals(96, s.resize(), s.name());
+    }
+    List<String> jm = new ArrayList<>((List<String>) DockerFilesTest.service(DockerFilesTest.compose(), "jobmanager").get("command"));
+    assertEquals(imageDir, jm.get(jm.indexOf("--models") + 1));
+    jm.set(jm.indexOf("--models") + 1, models.toString());
+    io.fmselect.stream.StreamConfig config = DockerFilesTest.runArgs(jm.subList(3, jm.size()));
+    assertEquals(specs.stream().map(io.fmselect.embed.ModelSpec::name).sorted().toList(),
+        config.fmNames().stream().sorted().toList());
+  }
+
+  @Test
+  void theImagesClientCommandsRunFromTheJobJar() throws Exception {
+    List<String> fmselect = imageFmselect();
+    String java = fmselect.get(0);
+    String cpArg = fmselect.get(2);
+    Result gen = exec(List.of(java, "-cp", cpArg, "io.fmselect.cli.ClientMain", "generate",
         "--out-dir", tmp.toString(), "--rows", "200", "--classes", "4", "--dims", "64,32", "--names", "dinov2,clip"), 120);
     assertEquals(0, gen.code(), gen.out());
     for (String f : List.of("labels.npy", "dinov2.npy", "clip.npy")) {
       assertTrue(Files.size(tmp.resolve(f)) > 0, f);
     }
-    Result help = exec(List.of(java, "-cp", String.join(File.pathSeparator, cp), "io.fmselect.cli.ClientMain", "produce",
-        "--help"), 120);
+    Result help = exec(List.of(java, "-cp", cpArg, "io.fmselect.cli.ClientMain", "produce", "--help"), 120);
     assertEquals(0, help.code(), help.out());
     assertTrue(help.out().contains("--live"), help.out());
   }

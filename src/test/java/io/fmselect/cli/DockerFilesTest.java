@@ -98,8 +98,10 @@ class DockerFilesTest {
     Map<String, Object> c = compose();
     List<String> jm = (List<String>) service(c, "jobmanager").get("command");
     assertEquals(List.of("standalone-job", "--job-classname", ClusterJob.class.getName()), jm.subList(0, 3));
-    StreamConfig config = runArgs(jm.subList(3, jm.size()));
-    assertEquals(List.of("dinov2", "clip"), config.fmNames());
+    // the job embeds with the encoders the image build pulls (the flags parse with them in DockerFilesITCase)
+    int models = jm.indexOf("--models");
+    assertTrue(models > 0 && !jm.contains("--fm"), jm.toString());
+    assertEquals(modelsPull().get(modelsPull().indexOf("--out") + 1), jm.get(models + 1));
 
     for (String tm : List.of("taskmanager-1", "taskmanager-2")) {
       assertEquals("taskmanager", service(c, tm).get("command"));
@@ -117,23 +119,16 @@ class DockerFilesTest {
     String topics = ((List<String>) service(c, "topics").get("command")).get(0);
     assertTrue(topics.contains("t samples ") && topics.contains("t subset-windows 1"), topics);
 
-    // the producer: fmselect's client commands in the same image, each line parsed by the real commands
+    // the producer: fmselect's produce in the same image, the demo's images, parsed by the real command
     Map<String, Object> producer = service(c, "producer");
     assertEquals(service(c, "jobmanager").get("image"), producer.get("image"));
     List<String> cmd = (List<String>) producer.get("command");
     assertEquals(List.of("bash", "-c"), cmd.subList(0, 2));
-    List<String> lines = List.of(cmd.get(2).split("&&"));
-    assertEquals(2, lines.size(), cmd.get(2));
-    for (String line : lines) {
-      List<String> words = List.of(line.trim().split("\\s+"));
-      assertEquals("fmselect", words.get(0), line);
-      CommandLine.ParseResult r = ClientMain.commandLine().parseArgs(words.subList(1, words.size()).toArray(String[]::new));
-      assertTrue(r.hasSubcommand(), line);
-    }
-    assertTrue(lines.get(0).trim().startsWith("fmselect generate") && lines.get(1).trim().startsWith("fmselect produce"));
-    // the produced FMs are the job's, with their dimensions
-    assertTrue(lines.get(0).contains("--dims 64,32 --names dinov2,clip"), lines.get(0));
-    assertTrue(jm.containsAll(List.of("dinov2=64", "clip=32")), jm.toString());
+    List<String> words = List.of(cmd.get(2).trim().split("\\s+"));
+    assertEquals(List.of("fmselect", "produce"), words.subList(0, 2), cmd.get(2));
+    CommandLine.ParseResult r = ClientMain.commandLine().parseArgs(words.subList(1, words.size()).toArray(String[]::new));
+    assertTrue(r.subcommand().hasMatchedOption("--demo-data") && r.subcommand().hasMatchedOption("--live"), cmd.get(2));
+    assertEquals("kafka:9092", r.subcommand().matchedOptionValue("--bootstrap-servers", ""));
 
     // Prometheus scrapes the reporter's port on every Flink process of the file
     String prom = Files.readString(DOCKER.resolve("prometheus/prometheus.yml"));
@@ -144,6 +139,34 @@ class DockerFilesTest {
     for (Object s : ((Map<String, Object>) c.get("services")).values()) {
       String image = (String) ((Map<String, Object>) s).get("image");
       assertTrue(image.matches("[a-z0-9./-]+:v?[0-9]+\\.[0-9]+\\.[0-9]+"), image);
+    }
+  }
+
+  /** The Dockerfile's {@code fmselect models pull ...} line as words (from "models" on). */
+  static List<String> modelsPull() throws IOException {
+    String file = Files.readString(DOCKER.resolve("Dockerfile")).replace("\\\n", " ");
+    Matcher m = Pattern.compile("(?m)^RUN .*?fmselect (models pull [^\\n&]*)$").matcher(file);
+    assertTrue(m.find(), "the Dockerfile runs fmselect models pull");
+    return List.of(m.group(1).trim().split("\\s+"));
+  }
+
+  @Test
+  void theImageHoldsWhatTheDemoDataAndTheEncodersNeed() throws IOException {
+    String file = Files.readString(DOCKER.resolve("Dockerfile"));
+    // Fashion-MNIST where produce --demo-data looks for it, from the Debian package the README names
+    assertTrue(file.contains("apt-get install -y --no-install-recommends dataset-fashion-mnist"), file);
+    String dir = io.fmselect.demo.DemoData.fashionMnistDir().toString() + "/";
+    assertTrue(file.contains("COPY --from=fashion-mnist " + dir + " " + dir), file);
+    // the package models pull converts, at the version it expects, fetched by npm pack in its own stage
+    assertTrue(file.contains("RUN npm pack nsfwjs@" + io.fmselect.models.NsfwjsModels.PACKAGE_VERSION), file);
+    List<String> pull = modelsPull();
+    assertEquals("/pkg/" + io.fmselect.models.NsfwjsModels.TARBALL, pull.get(pull.indexOf("--tarball") + 1));
+    ModelsCommand.Pull parsed = new ModelsCommand.Pull();
+    new CommandLine(parsed).parseArgs(pull.subList(2, pull.size()).toArray(String[]::new));
+    assertEquals(96, parsed.inputSize);
+    // every stage's base image pinned to a version
+    for (String from : file.lines().filter(l -> l.startsWith("FROM ")).toList()) {
+      assertTrue(from.matches("FROM [a-z0-9./-]+:[0-9]+\\.[0-9]+(\\.[0-9]+)?(-[a-z0-9.-]+)?( AS [a-z-]+)?"), from);
     }
   }
 

@@ -96,6 +96,53 @@ class ProduceSubsetITCase {
     }
   }
 
+  /** --demo-data sends what the demo sends (same seed: same labels and images), with where each came from. */
+  @Test
+  void produceSendsTheDemoDataWithItsOriginAndTrueLabel() throws Exception {
+    InProcess.Run r = InProcess.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "p5",
+        "--demo-data", "--noise", "0.3", "--seed", "7", "--to-row", "40", "--start-time", "5000");
+    assertEquals(0, r.code(), r.err());
+    io.fmselect.demo.DemoData data = io.fmselect.demo.DemoData.open(null, 0.3, 1, 7, null);
+    assertEquals(data.description() + "\nproduced 40 samples to p5\n", r.out());
+    List<ConsumerRecord<String, byte[]>> recs = readAll("p5", 40);
+    assertEquals(40, recs.size());
+    int flipped = 0;
+    for (int i = 0; i < 40; i++) {
+      LabeledSample s = LabeledSample.fromByteBuffer(ByteBuffer.wrap(recs.get(i).value()));
+      io.fmselect.demo.DemoData.Shot shot = data.shot(i);
+      assertEquals(String.format("%010d", i), s.getId());
+      assertEquals(shot.label(), s.getLabel());
+      assertEquals(Instant.ofEpochMilli(5000 + 10L * i), s.getEventTime());
+      assertTrue(s.getEmbeddings().isEmpty());
+      byte[] image = new byte[s.getImage().remaining()];
+      s.getImage().get(image);
+      assertArrayEquals(shot.image(), image);
+      assertEquals(shot.source(), s.getMetadata().get("source").toString());
+      assertEquals(Long.toString(shot.trueLabel()), s.getMetadata().get("true_label").toString());
+      flipped += shot.noisy() ? 1 : 0;
+    }
+    assertTrue(flipped > 0 && flipped < 40, "some of 40 labels flipped at 30% noise: " + flipped);
+  }
+
+  /** The demo data's options are checked before anything is sent, each mistake in one line. */
+  @Test
+  void produceRejectsMixedSourcesAndStrayDemoOptions() throws Exception {
+    String b = kafka.bootstrapServers();
+    InProcess.Run both = InProcess.run("produce", "--bootstrap-servers", b, "--topic", "p6", "--demo-data",
+        "--images", dir.toString());
+    assertEquals(2, both.code());
+    assertEquals("fmselect produce: error: give one of: --labels and --features, --images, --demo-data\n", both.err());
+    InProcess.Run stray = InProcess.run("produce", "--bootstrap-servers", b, "--topic", "p6", "--images",
+        dir.toString(), "--noise", "0.2");
+    assertEquals(2, stray.code());
+    assertEquals("fmselect produce: error: --noise, --imbalance and --seed go with --demo-data\n", stray.err());
+    InProcess.Run bad = InProcess.run("produce", "--bootstrap-servers", b, "--topic", "p6", "--demo-data",
+        "--noise", "1");
+    assertEquals(2, bad.code());
+    assertEquals("fmselect produce: error: --noise must be in [0, 1) and --imbalance at least 1\n", bad.err());
+    assertTrue(readAll("p6", 1, 3).isEmpty(), "nothing sent");
+  }
+
   @Test
   void produceSendsARangeOfRowsWithTheirOwnIds() throws Exception {
     NpyWriter.writeInt64(dir.resolve("labels.npy"), new long[] {5, 3, 5, 7});

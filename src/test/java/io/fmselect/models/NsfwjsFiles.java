@@ -69,7 +69,7 @@ public final class NsfwjsFiles {
   public static synchronized Path models() throws Exception {
     if (models == null) {
       Path out = dir().resolve("models");
-      NsfwjsModels.pull(tarball(), NsfwjsModels.MODELS, out, line -> System.out.println("[models pull] " + line));
+      NsfwjsModels.pull(tarball(), NsfwjsModels.MODELS, out, null, line -> System.out.println("[models pull] " + line));
       models = out;
     }
     return models;
