@@ -93,6 +93,12 @@ class ModelsPullITCase {
     assertEquals("fmselect models pull: error: --tarball " + dir.resolve("nope.tgz") + ": no such file", missing.err().strip());
     assertFalse(Files.exists(models));
 
+    LauncherITCase.Result small = LauncherITCase.launch("models", "pull", "--input-size", "32", "--out", models.toString());
+    assertEquals(2, small.code());
+    assertEquals("fmselect models pull: error: --input-size must be between 75 and 1024 pixels (inception-v3 needs 75)",
+        small.err().strip());
+    assertFalse(Files.exists(models));
+
     LauncherITCase.Result unknown = LauncherITCase.launch("models", "pull", "--model", "resnet", "--out", models.toString());
     assertEquals(2, unknown.code());
     assertEquals(1, unknown.err().lines().count(), unknown.err());
