@@ -1,5 +1,6 @@
 package io.fmselect.cli;
 
+import io.fmselect.embed.BatchEmbed;
 import io.fmselect.embed.FmEncoder;
 import io.fmselect.embed.ImageFolder;
 import io.fmselect.embed.ModelService;
@@ -13,10 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -120,45 +117,18 @@ public final class EmbedCommand implements Callable<Integer> {
     }
   }
 
-  /** Images embedded at once: bounds the preprocessed tensors held in memory. */
-  private static final int CHUNK = 256;
-
   /**
-   * Every image's embedding under every FM ({@code [fm][image]}), through the stream's path: each image
-   * read and decoded once, then preprocessed and micro-batched per FM by a {@link ModelService}.
+   * Every image's embedding under every FM ({@code [fm][image]}), through the stream's path
+   * ({@link BatchEmbed}); a model or image that fails is one line.
    */
-  static float[][][] embedAll(List<ModelSpec> specs, List<Path> files, int threads) throws Exception {
-    float[][][] rows = new float[specs.size()][files.size()][];
+  static float[][][] embedAll(List<ModelSpec> specs, List<Path> files, int threads) {
     ModelService service = openModels(specs, 1, threads);
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
     try {
-      for (int start = 0; start < files.size(); start += CHUNK) {
-        List<CompletableFuture<Void>> parts = new ArrayList<>();
-        for (int i = start; i < Math.min(start + CHUNK, files.size()); i++) {
-          Path f = files.get(i);
-          int row = i;
-          // read and decoded on the pool, as the stream's operator does, then embedded by every FM
-          parts.add(CompletableFuture.supplyAsync(() -> decode(f), pool).thenCompose(img -> {
-            List<CompletableFuture<Void>> fms = new ArrayList<>();
-            for (int m = 0; m < specs.size(); m++) {
-              int fm = m;
-              fms.add(service.embed(m, img, pool).thenAccept(v -> rows[fm][row] = v));
-            }
-            return CompletableFuture.allOf(fms.toArray(CompletableFuture[]::new));
-          }));
-        }
-        try {
-          CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).join();
-        } catch (CompletionException e) {
-          Throwable c = e.getCause();
-          throw c instanceof UserError u ? u
-              : new UserError(c instanceof FmEncoder.ModelException m ? m.getMessage() : c.toString());
-        }
-      }
+      return BatchEmbed.embedAll(service, files.size(), i -> decode(files.get(i)), threads, done -> { });
+    } catch (FmEncoder.ModelException e) {
+      throw new UserError(e.getMessage());
     } finally {
       ModelService.release(service);
-      pool.shutdown();
     }
-    return rows;
   }
 }

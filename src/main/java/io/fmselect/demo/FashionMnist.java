@@ -13,7 +13,7 @@ import java.util.List;
  * the system property {@value #DIR_PROPERTY} names another folder). Pixels stay in one byte array; each
  * image is encoded as PNG when asked for.
  */
-final class FashionMnist implements Source {
+public final class FashionMnist implements Source {
   /** System property naming the folder with the IDX files. */
   static final String DIR_PROPERTY = "fmselect.fashion-mnist.dir";
   static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
@@ -23,13 +23,15 @@ final class FashionMnist implements Source {
   private static final String LABELS = "train-labels-idx1-ubyte";
 
   private final Path dir;
+  private final String split;
   private final byte[] pixels;
   private final byte[] labels;
   private final int rows;
   private final int cols;
 
-  private FashionMnist(Path dir, byte[] pixels, byte[] labels, int rows, int cols) {
+  private FashionMnist(Path dir, String split, byte[] pixels, byte[] labels, int rows, int cols) {
     this.dir = dir;
+    this.split = split;
     this.pixels = pixels;
     this.labels = labels;
     this.rows = rows;
@@ -37,23 +39,34 @@ final class FashionMnist implements Source {
   }
 
   /** The folder to look in: the system property, else Debian's. */
-  static Path dir() {
+  public static Path dir() {
     String p = System.getProperty(DIR_PROPERTY);
     return p == null || p.isBlank() ? DEBIAN_DIR : Path.of(p);
   }
 
   /** True if {@code dir} holds the training images and labels (gzipped or not). */
-  static boolean installed(Path dir) {
+  public static boolean installed(Path dir) {
     return file(dir, IMAGES) != null && file(dir, LABELS) != null;
   }
 
   /** Reads the training set from {@code dir}; one-line IllegalArgumentException if it is missing or malformed. */
-  static FashionMnist load(Path dir) throws IOException {
-    Path imagesFile = file(dir, IMAGES);
-    Path labelsFile = file(dir, LABELS);
+  public static FashionMnist load(Path dir) throws IOException {
+    return load(dir, "train");
+  }
+
+  /** Reads the test set (10,000 images, files {@code t10k-*}) from {@code dir}, as {@link #load(Path)}. */
+  public static FashionMnist loadTest(Path dir) throws IOException {
+    return load(dir, "t10k");
+  }
+
+  private static FashionMnist load(Path dir, String split) throws IOException {
+    String imagesName = IMAGES.replace("train", split);
+    String labelsName = LABELS.replace("train", split);
+    Path imagesFile = file(dir, imagesName);
+    Path labelsFile = file(dir, labelsName);
     if (imagesFile == null || labelsFile == null) {
-      throw new IllegalArgumentException(dir + ": no Fashion-MNIST training files (" + IMAGES + "[.gz], " + LABELS
-          + "[.gz]); install Debian's dataset-fashion-mnist");
+      throw new IllegalArgumentException(dir + ": no Fashion-MNIST " + (split.equals("train") ? "training" : "test")
+          + " files (" + imagesName + "[.gz], " + labelsName + "[.gz]); install Debian's dataset-fashion-mnist");
     }
     Idx images = Idx.read(imagesFile, Idx.IMAGES);
     Idx labels = Idx.read(labelsFile, Idx.LABELS);
@@ -70,7 +83,7 @@ final class FashionMnist implements Source {
         throw new IllegalArgumentException(labelsFile + ": label " + l + " of item " + i + " is not a Fashion-MNIST class (0-9)");
       }
     }
-    return new FashionMnist(dir, images.data(), labels.data(), images.dims()[1], images.dims()[2]);
+    return new FashionMnist(dir, split, images.data(), labels.data(), images.dims()[1], images.dims()[2]);
   }
 
   private static Path file(Path dir, String name) {
@@ -89,7 +102,7 @@ final class FashionMnist implements Source {
 
   @Override
   public String unit() {
-    return "training images";
+    return split.equals("train") ? "training images" : "test images";
   }
 
   @Override
@@ -114,14 +127,28 @@ final class FashionMnist implements Source {
 
   @Override
   public String origin(int i) {
-    return "fashion-mnist:train:" + i;
+    return "fashion-mnist:" + (split.equals("train") ? "train" : "test") + ":" + i;
+  }
+
+  /** Image height in pixels (28). */
+  public int rows() {
+    return rows;
+  }
+
+  /** Image width in pixels (28). */
+  public int cols() {
+    return cols;
+  }
+
+  /** The grey pixels of image {@code i}, row-major, 0 = black. */
+  public byte[] grey(int i) {
+    return Arrays.copyOfRange(pixels, i * rows * cols, (i + 1) * rows * cols);
   }
 
   @Override
   public byte[] image(int i) {
     BufferedImage img = new BufferedImage(cols, rows, BufferedImage.TYPE_BYTE_GRAY);
-    img.getRaster().setDataElements(0, 0, cols, rows, Arrays.copyOfRange(pixels, i * rows * cols,
-        (i + 1) * rows * cols));
+    img.getRaster().setDataElements(0, 0, cols, rows, grey(i));
     return Png.encode(img);
   }
 }

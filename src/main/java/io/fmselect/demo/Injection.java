@@ -22,10 +22,10 @@ import java.util.SplittableRandom;
  * @param labels the label each is sent with (parallel to {@code order})
  * @param kept items kept by the long tail, before the limit
  */
-record Injection(int[] order, long[] labels, int kept) {
+public record Injection(int[] order, long[] labels, int kept) {
 
   /** Plans the injection over items with the given true labels (0..classes-1). */
-  static Injection plan(int[] trueLabels, int classes, double noise, double imbalance, long seed, Integer limit) {
+  public static Injection plan(int[] trueLabels, int classes, double noise, double imbalance, long seed, Integer limit) {
     if (!(noise >= 0 && noise <= 1)) {
       throw new IllegalArgumentException("label noise must be in [0, 1], not " + noise);
     }

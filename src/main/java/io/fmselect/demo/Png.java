@@ -10,11 +10,11 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** PNG encoding and image decoding in memory (no ImageIO cache files). */
-final class Png {
+public final class Png {
   private Png() {}
 
   /** The PNG bytes of {@code image}. */
-  static byte[] encode(BufferedImage image) {
+  public static byte[] encode(BufferedImage image) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
     try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
       if (!ImageIO.write(image, "png", out)) {

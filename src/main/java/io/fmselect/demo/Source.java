@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.List;
 
 /** Where demo images come from, before any injection: items 0..size-1, each with its original class. */
-interface Source {
+public interface Source {
   /** What the data is, for the console ("Fashion-MNIST (Debian dataset-fashion-mnist)"). */
   String name();
 

@@ -1,0 +1,139 @@
+package io.fmselect.quality;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fmselect.cli.Main;
+import io.fmselect.models.NsfwjsFiles;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bench quality} in a tiny configuration (300 Fashion-MNIST pool images, 500 test images, one
+ * pretrained encoder, one fraction, uniform and RAM-APL, one seed, 150 training steps): the outputs are
+ * complete and consistent, a second run resumes without training again, and a fresh run with the same seed
+ * gives the same accuracies.
+ */
+class QualityBenchITCase {
+  @TempDir static Path dir;
+  static Path models;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    Process p = new ProcessBuilder("bash", NsfwjsFiles.root().resolve("tools/install-fashion-mnist.sh").toString())
+        .inheritIO().start();
+    assertEquals(0, p.waitFor(), "tools/install-fashion-mnist.sh");
+    models = NsfwjsFiles.models(); // the three pulled encoders (npm pack once per build)
+  }
+
+  record Run(int code, String out, String err) {}
+
+  static Run bench(Path out) {
+    var cl = Main.commandLine();
+    StringWriter o = new StringWriter();
+    StringWriter e = new StringWriter();
+    cl.setOut(new PrintWriter(o));
+    cl.setErr(new PrintWriter(e));
+    int code = cl.execute("bench", "quality", "--pool", "300", "--test", "500", "--models", models.toString(),
+        "--encoders", "mobilenet-v2", "--variants", "clean", "--fractions", "0.1", "--seeds", "7", "--methods",
+        "uniform,ram-apl", "--steps", "150", "--out", out.toString());
+    return new Run(code, o.toString(), e.toString());
+  }
+
+  /** results.csv rows by arm. */
+  static Map<String, String[]> rows(Path out) throws Exception {
+    List<String> lines = Files.readAllLines(out.resolve("results.csv"));
+    assertEquals(StudyRunner.Result.HEADER, lines.get(0));
+    Map<String, String[]> byArm = new TreeMap<>();
+    for (String l : lines.subList(1, lines.size())) {
+      String[] f = l.split(",");
+      byArm.put(f[1], f);
+    }
+    return byArm;
+  }
+
+  @Test
+  void aTinyStudyIsCompleteConsistentResumableAndRepeatable() throws Exception {
+    Path a = dir.resolve("a");
+    Run first = bench(a);
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains("3 cells"), first.out());
+    Map<String, String[]> rows = rows(a);
+    assertEquals(List.of("full pool", "ram-apl (mobilenet-v2)", "uniform"), List.copyOf(rows.keySet()));
+    // sizes: the whole pool, and 10% of each of 10 classes of 30
+    assertEquals("300", rows.get("full pool")[6]);
+    for (String arm : List.of("uniform", "ram-apl (mobilenet-v2)")) {
+      String[] r = rows.get(arm);
+      assertEquals("30", r[6], arm);
+      assertEquals("0", r[7], arm + ": no noise injected in the clean variant");
+      assertEquals("3", r[8], arm + ": smallest class");
+      assertEquals("3", r[9], arm + ": largest class");
+    }
+    for (String[] r : rows.values()) {
+      double acc = Double.parseDouble(r[10]);
+      assertTrue(acc >= 0 && acc <= 1, r[1] + ": accuracy " + acc);
+    }
+    assertTrue(Double.parseDouble(rows.get("full pool")[10]) > Double.parseDouble(rows.get("uniform")[10]),
+        "the whole pool trains a better classifier than a 10% uniform subset");
+    // the subsets on disk are the sizes above, within the pool
+    try (var files = Files.walk(a.resolve("cache"))) {
+      List<Path> subsets = files.filter(p -> p.toString().contains("/subsets/")).filter(Files::isRegularFile).toList();
+      assertEquals(2, subsets.size(), subsets.toString());
+      for (Path s : subsets) {
+        List<Integer> idx = Files.readAllLines(s).stream().map(Integer::parseInt).toList();
+        assertEquals(30, idx.size());
+        assertTrue(idx.stream().allMatch(i -> i >= 0 && i < 300), s.toString());
+      }
+    }
+    String md = Files.readString(a.resolve("results.md"));
+    assertTrue(md.contains("| uniform | ") && md.contains("| ram-apl (mobilenet-v2) | ") && md.contains("full pool"), md);
+    byte[] png = Files.readAllBytes(a.resolve("plots/clean.png"));
+    assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
+
+    // again into the same folder: everything is cached, nothing trains, the same rows
+    byte[] csv = Files.readAllBytes(a.resolve("results.csv"));
+    Run again = bench(a);
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.err().contains("resuming: 3 of 3 cells already done"), again.err());
+    assertTrue(!again.err().contains("embedding the pool"), "embeddings come from the cache: " + again.err());
+    assertArrayEquals(csv, Files.readAllBytes(a.resolve("results.csv")));
+
+    // a fresh folder, the same seed: the same subsets and accuracies
+    Path b = dir.resolve("b");
+    Run fresh = bench(b);
+    assertEquals(0, fresh.code(), fresh.err());
+    Map<String, String[]> other = rows(b);
+    for (String arm : rows.keySet()) {
+      assertEquals(rows.get(arm)[10], other.get(arm)[10], arm + ": accuracy with the same seed");
+      assertEquals(rows.get(arm)[7], other.get(arm)[7], arm);
+    }
+  }
+
+  @Test
+  void badOptionsAreOneLineAndWriteNothing() {
+    Path out = dir.resolve("bad");
+    for (List<String> args : List.of(List.of("--variants", "noisy"), List.of("--fractions", "1.5"),
+        List.of("--seeds", "1,1"), List.of("--data", dir.resolve("nope").toString()))) {
+      var cl = Main.commandLine();
+      StringWriter e = new StringWriter();
+      cl.setErr(new PrintWriter(e));
+      cl.setOut(new PrintWriter(new StringWriter()));
+      java.util.List<String> all = new java.util.ArrayList<>(List.of("bench", "quality", "--out", out.toString()));
+      all.addAll(args);
+      int code = cl.execute(all.toArray(String[]::new));
+      assertEquals(2, code, args + ": " + e);
+      assertEquals(1, e.toString().strip().lines().count(), e.toString());
+      assertTrue(e.toString().startsWith("fmselect bench quality: error: "), e.toString());
+    }
+    assertTrue(!Files.exists(out.resolve("results.csv")));
+  }
+}
