@@ -2,7 +2,6 @@ package io.fmselect.cli;
 
 import io.fmselect.avro.LabeledSample;
 import io.fmselect.avro.Op;
-import io.fmselect.avro.SubsetChange;
 import io.fmselect.demo.DemoData;
 import io.fmselect.demo.DemoData.Shot;
 import io.fmselect.demo.DemoReport;
@@ -11,19 +10,14 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -125,12 +119,6 @@ public final class DemoCommand implements Callable<Integer> {
     say.println(encoders.description());
     say.flush();
 
-    Path kafkaDir = out.resolve("kafka");
-    io.fmselect.io.Folders.recreate(kafkaDir);
-    int port = freePort();
-    int controller = freePort();
-    var broker = KafkaCommand.start("127.0.0.1", port, controller, kafkaDir);
-    String bootstrap = "127.0.0.1:" + port;
     CountDownLatch done = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stopping = true;
@@ -141,30 +129,14 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }, "fmselect-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    RunCommand.Started job = null;
-    DemoFollower follower = null;
+    LocalPipeline pipeline = null;
     Thread producer = null;
     try {
-      Properties props = new Properties();
-      props.put("bootstrap.servers", bootstrap);
-      try (Admin admin = Admin.create(props)) {
-        // the job's topics up front: the follower opens them before the job's first write
-        admin.createTopics(List.of(new NewTopic("samples", 2, (short) 1), new NewTopic("subset", 2, (short) 1),
-            new NewTopic("subset-windows", 1, (short) 1), new NewTopic("subset-classes", 1, (short) 1),
-            new NewTopic("rejects", 1, (short) 1), new NewTopic("explain", 2, (short) 1))).all().get();
-      }
-      io.fmselect.io.Folders.recreate(out.resolve("checkpoints"));
-      RunCommand run = new RunCommand();
-      new CommandLine(run).parseArgs("--bootstrap-servers", bootstrap, "--models", encoders.dir().toString(),
-          "--method", method, "--fraction", Double.toString(fraction), "--window", window, "--idle-flush", "2s",
-          "--idleness", "1s", "--parallelism", "2", "--group-id", "fmselect-demo", "--explain-topic", "explain",
-          "--explain-every", "5",
-          "-D", "execution.checkpointing.interval=2s", "-D", "metrics.fetcher.update-interval=1s",
-          "-D", "execution.checkpointing.dir=" + out.resolve("checkpoints").toAbsolutePath().toUri(),
-          "-D", "fmselect.transactional-id-prefix=fmselect-demo-" + ProcessHandle.current().pid());
-      job = run.start(say);
-      follower = DemoFollower.start(props, "subset", "rejects", "explain");
-      producer = startProducer(bootstrap, data);
+      pipeline = LocalPipeline.start(out, encoders.dir(), "demo", List.of("--method", method, "--fraction",
+          Double.toString(fraction), "--window", window, "--explain-topic", "explain", "--explain-every", "5"), say);
+      RunCommand.Started job = pipeline.job();
+      DemoFollower follower = pipeline.follower();
+      producer = startProducer(pipeline.bootstrap(), data);
       long sending = System.nanoTime();
       DemoProgress progress = new DemoProgress(say, data,
           job.webUi() == null ? null : new FlinkRest(job.webUi(), job.client().getJobID().toHexString()), follower,
@@ -193,28 +165,19 @@ public final class DemoCommand implements Callable<Integer> {
         throw new UserError("the demo's producer failed: " + JobFailed.rootCause(failed.get()));
       }
     } catch (java.util.concurrent.ExecutionException e) {
-      throw RunCommand.failure(job == null ? new org.apache.flink.configuration.Configuration() : job.conf(), e);
+      throw RunCommand.failure(pipeline == null || pipeline.job() == null
+          ? new org.apache.flink.configuration.Configuration() : pipeline.job().conf(), e);
     } finally {
       stopping = true;
       if (producer != null) {
         producer.join(5_000);
       }
-      if (job != null) {
-        try {
-          job.client().cancel().get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-          // already finished or failed: nothing to cancel
-        }
-        job.close();
-      }
       try {
-        if (follower != null) {
-          follower.close();
-          writeReport(data, follower, encoders, say);
+        if (pipeline != null) {
+          pipeline.close(); // the job, the follower, the broker
+          writeReport(data, pipeline.follower(), encoders, say);
         }
       } finally {
-        broker.shutdown();
-        broker.awaitShutdown();
         done.countDown();
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
@@ -282,11 +245,5 @@ public final class DemoCommand implements Callable<Integer> {
     t.setDaemon(true);
     t.start();
     return t;
-  }
-
-  private static int freePort() throws java.io.IOException {
-    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -196,7 +196,8 @@ public final class Classifier {
     return a;
   }
 
-  static void shuffle(int[] a, Random rnd) {
+  /** Fisher-Yates with {@code rnd}. */
+  public static void shuffle(int[] a, Random rnd) {
     for (int i = a.length - 1; i > 0; i--) {
       int j = rnd.nextInt(i + 1);
       int t = a[i];
