@@ -193,9 +193,10 @@ public final class BenchQualityCommand implements Callable<Integer> {
                 + " this run, or read from the cache", base),
         "- Classifier: " + recipe.describe() + ", trained from scratch on each subset's images; accuracy on "
             + String.format(Locale.ROOT, "%,d", data.test().count()) + " held-out test images.",
-        String.format(Locale.ROOT, "- %d cells (%s seeds); training time summed over cells %s; this run took %s"
-            + " (%s per cell, median).", results.size(), seeds.toString().replaceAll("[\\[\\] ]", ""),
-            secs(cellSeconds), secs(total), secs(median(results.stream().mapToDouble(StudyRunner.Result::seconds).toArray()))),
+        String.format(Locale.ROOT, "- %d cells (seeds %s); training time summed over cells %s (%s per cell, median);"
+            + " this run trained %d of them and took %s.", results.size(), seeds.toString().replaceAll("[\\[\\] ]", ""),
+            secs(cellSeconds), secs(median(results.stream().mapToDouble(StudyRunner.Result::seconds).toArray())),
+            runner.trained(), secs(total)),
         "- Command: `fmselect " + String.join(" ", spec.commandLine().getParseResult().originalArgs()) + "`");
     StudyReport.write(out, study, results, header);
     say.printf(Locale.ROOT, "done in %s: %s, %s, %s%n", secs(total), runner.resultsFile(), out.resolve("results.md"),

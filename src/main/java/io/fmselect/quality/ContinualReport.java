@@ -90,6 +90,9 @@ public final class ContinualReport {
     r.setDrawXError(false);
     r.setDefaultLinesVisible(true);
     r.setDefaultShapesVisible(true);
+    for (int i = 0; i < data.getSeriesCount(); i++) {
+      r.setSeriesPaint(i, StudyReport.PALETTE[i % StudyReport.PALETTE.length]);
+    }
     plot.setRenderer(r);
     ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
     ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());

@@ -31,6 +31,11 @@ import org.jfree.data.xy.YIntervalSeriesCollection;
 public final class StudyReport {
   private StudyReport() {}
 
+  /** Distinct colours that read on a light background (the first eleven arms of a study). */
+  static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+      new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0xbcbd22),
+      new Color(0x393b79), new Color(0x000000), new Color(0x7f7f7f)};
+
   /** Mean, sample standard deviation, lowest and highest of some seeds' values. */
   record Spread(double mean, double sd, double min, double max, int n) {
     static Spread of(List<Double> xs) {
@@ -187,6 +192,7 @@ public final class StudyReport {
     r.setDefaultLinesVisible(true);
     r.setDefaultShapesVisible(true);
     for (int i = 0; i < data.getSeriesCount(); i++) {
+      r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
       if (data.getSeriesKey(i).equals(Study.Arm.FULL.label())) {
         r.setSeriesStroke(i, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
         r.setSeriesPaint(i, Color.GRAY);

@@ -62,6 +62,7 @@ public final class StudyRunner {
   private final int threads;
   private final String fingerprint;
   private final Map<String, Study.Corrupted> variants = new HashMap<>();
+  private int trained;
 
   /**
    * @param embeddings every encoder's embedding of every pool image, by encoder name
@@ -123,6 +124,7 @@ public final class StudyRunner {
       if (r == null) {
         progress.cell(c);
         r = run(c);
+        trained++;
         kept.add(r);
         writeResults(kept);
         progress.finished(c, r);
@@ -130,6 +132,11 @@ public final class StudyRunner {
       results.add(r);
     }
     return results;
+  }
+
+  /** Cells trained by the last {@link #run(Progress)} (the others came from results.csv). */
+  public int trained() {
+    return trained;
   }
 
   /** What a run reports as it goes. */

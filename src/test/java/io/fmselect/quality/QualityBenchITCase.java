@@ -136,4 +136,48 @@ class QualityBenchITCase {
     }
     assertTrue(!Files.exists(out.resolve("results.csv")));
   }
+
+  /**
+   * {@code bench continual} in a tiny configuration: 300 images in two stages through the real pipeline
+   * (broker, job with one encoder, the subset topic's Java consumer); after each stage the three arms are
+   * trained: the subset is 10% of what was seen, the random arm the same size with the same labels' counts.
+   */
+  @Test
+  void aTinyContinualRunStreamsTrainsAndReports() throws Exception {
+    Path only = dir.resolve("one-encoder");
+    Files.createDirectories(only);
+    Files.copy(models.resolve("mobilenet-v2.yaml"), only.resolve("mobilenet-v2.yaml"));
+    Files.copy(models.resolve("mobilenet-v2.onnx"), only.resolve("mobilenet-v2.onnx"));
+    Path out = dir.resolve("continual");
+    var cl = Main.commandLine();
+    StringWriter o = new StringWriter();
+    StringWriter e = new StringWriter();
+    cl.setOut(new PrintWriter(o));
+    cl.setErr(new PrintWriter(e));
+    int code = cl.execute("bench", "continual", "--pool", "300", "--test", "300", "--stages", "2", "--seeds", "3",
+        "--steps", "60", "--models", only.toString(), "--stage-timeout", "240", "--out", out.toString());
+    assertEquals(0, code, o + "\n" + e);
+    List<String> lines = Files.readAllLines(out.resolve("continual.csv"));
+    assertEquals("stage,seen,arm,seed,subset_size,noisy_kept,accuracy,train_seconds", lines.get(0));
+    assertEquals(1 + 2 * 3, lines.size(), lines.toString());
+    Map<String, String[]> byStageArm = new TreeMap<>();
+    for (String l : lines.subList(1, lines.size())) {
+      String[] f = l.split(",");
+      byStageArm.put(f[0] + "|" + f[2].replace("\"", ""), f);
+      double acc = Double.parseDouble(f[6]);
+      assertTrue(acc >= 0 && acc <= 1, l);
+    }
+    for (String stage : List.of("1", "2")) {
+      int seen = Integer.parseInt(byStageArm.get(stage + "|all data seen")[1]);
+      assertEquals(stage.equals("1") ? 150 : 300, seen);
+      assertEquals(Integer.toString(seen), byStageArm.get(stage + "|all data seen")[4]);
+      int subset = Integer.parseInt(byStageArm.get(stage + "|fmselect subset (ram-apl)")[4]);
+      // half-even budgets of 10% per class: within a sample per class of a tenth of what was seen
+      assertTrue(Math.abs(subset - seen / 10) <= 10, stage + ": subset of " + subset + " for " + seen + " seen");
+      assertEquals(Integer.toString(subset), byStageArm.get(stage + "|balanced random, same size")[4]);
+    }
+    assertTrue(o.toString().contains("stage 2/2: 300 seen"), o.toString());
+    assertTrue(Files.readString(out.resolve("continual.md")).contains("| 2 (300)"));
+    assertTrue(Files.size(out.resolve("plots/continual.png")) > 0);
+  }
 }
