@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
 public final class BenchQualityCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "fashion-mnist|DIR", defaultValue = "fashion-mnist",
       description = "Fashion-MNIST (Debian's dataset-fashion-mnist), or a folder with train/ and test/, each one"
-          + " sub-folder per class (default fashion-mnist)")
+          + " sub-folder per class, or a folder of class folders (every fifth image of a class held out for"
+          + " testing) (default fashion-mnist)")
   String dataSource;
 
   @Option(names = "--pool", paramLabel = "N", defaultValue = "10000",
@@ -68,8 +69,8 @@ public final class BenchQualityCommand implements Callable<Integer> {
   List<String> encoders;
 
   @Option(names = "--embeddings", paramLabel = "NAME=FILE",
-      description = "instead of encoders: a .npy of the pool's embeddings (one row per pool image, in pool order);"
-          + " repeat per encoder")
+      description = "instead of encoders: a .npy of embeddings, one row per image of the data in its order (what"
+          + " fmselect embed writes for a folder: --data DIR/train, or DIR) or per pool image; repeat per encoder")
   List<String> embeddingFiles;
 
   @Option(names = "--baseline-encoder", paramLabel = "NAME",
@@ -249,12 +250,15 @@ public final class BenchQualityCommand implements Callable<Integer> {
       } catch (io.fmselect.io.NpyFormatException | java.nio.file.NoSuchFileException e) {
         throw new UserError("--embeddings " + file + ": " + e.getMessage());
       }
-      if (m.rows() != data.pool().count()) {
-        throw new UserError("--embeddings " + file + ": " + m.rows() + " rows, the pool has " + data.pool().count());
+      // one row per image of the source, in its order (what fmselect embed writes for the folder), or per pool image
+      boolean whole = m.rows() == data.sourceRowCount();
+      if (!whole && m.rows() != data.pool().count()) {
+        throw new UserError("--embeddings " + file + ": " + m.rows() + " rows; expected one per image of the data ("
+            + data.sourceRowCount() + ") or of the pool (" + data.pool().count() + ")");
       }
-      float[][] rows = new float[m.rows()][m.dim()];
+      float[][] rows = new float[data.pool().count()][m.dim()];
       for (int i = 0; i < rows.length; i++) {
-        m.copyRowAsFloat(i, rows[i]);
+        m.copyRowAsFloat(whole ? data.sourceRows()[i] : i, rows[i]);
       }
       out.put(nf.substring(0, eq), rows);
     }

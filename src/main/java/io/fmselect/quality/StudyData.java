@@ -27,9 +27,12 @@ import java.util.Locale;
  * @param pool the pool as the classifier sees it, with true labels
  * @param test the test split, with true labels
  * @param images image {@code i} of the pool as RGB, for the encoders
+ * @param sourceRows for each pool image, its row in the source's own order (Fashion-MNIST's training file, or
+ *     the image folder as {@code fmselect embed} scans it), to read precomputed embeddings by
+ * @param sourceRowCount rows in the source's own order
  */
 public record StudyData(String name, String key, List<String> classNames, Classifier.Images pool,
-    Classifier.Images test, PoolImages images) {
+    Classifier.Images test, PoolImages images, int[] sourceRows, int sourceRowCount) {
 
   /** The pool's images for the encoders. */
   @FunctionalInterface
@@ -84,32 +87,59 @@ public record StudyData(String name, String key, List<String> classNames, Classi
             rgb[k] = v << 16 | v << 8 | v;
           }
           return new Preprocessor.Rgb(train.cols(), train.rows(), rgb);
-        });
+        }, source, train.size());
   }
 
-  /** A folder with {@code train/} and {@code test/}, each one sub-folder per class (the same classes). */
+  /**
+   * An image folder: either {@code train/} and {@code test/}, each one sub-folder per class (the same
+   * classes), or one sub-folder per class, of which every fifth image of each class (in file name order,
+   * the 5th, 10th, ...) is held out as the test split.
+   */
   public static StudyData folder(Path dir, int size) throws IOException {
-    if (!Files.isDirectory(dir.resolve("train")) || !Files.isDirectory(dir.resolve("test"))) {
-      throw new IllegalArgumentException(dir + ": expected train/ and test/, each with one sub-folder per class");
+    if (Files.isDirectory(dir.resolve("train")) && Files.isDirectory(dir.resolve("test"))) {
+      ImageFolder train = ImageFolder.scan(dir.resolve("train"));
+      ImageFolder test = ImageFolder.scan(dir.resolve("test"));
+      if (!train.classes().equals(test.classes())) {
+        throw new IllegalArgumentException(dir + ": train/ has classes " + train.classes() + " but test/ has "
+            + test.classes());
+      }
+      int n = train.images().size();
+      int[] all = new int[n];
+      java.util.Arrays.setAll(all, i -> i);
+      int[] tests = new int[test.images().size()];
+      java.util.Arrays.setAll(tests, i -> i);
+      return folder(dir, "train/ and test/", train, all, test, tests, size);
     }
-    ImageFolder train = ImageFolder.scan(dir.resolve("train"));
-    ImageFolder test = ImageFolder.scan(dir.resolve("test"));
-    if (!train.classes().equals(test.classes())) {
-      throw new IllegalArgumentException(dir + ": train/ has classes " + train.classes() + " but test/ has "
-          + test.classes());
+    ImageFolder f = ImageFolder.scan(dir);
+    List<Integer> poolRows = new ArrayList<>();
+    List<Integer> testRows = new ArrayList<>();
+    java.util.Map<Long, Integer> seen = new java.util.HashMap<>();
+    for (int i = 0; i < f.images().size(); i++) {
+      int k = seen.merge(f.labels()[i], 1, Integer::sum);
+      (k % 5 == 0 ? testRows : poolRows).add(i);
     }
-    return new StudyData(String.format(Locale.ROOT, "image folder %s: %,d training and %,d test images", dir,
-        train.images().size(), test.images().size()), "folder-" + Integer.toHexString(dir.toAbsolutePath().hashCode())
-        + "-" + train.images().size() + "-" + test.images().size() + "-" + size, train.classes(),
-        squashed(train, size), squashed(test, size), i -> decode(train.images().get(i)));
+    if (testRows.isEmpty()) {
+      throw new IllegalArgumentException(dir + ": too few images to hold out every fifth of a class as the test split");
+    }
+    return folder(dir, "every fifth image of each class held out", f,
+        poolRows.stream().mapToInt(Integer::intValue).toArray(), f,
+        testRows.stream().mapToInt(Integer::intValue).toArray(), size);
   }
 
-  private static Classifier.Images squashed(ImageFolder f, int size) {
-    float[][] px = new float[f.images().size()][];
+  private static StudyData folder(Path dir, String split, ImageFolder train, int[] poolRows, ImageFolder test,
+      int[] testRows, int size) {
+    return new StudyData(String.format(Locale.ROOT, "image folder %s (%s): %,d training and %,d test images", dir,
+        split, poolRows.length, testRows.length), "folder-" + Integer.toHexString(dir.toAbsolutePath().hashCode())
+        + "-" + poolRows.length + "-" + testRows.length + "-" + size, train.classes(), squashed(train, poolRows, size),
+        squashed(test, testRows, size), i -> decode(train.images().get(poolRows[i])), poolRows, train.images().size());
+  }
+
+  private static Classifier.Images squashed(ImageFolder f, int[] rows, int size) {
+    float[][] px = new float[rows.length][];
     int[] labels = new int[px.length];
     for (int i = 0; i < px.length; i++) {
-      px[i] = rgb(decode(f.images().get(i)), size);
-      labels[i] = (int) f.labels()[i];
+      px[i] = rgb(decode(f.images().get(rows[i])), size);
+      labels[i] = (int) f.labels()[rows[i]];
     }
     return new Classifier.Images(3, size, px, labels);
   }

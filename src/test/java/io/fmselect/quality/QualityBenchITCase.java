@@ -180,4 +180,65 @@ class QualityBenchITCase {
     assertTrue(Files.readString(out.resolve("continual.md")).contains("| 2 (300)"));
     assertTrue(Files.size(out.resolve("plots/continual.png")) > 0);
   }
+
+  /**
+   * An image folder of class folders (every fifth image of a class held out for testing) with embeddings
+   * from {@code fmselect embed} of that folder, instead of encoders: the pool is the other four fifths, the
+   * embeddings' rows are picked by the pool's rows, and a .npy of another length is one line.
+   */
+  @Test
+  void aFolderWithEmbedOutputRuns() throws Exception {
+    Path images = dir.resolve("folder");
+    java.util.Random r = new java.util.Random(5);
+    for (int c = 0; c < 2; c++) {
+      Path cls = Files.createDirectories(images.resolve(c == 0 ? "reds" : "blues"));
+      for (int i = 0; i < 20; i++) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 20, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 20; y++) {
+          for (int x = 0; x < 20; x++) {
+            int v = 120 + r.nextInt(120);
+            img.setRGB(x, y, c == 0 ? v << 16 | r.nextInt(60) << 8 : r.nextInt(60) << 8 | v);
+          }
+        }
+        Files.write(cls.resolve(String.format("%02d.png", i)), io.fmselect.demo.Png.encode(img));
+      }
+    }
+    Path only = dir.resolve("one-encoder-folder");
+    Files.createDirectories(only);
+    Files.copy(models.resolve("mobilenet-v2.yaml"), only.resolve("mobilenet-v2.yaml"));
+    Files.copy(models.resolve("mobilenet-v2.onnx"), only.resolve("mobilenet-v2.onnx"));
+    Path emb = dir.resolve("emb");
+    Files.createDirectories(emb);
+    var cl = Main.commandLine();
+    cl.setOut(new PrintWriter(new StringWriter()));
+    assertEquals(0, cl.execute("embed", "--models", only.toString(), "--images", images.toString(), "--out", emb + "/"));
+    Path out = dir.resolve("folder-study");
+    StringWriter o = new StringWriter();
+    StringWriter e = new StringWriter();
+    cl = Main.commandLine();
+    cl.setOut(new PrintWriter(o));
+    cl.setErr(new PrintWriter(e));
+    int code = cl.execute("bench", "quality", "--data", images.toString(), "--embeddings",
+        "m=" + emb.resolve("mobilenet-v2.npy"), "--variants", "clean", "--fractions", "0.5", "--seeds", "1",
+        "--methods", "uniform,ram-apl", "--steps", "30", "--image-size", "16", "--out", out.toString());
+    assertEquals(0, code, o + "\n" + e);
+    assertTrue(o.toString().contains("(every fifth image of each class held out): 32 training and 8 test images"),
+        o.toString());
+    Map<String, String[]> rows = rows(out);
+    assertEquals("32", rows.get("full pool")[6]);
+    assertEquals("16", rows.get("ram-apl (m)")[6]);
+    assertEquals("8", rows.get("ram-apl (m)")[8]);
+    assertEquals("16", rows.get("uniform")[6]);
+
+    // embeddings of another length: one line, nothing run
+    StringWriter e2 = new StringWriter();
+    cl = Main.commandLine();
+    cl.setOut(new PrintWriter(new StringWriter()));
+    cl.setErr(new PrintWriter(e2));
+    io.fmselect.io.NpyWriter.writeFloat32(dir.resolve("short.npy"), new float[][] {{1, 2}, {3, 4}});
+    assertEquals(2, cl.execute("bench", "quality", "--data", images.toString(), "--embeddings",
+        "m=" + dir.resolve("short.npy"), "--out", dir.resolve("short-study").toString()));
+    assertEquals("fmselect bench quality: error: --embeddings " + dir.resolve("short.npy") + ": 2 rows; expected one"
+        + " per image of the data (40) or of the pool (32)", e2.toString().strip());
+  }
 }
