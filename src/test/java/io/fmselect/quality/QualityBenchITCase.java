@@ -162,7 +162,7 @@ class QualityBenchITCase {
     assertEquals(1 + 2 * 3, lines.size(), lines.toString());
     Map<String, String[]> byStageArm = new TreeMap<>();
     for (String l : lines.subList(1, lines.size())) {
-      String[] f = l.split(",");
+      String[] f = l.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)"); // commas outside quotes
       byStageArm.put(f[0] + "|" + f[2].replace("\"", ""), f);
       double acc = Double.parseDouble(f[6]);
       assertTrue(acc >= 0 && acc <= 1, l);
