@@ -122,6 +122,19 @@ public final class DemoCommand implements Callable<Integer> {
     CountDownLatch done = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stopping = true;
+      // Ctrl-C ends the process in bounded time even if a library's own shutdown work hangs: the JVM
+      // waits for every shutdown hook, so a watchdog halts it 90 s after the signal whatever is left
+      Thread watchdog = new Thread(() -> {
+        try {
+          Thread.sleep(90_000);
+        } catch (InterruptedException e) {
+          return;
+        }
+        System.err.println("fmselect demo: stopping took more than 90 s; exiting without waiting further");
+        Runtime.getRuntime().halt(130);
+      }, "fmselect-demo-exit-watchdog");
+      watchdog.setDaemon(true);
+      watchdog.start();
       try {
         done.await(60, java.util.concurrent.TimeUnit.SECONDS);
       } catch (InterruptedException e) {
