@@ -10,7 +10,6 @@ import io.fmselect.quality.ContinualReport;
 import io.fmselect.quality.ContinualReport.Row;
 import io.fmselect.quality.Study;
 import io.fmselect.quality.StudyData;
-import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -104,8 +103,7 @@ public final class BenchContinualCommand implements Callable<Integer> {
     StudyData data;
     try {
       v = Study.Variant.parse(variant);
-      recipe = new Classifier.Recipe(steps, Classifier.Recipe.DEFAULT.batch(), Classifier.Recipe.DEFAULT.learningRate(),
-          Classifier.Recipe.DEFAULT.flip());
+      recipe = Classifier.Recipe.DEFAULT.withSteps(steps);
       io.fmselect.select.Methods.create(method, io.fmselect.select.Methods.Params.defaults());
       data = StudyData.fashionMnist(io.fmselect.demo.DemoData.fashionMnistDir(), pool, test);
     } catch (IllegalArgumentException e) {
@@ -115,11 +113,8 @@ public final class BenchContinualCommand implements Callable<Integer> {
     say.flush();
     Files.createDirectories(out);
     Path home = Path.of(System.getProperty("fmselect.home", "."));
-    DemoModels.Choice encoders = DemoModels.choose(models != null ? models : home.resolve("models"), true,
-        inputSize == 0 ? null : inputSize, out, spec.root().commandLine(), say);
-    if (encoders.standIns()) {
-      throw new UserError("no encoders: run fmselect models pull (needs npm), or give --models");
-    }
+    DemoModels.Choice encoders = DemoModels.pretrained(models != null ? models : home.resolve("models"), inputSize,
+        out, spec.root().commandLine(), say, "--models");
     say.println(encoders.description());
     say.flush();
     DemoLogging.quietConsole();
@@ -178,9 +173,9 @@ public final class BenchContinualCommand implements Callable<Integer> {
         "- Classifier: " + recipe.describe() + ", trained from scratch after every stage (GDumb-style); seeds "
             + seeds.toString().replaceAll("[\\[\\] ]", "") + ".",
         String.format(Locale.ROOT, "- Took %s: %s streaming through the pipeline, the rest training.",
-            BenchQualityCommand.secs(total), BenchQualityCommand.secs(streamSeconds)),
+            BenchFigures.secs(total), BenchFigures.secs(streamSeconds)),
         "- Command: `fmselect " + String.join(" ", spec.commandLine().getParseResult().originalArgs()) + "`"));
-    say.printf(Locale.ROOT, "done in %s: %s, %s%n", BenchQualityCommand.secs(total), out.resolve("continual.csv"),
+    say.printf(Locale.ROOT, "done in %s: %s, %s%n", BenchFigures.secs(total), out.resolve("continual.csv"),
         out.resolve("continual.md"));
     say.flush();
     return 0;
@@ -266,8 +261,6 @@ public final class BenchContinualCommand implements Callable<Integer> {
   }
 
   private static byte[] png(Preprocessor.Rgb img) {
-    BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
-    b.setRGB(0, 0, img.width(), img.height(), img.pixels(), 0, img.width());
-    return Png.encode(b);
+    return Png.encode(StudyData.image(img));
   }
 }

@@ -184,20 +184,20 @@ public final class BenchEmbedCommand implements Callable<Integer> {
         pre[run] = q / 1e6 / n;
       }
     }
-    double m1 = median(b1);
-    double mb = median(bb);
-    double mp = median(path);
+    double m1 = BenchFigures.median(b1);
+    double mb = BenchFigures.median(bb);
+    double mp = BenchFigures.median(path);
     out.printf("%s (%d px, %d dims), %d images, %d intra-op threads, medians of %d runs:%n", s.name(), s.inputSize(),
         s.dimension(), n, threads, runs);
     out.printf("  model call, batch 1:  %.1f images/s%n", m1);
     out.printf("  model call, batch %d: %.1f images/s (%.2fx batch 1)%n", batch, mb, mb / m1);
     out.printf("  embed path (JPEG decode, resize, normalize, micro-batching, model): %.1f images/s%n", mp);
     out.printf("  preprocessing alone, one thread: JPEG decode %.3f ms, resize + crop + normalize %.3f ms per image%n",
-        median(dec), median(pre));
+        BenchFigures.median(dec), BenchFigures.median(pre));
     printOverhead(out, "embed path", overhead, mb);
     if (operator) {
       out.printf("  through the Flink operator (EmbedImages, async I/O, local MiniCluster): %.1f images/s%n",
-          median(viaOperator));
+          BenchFigures.median(viaOperator));
       printOverhead(out, "operator", operatorOverhead, mb);
     }
     out.flush();
@@ -205,7 +205,7 @@ public final class BenchEmbedCommand implements Callable<Integer> {
   }
 
   private void printOverhead(java.io.PrintWriter out, String what, double[] overhead, double modelRate) {
-    double mo = median(overhead);
+    double mo = BenchFigures.median(overhead);
     double[] sorted = overhead.clone();
     Arrays.sort(sorted);
     out.printf("  overhead per image, %s: %.3f ms against %.3f ms of model time, %.1f%% (median of the runs, each"
@@ -286,9 +286,4 @@ public final class BenchEmbedCommand implements Callable<Integer> {
     }
   }
 
-  private static double median(double[] a) {
-    double[] s = a.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
 }

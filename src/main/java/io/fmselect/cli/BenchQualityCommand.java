@@ -122,8 +122,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
       for (String v : variants) {
         vs.add(Study.Variant.parse(v));
       }
-      recipe = new Classifier.Recipe(steps, Classifier.Recipe.DEFAULT.batch(), Classifier.Recipe.DEFAULT.learningRate(),
-          Classifier.Recipe.DEFAULT.flip());
+      recipe = Classifier.Recipe.DEFAULT.withSteps(steps);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -190,17 +189,17 @@ public final class BenchQualityCommand implements Callable<Integer> {
         "## " + data.name(),
         "",
         String.format(Locale.ROOT, "- Encoders: %s (embeddings %s); the single-model baselines use %s.",
-            String.join(", ", names), embeddingFiles != null ? "from .npy files" : "computed in " + secs(embedSeconds)
+            String.join(", ", names), embeddingFiles != null ? "from .npy files" : "computed in " + BenchFigures.secs(embedSeconds)
                 + " this run, or read from the cache", base),
         "- Classifier: " + recipe.describe() + ", trained from scratch on each subset's images; accuracy on "
             + String.format(Locale.ROOT, "%,d", data.test().count()) + " held-out test images.",
         String.format(Locale.ROOT, "- %d cells (seeds %s); training time summed over cells %s (%s per cell, median);"
             + " this run trained %d of them and took %s.", results.size(), seeds.toString().replaceAll("[\\[\\] ]", ""),
-            secs(cellSeconds), secs(median(results.stream().mapToDouble(StudyRunner.Result::seconds).toArray())),
-            runner.trained(), secs(total)),
+            BenchFigures.secs(cellSeconds), BenchFigures.secs(BenchFigures.median(results.stream().mapToDouble(StudyRunner.Result::seconds).toArray())),
+            runner.trained(), BenchFigures.secs(total)),
         "- Command: `fmselect " + String.join(" ", spec.commandLine().getParseResult().originalArgs()) + "`");
     StudyReport.write(out, study, results, header);
-    say.printf(Locale.ROOT, "done in %s: %s, %s, %s%n", secs(total), runner.resultsFile(), out.resolve("results.md"),
+    say.printf(Locale.ROOT, "done in %s: %s, %s, %s%n", BenchFigures.secs(total), runner.resultsFile(), out.resolve("results.md"),
         out.resolve("plots"));
     say.flush();
     return 0;
@@ -209,12 +208,8 @@ public final class BenchQualityCommand implements Callable<Integer> {
   private Map<String, float[][]> encode(StudyData data, int nThreads, PrintWriter say, PrintWriter err)
       throws IOException {
     Path home = Path.of(System.getProperty("fmselect.home", "."));
-    DemoModels.Choice choice = DemoModels.choose(models != null ? models : home.resolve("models"), true,
-        inputSize == 0 ? null : inputSize, out, spec.root().commandLine(), say);
-    if (choice.standIns()) {
-      throw new UserError("no encoders in " + (models != null ? models : home.resolve("models"))
-          + ": run fmselect models pull (needs npm), or give --models or --embeddings");
-    }
+    DemoModels.Choice choice = DemoModels.pretrained(models != null ? models : home.resolve("models"), inputSize, out,
+        spec.root().commandLine(), say, "--models or --embeddings");
     List<ModelSpec> all = ModelSpec.loadAll(choice.dir());
     List<ModelSpec> specs = all;
     if (encoders != null) {
@@ -263,18 +258,5 @@ public final class BenchQualityCommand implements Callable<Integer> {
       out.put(nf.substring(0, eq), rows);
     }
     return out;
-  }
-
-  static String secs(double s) {
-    return s >= 90 ? String.format(Locale.ROOT, "%.1f min", s / 60) : String.format(Locale.ROOT, "%.1f s", s);
-  }
-
-  static double median(double[] a) {
-    if (a.length == 0) {
-      return 0;
-    }
-    double[] s = a.clone();
-    java.util.Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 }

@@ -1,7 +1,6 @@
 package io.fmselect.cli;
 
 import io.fmselect.stream.RecomputeBench;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -47,17 +46,11 @@ public final class BenchRecomputeCommand implements Callable<Integer> {
         full[w - warmup] = x.fullNanos() / 1e6;
       }
     }
-    double mi = median(inc);
-    double mf = median(full);
+    double mi = BenchFigures.median(inc);
+    double mf = BenchFigures.median(full);
     out.printf("median incremental %.1f ms, full %.1f ms: incremental/full %.3f%n", mi, mf, mi / mf);
     out.flush();
     return 0;
   }
 
-  private static double median(double[] a) {
-    double[] s = a.clone();
-    Arrays.sort(s);
-    int n = s.length;
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-  }
 }

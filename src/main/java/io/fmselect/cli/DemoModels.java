@@ -26,6 +26,19 @@ final class DemoModels {
   /** The spec folder the job reads, and one line saying what it holds. */
   record Choice(Path dir, String description, String names, boolean standIns) {}
 
+  /**
+   * Like {@link #choose} with pulling allowed, for a study that means nothing on stand-ins: without real
+   * encoders it is one line saying how to get them ({@code orGive}: the options that would do instead).
+   */
+  static Choice pretrained(Path models, int inputSize, Path work, CommandLine root, PrintWriter out, String orGive)
+      throws IOException {
+    Choice c = choose(models, true, inputSize == 0 ? null : inputSize, work, root, out);
+    if (c.standIns()) {
+      throw new UserError("no encoders in " + models + ": run fmselect models pull (needs npm), or give " + orGive);
+    }
+    return c;
+  }
+
   static Choice choose(Path models, boolean pull, Integer inputSize, Path work, CommandLine root, PrintWriter out)
       throws IOException {
     if (!hasSpecs(models) && pull && onPath("npm")) {

@@ -132,7 +132,7 @@ public final class DemoReport {
   }
 
   /** A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
-  static String csv(String s) {
+  public static String csv(String s) {
     if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
       return s;
     }

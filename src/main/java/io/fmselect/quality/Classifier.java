@@ -44,6 +44,11 @@ public final class Classifier {
       }
     }
 
+    /** This recipe with another step count. */
+    public Recipe withSteps(int n) {
+      return new Recipe(n, batch, learningRate, flip);
+    }
+
     /** One line for reports. */
     public String describe() {
       return String.format(java.util.Locale.ROOT,

@@ -1,8 +1,8 @@
 package io.fmselect.quality;
 
+import io.fmselect.demo.DemoReport;
 import io.fmselect.demo.Png;
 import io.fmselect.io.AtomicFile;
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,12 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
 
@@ -37,7 +33,7 @@ public final class ContinualReport {
   public static void write(Path out, List<Row> rows, List<String> header) throws IOException {
     StringBuilder csv = new StringBuilder("stage,seen,arm,seed,subset_size,noisy_kept,accuracy,train_seconds\n");
     for (Row r : rows) {
-      csv.append(String.format(Locale.ROOT, "%d,%d,\"%s\",%d,%d,%d,%.4f,%.1f%n", r.stage(), r.seen(), r.arm(), r.seed(),
+      csv.append(String.format(Locale.ROOT, "%d,%d,%s,%d,%d,%d,%.4f,%.1f%n", r.stage(), r.seen(), DemoReport.csv(r.arm()), r.seed(),
           r.size(), r.noisy(), r.accuracy(), r.seconds()));
     }
     byte[] csvBytes = csv.toString().getBytes(StandardCharsets.UTF_8);
@@ -83,21 +79,9 @@ public final class ContinualReport {
       }
       data.addSeries(s);
     }
-    JFreeChart chart = ChartFactory.createXYLineChart("Accuracy after each stage (mean; bars: lowest to highest of "
-        + seeds + " seeds)", "stage", "test accuracy", data, PlotOrientation.VERTICAL, true, false, false);
-    XYPlot plot = chart.getXYPlot();
-    XYErrorRenderer r = new XYErrorRenderer();
-    r.setDrawXError(false);
-    r.setDefaultLinesVisible(true);
-    r.setDefaultShapesVisible(true);
-    for (int i = 0; i < data.getSeriesCount(); i++) {
-      r.setSeriesPaint(i, StudyReport.PALETTE[i % StudyReport.PALETTE.length]);
-    }
-    plot.setRenderer(r);
-    ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
-    ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-    chart.setBackgroundPaint(Color.WHITE);
-    plot.setBackgroundPaint(new Color(0xf7f7f7));
+    JFreeChart chart = StudyReport.errorBarChart("Accuracy after each stage (mean; bars: lowest to highest of "
+        + seeds + " seeds)", "stage", data);
+    ((NumberAxis) chart.getXYPlot().getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     return chart;
   }
 }

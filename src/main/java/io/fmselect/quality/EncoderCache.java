@@ -31,12 +31,12 @@ public final class EncoderCache {
   public static Map<String, float[][]> embeddings(StudyData data, List<ModelSpec> specs, Path dir, int threads,
       PrintWriter err) throws IOException, FmEncoder.ModelException {
     Files.createDirectories(dir);
-    Map<String, float[][]> out = new LinkedHashMap<>();
+    Map<String, float[][]> found = new java.util.HashMap<>();
     List<ModelSpec> missing = new ArrayList<>();
     for (ModelSpec s : specs) {
       float[][] cached = read(dir, s, data.pool().count());
       if (cached != null) {
-        out.put(s.name(), cached);
+        found.put(s.name(), cached);
       } else {
         missing.add(s);
       }
@@ -63,17 +63,11 @@ public final class EncoderCache {
         AtomicFile.write(dir.resolve(s.name() + ".npy"), NpyWriter.float32(rows[f]));
         byte[] key = key(s).getBytes(StandardCharsets.UTF_8);
         AtomicFile.write(dir.resolve(s.name() + ".key"), o -> o.write(key));
+        found.put(s.name(), rows[f]);
       }
-      for (ModelSpec s : specs) {
-        int f = missing.indexOf(s);
-        if (f >= 0) {
-          out.put(s.name(), rows[f]);
-        }
-      }
-      Map<String, float[][]> ordered = new LinkedHashMap<>();
-      specs.forEach(s -> ordered.put(s.name(), out.get(s.name())));
-      return ordered;
     }
+    Map<String, float[][]> out = new LinkedHashMap<>();
+    specs.forEach(s -> out.put(s.name(), found.get(s.name())));
     return out;
   }
 

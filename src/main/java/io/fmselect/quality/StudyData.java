@@ -162,10 +162,16 @@ public record StudyData(String name, String key, List<String> classNames, Classi
     return out;
   }
 
+  /** Decoded pixels as an image again (for squashing, or for encoding as PNG). */
+  public static BufferedImage image(Preprocessor.Rgb img) {
+    BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
+    b.setRGB(0, 0, img.width(), img.height(), img.pixels(), 0, img.width());
+    return b;
+  }
+
   /** An image squashed to size x size (bilinear), as three planes of [0, 1] values. */
   static float[] rgb(Preprocessor.Rgb img, int size) {
-    BufferedImage src = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
-    src.setRGB(0, 0, img.width(), img.height(), img.pixels(), 0, img.width());
+    BufferedImage src = image(img);
     BufferedImage dst = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
     var g = dst.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);

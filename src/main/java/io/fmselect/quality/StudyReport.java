@@ -183,9 +183,27 @@ public final class StudyReport {
         data.addSeries(s);
       }
     }
-    JFreeChart chart = ChartFactory.createXYLineChart(v.name() + ": test accuracy (mean; bars: lowest to highest of "
-        + study.seeds().size() + " seeds)", "fraction of each class kept (full pool at 1)", "test accuracy", data,
-        PlotOrientation.VERTICAL, true, false, false);
+    JFreeChart chart = errorBarChart(v.name() + ": test accuracy (mean; bars: lowest to highest of "
+        + study.seeds().size() + " seeds)", "fraction of each class kept (full pool at 1)", data);
+    XYPlot plot = chart.getXYPlot();
+    XYErrorRenderer r = (XYErrorRenderer) plot.getRenderer();
+    for (int i = 0; i < data.getSeriesCount(); i++) {
+      if (data.getSeriesKey(i).equals(Study.Arm.FULL.label())) {
+        r.setSeriesStroke(i, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+        r.setSeriesPaint(i, Color.GRAY);
+      }
+    }
+    NumberAxis x = (NumberAxis) plot.getDomainAxis();
+    x.setRange(0, 1.05);
+    x.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(0.1, new java.text.DecimalFormat("0.0",
+        java.text.DecimalFormatSymbols.getInstance(Locale.ROOT))));
+    return chart;
+  }
+
+  /** Test accuracy against {@code xLabel}: a line per series with bars from its lowest to highest value. */
+  static JFreeChart errorBarChart(String title, String xLabel, YIntervalSeriesCollection data) {
+    JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, "test accuracy", data, PlotOrientation.VERTICAL,
+        true, false, false);
     XYPlot plot = chart.getXYPlot();
     XYErrorRenderer r = new XYErrorRenderer();
     r.setDrawXError(false);
@@ -193,17 +211,9 @@ public final class StudyReport {
     r.setDefaultShapesVisible(true);
     for (int i = 0; i < data.getSeriesCount(); i++) {
       r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
-      if (data.getSeriesKey(i).equals(Study.Arm.FULL.label())) {
-        r.setSeriesStroke(i, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
-        r.setSeriesPaint(i, Color.GRAY);
-      }
     }
     plot.setRenderer(r);
     ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
-    NumberAxis x = (NumberAxis) plot.getDomainAxis();
-    x.setRange(0, 1.05);
-    x.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(0.1, new java.text.DecimalFormat("0.0",
-        java.text.DecimalFormatSymbols.getInstance(Locale.ROOT))));
     chart.setBackgroundPaint(Color.WHITE);
     plot.setBackgroundPaint(new Color(0xf7f7f7));
     return chart;

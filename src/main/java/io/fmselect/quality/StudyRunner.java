@@ -1,5 +1,6 @@
 package io.fmselect.quality;
 
+import io.fmselect.demo.DemoReport;
 import io.fmselect.io.AtomicFile;
 import io.fmselect.select.BatchSelector;
 import io.fmselect.select.EmbeddingSource;
@@ -38,7 +39,7 @@ public final class StudyRunner {
     }
 
     String csv() {
-      return String.join(",", variant, quote(arm), method, quote(encoders), Study.fractionLabel(fraction),
+      return String.join(",", variant, DemoReport.csv(arm), method, DemoReport.csv(encoders), Study.fractionLabel(fraction),
           Long.toString(seed), Integer.toString(size), Integer.toString(noisy), Integer.toString(smallestClass),
           Integer.toString(largestClass), String.format(Locale.ROOT, "%.4f", accuracy),
           String.format(Locale.ROOT, "%.1f", seconds), fingerprint);
@@ -224,10 +225,6 @@ public final class StudyRunner {
     byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
     AtomicFile.write(file, o -> o.write(bytes));
     return chosen;
-  }
-
-  private static String quote(String s) {
-    return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
   }
 
   private static List<String> fields(String line) {
