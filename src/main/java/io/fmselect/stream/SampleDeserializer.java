@@ -16,7 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * not fit the configured FMs, or whose event time lies too far ahead of its partition's (reason
  * {@code future}) comes out with a {@code reason} for {@link ValidateSamples} to reject; such a record
  * never moves event time ({@link EventClock}). Every record keeps its raw bytes until the stage that
- * can still reject it has passed it (the event-time gate in {@link SampleChanges}).
+ * can still reject it has passed it (the event-time gate in {@link EventTimeGate}).
  *
  * <p>The future rule, per partition: a sample more than {@code fmselect.max-future} ahead of the newest
  * event time accepted from its partition is rejected. A partition's first sample, and its first after

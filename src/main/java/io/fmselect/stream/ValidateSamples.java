@@ -10,7 +10,7 @@ import org.apache.flink.util.OutputTag;
 /**
  * Passes usable samples on; sends the records the deserializer or the embed stage flagged (undecodable,
  * future, corrupt-image, ...) to the rejects side output with their reason. Lateness is decided later, by
- * the event-time gate ({@link SampleChanges}), against the watermark the windows follow.
+ * the event-time gate ({@link EventTimeGate}), against the watermark the windows follow.
  */
 public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEvent> {
   private static final long serialVersionUID = 1L;

@@ -99,7 +99,7 @@ class ClassWindowStepTest {
       var out = new java.util.ArrayList<MemberChange>();
       byte[] meta = Metadata.encode(Map.of("uri", "file:" + s.id() + "@" + w));
       SampleChanges.emit(s.id(), w, before == null ? null : record(before, metadata.get(s.id())),
-          s.delete() ? null : record(s, meta), new org.apache.flink.api.common.functions.util.ListCollector<>(out));
+          s.delete() ? null : record(s, meta), out::add);
       for (MemberChange c : out) {
         changes.computeIfAbsent(c.label, l -> new TreeMap<>(Ids.ORDER)).put(c.id, c);
       }

@@ -241,6 +241,33 @@ class OperatorHarnessTest {
   }
 
   @Test
+  void recordsWaitingAtACheckpointAreAppliedAfterARestoreInEventTimeOrder() throws Exception {
+    org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+    try (var h = gate()) {
+      h.open();
+      h.processElement(upsert("a", 1, 10, 1, 2), 10);
+      h.processWatermark(100); // window 100 closes: a joins class 1 (its sample written to state)
+      h.processElement(upsert("a", 3, 150, 5, 6), 150); // window 200, waiting on the heap ...
+      h.processElement(upsert("b", 2, 160, 1, 1), 160);
+      snapshot = h.snapshot(1, 1); // ... written to state by the checkpoint, one timer per id and window
+      assertEquals(2, h.numEventTimeTimers());
+    }
+    try (var h = gate()) {
+      h.initializeState(snapshot);
+      h.open();
+      // a record of the same id and window after the restore, earlier in event time: it applies first
+      h.processElement(upsert("a", 4, 120, 7, 8), 120);
+      h.processElement(upsert("c", 4, 130, 1, 1), 130);
+      h.processWatermark(200);
+      assertEquals(List.of("move-out:a:1@200>3", "add:a:3@200>1", "add:c:4@200", "add:b:2@200"),
+          h.extractOutputValues().stream().map(OperatorHarnessTest::change).collect(Collectors.toList()),
+          "a: 120 (class 4) then 150 (class 3); b from state alone, by its timer");
+      assertEquals(0, h.numEventTimeTimers(), "no timer left");
+      assertEquals(3, h.numKeyedStateEntries(), "one entry per live sample, none waiting");
+    }
+  }
+
+  @Test
   void classSumsPublishesExactSumsAndForgetsAnEmptyClass() throws Exception {
     StreamConfig config = config();
     try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
