@@ -23,14 +23,14 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * adds and removes in any order give the batch's centroid bit for bit). At every window end where the
  * class changed it publishes a {@link CentroidUpdate}, which is broadcast to every class.
  *
- * <p>A window's deltas arrive just before the watermark closes it, one per per-sample subtask (already
- * summed there, {@link ClassDelta}); they are merged into one delta per class and window on the heap. A delta still open when a checkpoint comes
+ * <p>A window's changes arrive just before the watermark closes it; they are summed into one delta per
+ * class and window on the heap and never stored one by one. A delta still open when a checkpoint comes
  * is written to state (compact) just before the barrier, and read back when its window closes. Totals
  * stay on the heap too (the {@value #TOTALS} most recently used classes): a total is written to state
  * (compact) before a barrier if it changed since the last, or when it leaves the heap.
  */
 final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
-    implements OneInputStreamOperator<ClassDelta, CentroidUpdate>, Triggerable<Long, VoidNamespace> {
+    implements OneInputStreamOperator<MemberChange, CentroidUpdate>, Triggerable<Long, VoidNamespace> {
   private static final long serialVersionUID = 1L;
   private final int dim;
   /** How many classes' totals stay decoded on the heap. */
@@ -63,15 +63,22 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
   }
 
   @Override
-  public void processElement(StreamRecord<ClassDelta> r) throws Exception {
-    ClassDelta d = r.getValue();
-    Map<Long, ExactAccumulator> windows = open.computeIfAbsent(d.label, l -> new HashMap<>());
-    ExactAccumulator delta = windows.get(d.windowEnd);
+  public void processElement(StreamRecord<MemberChange> r) throws Exception {
+    MemberChange c = r.getValue();
+    Map<Long, ExactAccumulator> windows = open.computeIfAbsent(c.label, l -> new HashMap<>());
+    ExactAccumulator delta = windows.get(c.eventTime);
     if (delta == null) { // one timer per class and window (a timer is a RocksDB write)
-      windows.put(d.windowEnd, ExactAccumulator.fromCompact(dim, d.sums));
-      timers.registerEventTimeTimer(VoidNamespace.INSTANCE, d.windowEnd);
-    } else {
-      delta.merge(ExactAccumulator.fromCompact(dim, d.sums));
+      delta = new ExactAccumulator(dim);
+      windows.put(c.eventTime, delta);
+      timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime);
+    }
+    switch (c.kind) {
+      case MemberChange.ADD -> delta.addLittleEndian(c.values);
+      case MemberChange.REPLACE -> {
+        delta.removeLittleEndian(c.oldValues);
+        delta.addLittleEndian(c.values);
+      }
+      default -> delta.removeLittleEndian(c.values);
     }
   }
 

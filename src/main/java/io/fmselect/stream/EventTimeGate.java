@@ -69,14 +69,10 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
 
   /** The newest event time let through by one subtask, whenever it moves on. */
   static final OutputTag<Long> NEWEST = new OutputTag<>("newest-event-time", Types.LONG);
-  /** Per class and window end, what this subtask's changes did to the class's sums, for {@link ClassSums}. */
-  static final OutputTag<ClassDelta> DELTAS = new OutputTag<>("class-deltas", org.apache.flink.api.common.typeinfo.TypeInformation.of(ClassDelta.class));
   /** The bytes of records a subtask keeps waiting on the heap before it writes them to state. */
   static final long PENDING_BYTES = 256L << 20;
 
   private final long windowMs;
-  /** The concatenated embedding's length (every FM's dimensions). */
-  private final int dim;
   private transient ListState<Long> watermarks;
   private transient ListState<Long> flushedWindowsState;
   private transient long watermark;
@@ -98,9 +94,8 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
     long bytes;
   }
 
-  EventTimeGate(long windowMs, int dim) {
+  EventTimeGate(long windowMs) {
     this.windowMs = windowMs;
-    this.dim = dim;
   }
 
   @Override
@@ -175,11 +170,6 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
       long w = window.getKey();
       pendingBytes -= window.getValue().bytes;
       boolean inState = flushedWindows.contains(w);
-      Map<Long, io.fmselect.select.ExactAccumulator> deltas = new TreeMap<>();
-      java.util.function.Consumer<MemberChange> out = c -> {
-        output.collect(new StreamRecord<>(c, w));
-        ClassDelta.add(deltas.computeIfAbsent(c.label, l -> new io.fmselect.select.ExactAccumulator(dim)), c);
-      };
       for (Map.Entry<String, List<Record>> id : window.getValue().ids.entrySet()) {
         setCurrentKey(id.getKey());
         List<Record> records = id.getValue();
@@ -193,10 +183,7 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
             timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, w);
           }
         }
-        apply(id.getKey(), w, records, out);
-      }
-      for (Map.Entry<Long, io.fmselect.select.ExactAccumulator> d : deltas.entrySet()) { // one per class
-        output.collect(DELTAS, new StreamRecord<>(ClassDelta.of(d.getKey(), w, d.getValue()), w));
+        apply(id.getKey(), w, records);
       }
     }
     super.processWatermark(mark);
@@ -210,23 +197,18 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
     byte[] stored = flushed.get(w);
     if (stored != null) {
       flushed.remove(w);
-      apply(timer.getKey(), w, SampleVersions.records(stored), c -> { // a delta per change: such records are few
-        output.collect(new StreamRecord<>(c, w));
-        var delta = new io.fmselect.select.ExactAccumulator(dim);
-        ClassDelta.add(delta, c);
-        output.collect(DELTAS, new StreamRecord<>(ClassDelta.of(c.label, w, delta), w));
-      });
+      apply(timer.getKey(), w, SampleVersions.records(stored));
     }
   }
 
   @Override
   public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
 
-  private void apply(String id, long w, List<Record> records, java.util.function.Consumer<MemberChange> out)
-      throws Exception {
+  private void apply(String id, long w, List<Record> records) throws Exception {
     byte[] stored = sample.value();
     Record before = stored == null ? null : SampleVersions.last(stored);
-    SampleChanges.Applied a = SampleChanges.apply(id, w, before, records, out,
+    SampleChanges.Applied a = SampleChanges.apply(id, w, before, records,
+        c -> output.collect(new StreamRecord<>(c, w)),
         e -> output.collect(ValidateSamples.REJECTS, new StreamRecord<>(ValidateSamples.reject(e), w)));
     duplicates.inc(a.replays());
     if (a.now() == null) {

@@ -56,9 +56,9 @@ public final class SubsetJob {
     SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords(), config.failAttempts()))
         .name("decode-validate").uid("decode-validate");
     SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id)
-        .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate(config.windowMs(), config.totalDim()))
+        .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate(config.windowMs()))
         .uid("per-sample-changes");
-    SingleOutputStreamOperator<CentroidUpdate> sums = changes.getSideOutput(EventTimeGate.DELTAS).keyBy(d -> d.label)
+    SingleOutputStreamOperator<CentroidUpdate> sums = changes.keyBy(c -> c.label)
         .transform("class-sums", TypeInformation.of(CentroidUpdate.class), new ClassSums(config)).uid("class-sums");
     SingleOutputStreamOperator<MemberEvent> events = changes.keyBy(c -> c.label).connect(sums.broadcast())
         .transform("class-selection", TypeInformation.of(MemberEvent.class), new ClassSelector(config))

@@ -77,7 +77,7 @@ class OperatorHarnessTest {
   }
 
   static KeyedOneInputStreamOperatorTestHarness<String, SampleEvent, MemberChange> gate() throws Exception {
-    return new KeyedOneInputStreamOperatorTestHarness<>(new EventTimeGate(100, 2), e -> e.id, Types.STRING);
+    return new KeyedOneInputStreamOperatorTestHarness<>(new EventTimeGate(100), e -> e.id, Types.STRING);
   }
 
   @Test
@@ -267,43 +267,15 @@ class OperatorHarnessTest {
     }
   }
 
-  /** A single change as the class-sums stage receives it. */
-  static ClassDelta delta(MemberChange c) {
-    io.fmselect.select.ExactAccumulator a = new io.fmselect.select.ExactAccumulator(2);
-    ClassDelta.add(a, c);
-    return ClassDelta.of(c.label, c.eventTime, a);
-  }
-
-  static String sums(ClassDelta d) {
-    io.fmselect.select.ExactAccumulator a = io.fmselect.select.ExactAccumulator.fromCompact(2, d.sums);
-    return d.label + "@" + d.windowEnd + ":" + a.count() + "(" + a.sum(0) + "," + a.sum(1) + ")";
-  }
-
-  @Test
-  void theGateSendsOneSumsDeltaPerClassAndWindowAndNoEmbedding() throws Exception {
-    try (var h = gate()) {
-      h.open();
-      h.processElement(upsert("a", 1, 10, 1, 2), 10);
-      h.processElement(upsert("b", 1, 20, 3, 4), 20);
-      h.processElement(upsert("c", 2, 30, 5, 6), 30);
-      h.processWatermark(100);
-      h.processElement(upsert("a", 2, 110, 7, 8), 110); // relabel: leaves class 1, joins class 2
-      h.processElement(upsert("b", 1, 120, 3, 4), 120); // replay: nothing
-      h.processWatermark(200);
-      assertEquals(List.of("1@100:2(4.0,6.0)", "2@100:1(5.0,6.0)", "1@200:-1(-1.0,-2.0)", "2@200:1(7.0,8.0)"),
-          h.getSideOutput(EventTimeGate.DELTAS).stream().map(r -> sums(r.getValue())).collect(Collectors.toList()));
-    }
-  }
-
   @Test
   void classSumsPublishesExactSumsAndForgetsAnEmptyClass() throws Exception {
     StreamConfig config = config();
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, ClassDelta, CentroidUpdate>(new ClassSums(config),
-        d -> d.label, Types.LONG)) {
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
+        c -> c.label, Types.LONG)) {
       h.open();
-      h.processElement(delta(MemberChange.of(7, "x", 100, MemberChange.ADD, bytes(1, 2))), 100);
-      h.processElement(delta(MemberChange.of(7, "y", 100, MemberChange.ADD, bytes(0.1f, 4))), 100);
-      h.processElement(delta(MemberChange.of(7, "x", 200, MemberChange.REMOVE, bytes(1, 2))), 200);
+      h.processElement(MemberChange.of(7, "x", 100, MemberChange.ADD, bytes(1, 2)), 100);
+      h.processElement(MemberChange.of(7, "y", 100, MemberChange.ADD, bytes(0.1f, 4)), 100);
+      h.processElement(MemberChange.of(7, "x", 200, MemberChange.REMOVE, bytes(1, 2)), 200);
       h.processWatermark(100);
       List<CentroidUpdate> first = h.extractOutputValues();
       assertEquals(1, first.size());
@@ -312,10 +284,10 @@ class OperatorHarnessTest {
       assertArrayEquals(new double[] {1.0 + (double) 0.1f, 6}, first.get(0).sums, 0.0);
       MemberChange replace = MemberChange.of(7, "y", 200, MemberChange.REPLACE, bytes(3, 3));
       replace.oldValues = bytes(0.1f, 4);
-      h.processElement(delta(replace), 200);
+      h.processElement(replace, 200);
       h.processWatermark(200);
       assertArrayEquals(new double[] {3, 3}, h.extractOutputValues().get(1).sums, 0.0);
-      h.processElement(delta(MemberChange.of(7, "y", 300, MemberChange.REMOVE, bytes(3, 3))), 300);
+      h.processElement(MemberChange.of(7, "y", 300, MemberChange.REMOVE, bytes(3, 3)), 300);
       h.processWatermark(300);
       List<CentroidUpdate> all = h.extractOutputValues();
       assertEquals(3, all.size());
@@ -329,20 +301,20 @@ class OperatorHarnessTest {
   void classSumsKeepsAWindowOpenAcrossACheckpointAndRestore() throws Exception {
     StreamConfig config = config();
     org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, ClassDelta, CentroidUpdate>(new ClassSums(config),
-        d -> d.label, Types.LONG)) {
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
+        c -> c.label, Types.LONG)) {
       h.open();
-      h.processElement(delta(MemberChange.of(7, "w", 0, MemberChange.ADD, bytes(10, 20))), 0);
+      h.processElement(MemberChange.of(7, "w", 0, MemberChange.ADD, bytes(10, 20)), 0);
       h.processWatermark(0); // a closed window: its total lives on the heap until the barrier
-      h.processElement(delta(MemberChange.of(7, "x", 100, MemberChange.ADD, bytes(1, 2))), 100);
+      h.processElement(MemberChange.of(7, "x", 100, MemberChange.ADD, bytes(1, 2)), 100);
       h.prepareSnapshotPreBarrier(1);
       snapshot = h.snapshot(1, 1);
     }
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, ClassDelta, CentroidUpdate>(new ClassSums(config),
-        d -> d.label, Types.LONG)) {
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
+        c -> c.label, Types.LONG)) {
       h.initializeState(snapshot);
       h.open();
-      h.processElement(delta(MemberChange.of(7, "y", 100, MemberChange.ADD, bytes(2, 2))), 100);
+      h.processElement(MemberChange.of(7, "y", 100, MemberChange.ADD, bytes(2, 2)), 100);
       h.processWatermark(100);
       assertArrayEquals(new double[] {13, 24}, h.extractOutputValues().get(0).sums, 0.0,
           "the total and the delta flushed before the barrier, and the delta after it");
