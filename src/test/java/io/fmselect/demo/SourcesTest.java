@@ -117,8 +117,8 @@ class SourcesTest {
   }
 
   @Test
-  void installedFashionMnistIsTheDefault() throws IOException {
-    assumeTrue(FashionMnist.installed(FashionMnist.DEBIAN_DIR), "Debian's dataset-fashion-mnist is not installed");
+  void installedFashionMnistIsTheDefault() throws IOException, InterruptedException {
+    FashionMnistInstall.ensure();
     assumeTrue(System.getProperty(FashionMnist.DIR_PROPERTY) == null);
     DemoData d = DemoData.open(null, 0.1, 1, 42, 1000);
     assertEquals(1000, d.size());

@@ -29,9 +29,7 @@ class QualityBenchITCase {
 
   @BeforeAll
   static void setUp() throws Exception {
-    Process p = new ProcessBuilder("bash", NsfwjsFiles.root().resolve("tools/install-fashion-mnist.sh").toString())
-        .inheritIO().start();
-    assertEquals(0, p.waitFor(), "tools/install-fashion-mnist.sh");
+    io.fmselect.demo.FashionMnistInstall.ensure();
     models = NsfwjsFiles.models(); // the three pulled encoders (npm pack once per build)
   }
 
