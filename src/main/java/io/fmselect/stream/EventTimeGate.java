@@ -173,15 +173,11 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
       for (Map.Entry<String, List<Record>> id : window.getValue().ids.entrySet()) {
         setCurrentKey(id.getKey());
         List<Record> records = id.getValue();
-        if (inState) {
-          byte[] stored = flushed.get(w);
-          if (stored != null) { // written before: those came first
-            List<Record> all = SampleVersions.records(stored);
-            all.addAll(records);
-            records = all;
-            flushed.remove(w);
-            timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, w);
-          }
+        List<Record> stored = inState ? takeWritten(w) : null;
+        if (stored != null) { // written before: those came first
+          timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, w);
+          stored.addAll(records);
+          records = stored;
         }
         apply(id.getKey(), w, records);
       }
@@ -193,12 +189,20 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
   /** A window's records that were written to state and not applied with later ones of the heap. */
   @Override
   public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-    long w = timer.getTimestamp();
-    byte[] stored = flushed.get(w);
+    List<Record> stored = takeWritten(timer.getTimestamp());
     if (stored != null) {
-      flushed.remove(w);
-      apply(timer.getKey(), w, SampleVersions.records(stored));
+      apply(timer.getKey(), timer.getTimestamp(), stored);
     }
+  }
+
+  /** The current id's records of window {@code w} that were written to state, taken out of it; null if none. */
+  private List<Record> takeWritten(long w) throws Exception {
+    byte[] stored = flushed.get(w);
+    if (stored == null) {
+      return null;
+    }
+    flushed.remove(w);
+    return SampleVersions.records(stored);
   }
 
   @Override
@@ -206,7 +210,7 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
 
   private void apply(String id, long w, List<Record> records) throws Exception {
     byte[] stored = sample.value();
-    Record before = stored == null ? null : SampleVersions.last(stored);
+    Record before = stored == null ? null : SampleVersions.single(stored);
     SampleChanges.Applied a = SampleChanges.apply(id, w, before, records,
         c -> output.collect(new StreamRecord<>(c, w)),
         e -> output.collect(ValidateSamples.REJECTS, new StreamRecord<>(ValidateSamples.reject(e), w)));

@@ -8,13 +8,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 /**
- * The records of one sample id that belong to one window, as the per-sample stage keeps them (one
- * state entry per id and window, so a sample's embedding is written once however long it waits). In
- * arrival order; {@link #sorted()} gives event-time order, arrival order among equal times.
+ * Records of one sample id as the per-sample stage keeps them in state: the sample as it stands (one
+ * record), or the records of one window still waiting when a checkpoint came (in arrival order; the
+ * per-window step orders them by event time).
  */
 final class SampleVersions {
   /** One record: an upsert (label, embedding, metadata) or a delete (with what a reject needs). */
@@ -78,18 +77,9 @@ final class SampleVersions {
     return out;
   }
 
-  /** The records in event-time order (stable: arrival order among equal times). */
-  static List<Record> sorted(byte[] entry) {
-    List<Record> r = records(entry);
-    r.sort(Comparator.comparingLong(Record::eventTime));
-    return r;
-  }
-
-  /** The sample as it stands after all of an entry's records: the last upsert, or null if deleted. */
-  static Record last(byte[] entry) {
-    List<Record> r = sorted(entry);
-    Record last = r.get(r.size() - 1);
-    return last.delete ? null : last;
+  /** The one record of an entry that holds the sample as it stands. */
+  static Record single(byte[] entry) {
+    return records(entry).get(0);
   }
 
   private static void bytes(DataOutputStream out, byte[] b) throws IOException {
