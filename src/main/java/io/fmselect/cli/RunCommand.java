@@ -2,6 +2,7 @@ package io.fmselect.cli;
 
 import io.fmselect.embed.ModelService;
 import io.fmselect.embed.ModelSpec;
+import io.fmselect.stream.DataflowFloor;
 import io.fmselect.stream.StreamConfig;
 import io.fmselect.stream.StreamOptions;
 import io.fmselect.stream.SubsetJob;
@@ -19,6 +20,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -255,10 +257,15 @@ public final class RunCommand implements Callable<Integer> {
       env.enableCheckpointing(10_000, CheckpointingMode.EXACTLY_ONCE);
     }
     String prefix = conf.get(StreamOptions.TRANSACTIONAL_ID_PREFIX);
-    SubsetJob.build(env,
-        SubsetJob.kafkaSource(props, conf.get(StreamOptions.INPUT_TOPIC), groupId, config, bounded),
-        SubsetJob.kafkaSinks(props, conf.get(StreamOptions.OUTPUT_TOPIC), conf.get(StreamOptions.REJECTS_TOPIC),
-            conf.get(StreamOptions.CLASSES_TOPIC), conf.get(StreamOptions.EXPLAIN_TOPIC), prefix), config);
+    var source = SubsetJob.kafkaSource(props, conf.get(StreamOptions.INPUT_TOPIC), groupId, config, bounded);
+    var floor = conf.getOptional(StreamOptions.DATAFLOW_FLOOR);
+    if (floor.isPresent()) { // benchmarks: the dataflow's parts alone
+      DataflowFloor.build(env, source, config, floor.get(), new DiscardingSink<>());
+    } else {
+      SubsetJob.build(env, source, SubsetJob.kafkaSinks(props, conf.get(StreamOptions.OUTPUT_TOPIC),
+          conf.get(StreamOptions.REJECTS_TOPIC), conf.get(StreamOptions.CLASSES_TOPIC),
+          conf.get(StreamOptions.EXPLAIN_TOPIC), prefix), config);
+    }
     if (inCluster) {
       // the models open on the TaskManagers, not here: a JobManager need not hold them
       var client = env.executeAsync("fmselect " + config.method());
@@ -270,8 +277,13 @@ public final class RunCommand implements Callable<Integer> {
     // the models open before the job does, each checked on a blank image: a mistake in a spec is one line
     // here, not a job that fails over and over; the job's operators then share the loaded models
     ModelService models = config.embedding() == null ? null : openModels(config.embedding());
-    out.printf("running %s on %s -> %s (window %s, fraction %s)%n", config.method(), conf.get(StreamOptions.INPUT_TOPIC),
-        conf.get(StreamOptions.OUTPUT_TOPIC), Duration.ofMillis(config.windowMs()), config.fraction());
+    if (floor.isPresent()) {
+      out.printf("running the dataflow up to %s on %s (a benchmark: no selection, no output)%n", floor.get(),
+          conf.get(StreamOptions.INPUT_TOPIC));
+    } else {
+      out.printf("running %s on %s -> %s (window %s, fraction %s)%n", config.method(), conf.get(StreamOptions.INPUT_TOPIC),
+          conf.get(StreamOptions.OUTPUT_TOPIC), Duration.ofMillis(config.windowMs()), config.fraction());
+    }
     out.flush();
     try {
       JobClient client = env.executeAsync("fmselect " + config.method());

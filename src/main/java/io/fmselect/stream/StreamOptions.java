@@ -137,6 +137,11 @@ public final class StreamOptions {
       .withDescription("Chaos testing: each decode task fails once, in its first attempt, after this many records"
           + " (0 = never). Used to check that a restore loses and repeats nothing.");
 
+  public static final ConfigOption<DataflowFloor.Stage> DATAFLOW_FLOOR = ConfigOptions.key("fmselect.bench.dataflow-floor")
+      .enumType(DataflowFloor.Stage.class).noDefaultValue()
+      .withDescription("Benchmarks only: run the job's dataflow up to this part, with no selection and no output"
+          + " (READ, SHUFFLE, ONE_WRITE, TWO_WRITES), to measure what the parts cost on their own.");
+
   public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("fmselect.transactional-id-prefix")
       .stringType().defaultValue("fmselect").withDescription("Prefix of the Kafka transactional ids of the sinks.");
 }
