@@ -8,6 +8,7 @@
 #   SHUFFLE     + records keyed by sample id
 #   ONE_WRITE   + each embedding written once to RocksDB keyed state
 #   TWO_WRITES  + keyed by class and written a second time (the two copies the job keeps), nothing else
+# STAGES: the cuts to run (default "READ SHUFFLE ONE_WRITE TWO_WRITES").
 # JOB_ARGS: more flags for every job (e.g. "-D state.backend.rocksdb.localdir=/dev/shm/fmselect-rocksdb
 # -D execution.checkpointing.dir=file:///dev/shm/fmselect-checkpoints" puts RocksDB and the checkpoints in
 # memory, to see what the disk costs).
@@ -21,7 +22,7 @@ bench_setup bench-floor 39094
 "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
   --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 --start-time 0 2> /dev/null
 rm -rf "$work/data"
-stages=(READ SHUFFLE ONE_WRITE TWO_WRITES)
+read -r -a stages <<< "${STAGES:-READ SHUFFLE ONE_WRITE TWO_WRITES}"
 [[ "${FULL:-1}" == 1 ]] && stages+=(FULL)
 job() { # NAME RUN [FLAGS...]: one job run; appends its net runtime to $work/NAME.txt
   local name=$1 i=$2; shift 2

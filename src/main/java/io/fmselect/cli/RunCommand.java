@@ -237,8 +237,10 @@ public final class RunCommand implements Callable<Integer> {
     }
     Configuration conf = configuration();
     StreamConfig config;
+    java.util.Optional<DataflowFloor.Stage> floor;
     try {
       config = StreamConfig.from(conf);
+      floor = conf.getOptional(StreamOptions.DATAFLOW_FLOOR);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -258,7 +260,6 @@ public final class RunCommand implements Callable<Integer> {
     }
     String prefix = conf.get(StreamOptions.TRANSACTIONAL_ID_PREFIX);
     var source = SubsetJob.kafkaSource(props, conf.get(StreamOptions.INPUT_TOPIC), groupId, config, bounded);
-    var floor = conf.getOptional(StreamOptions.DATAFLOW_FLOOR);
     if (floor.isPresent()) { // benchmarks: the dataflow's parts alone
       DataflowFloor.build(env, source, config, floor.get(), new DiscardingSink<>());
     } else {

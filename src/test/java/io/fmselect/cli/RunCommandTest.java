@@ -32,6 +32,8 @@ class RunCommandTest {
     refused("bad duration", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4", "--max-future", "soon");
     refused("fmselect.explain-every must be at least 1", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
         "--explain-topic", "x", "--explain-every", "0");
+    refused("fmselect.bench.dataflow-floor", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
+        "-D", "fmselect.bench.dataflow-floor=SOMEWHERE");
     refused("--parallelism must be at least 1", "run", "--bootstrap-servers", "127.0.0.1:1", "--fm", "a=4",
         "--parallelism", "0");
   }
