@@ -1,5 +1,8 @@
 # Shared by the streaming benchmarks (sourced): a fresh work folder and a local broker process.
 # Usage: bench_setup NAME PORT  -> sets fm, work, bs; stops the broker (and $job, if set) on exit.
+#        produce_samples ROWS   -> the streaming benchmarks' data (2 FMs x 512 dims, 100 classes, event times
+#                                  1 ms apart from 0) in $work/data and on topic samples
+#        median                 -> the median of the numbers on stdin, one per line
 bench_setup() {
   fm="${FM:-$here/bin/fmselect}" # FM=<other checkout>/bin/fmselect measures another build
   work="$here/target/$1"; rm -rf "$work"; mkdir -p "$work"
@@ -10,3 +13,11 @@ bench_setup() {
   for _ in $(seq 1 60); do grep -q ready "$work/kafka.out" && break; sleep 1; done
   bs=127.0.0.1:$2
 }
+
+produce_samples() {
+  "$fm" generate --out-dir "$work/data" --rows "$1" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
+  "$fm" produce --bootstrap-servers "$bs" --topic samples --labels "$work/data/labels.npy" \
+    --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 --start-time 0 2> /dev/null
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }

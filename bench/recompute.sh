@@ -30,7 +30,6 @@ for ((i = 1; i <= runs; i++)); do
       | sed 's/.*window end/window end/' | tee -a "$work/$cache.txt"
   done
 done
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 figure() { grep -o "$1 [0-9.]* ms" "$work/$2.txt" | awk '{print $(NF-1)}' | median; }
 printf 'window after %d of %d members changed (medians of %d runs x 4 windows):\n' "$step" "$total" "$runs"
 printf '  selection: incremental %s ms, full %s ms, ratio %.3f\n' "$(figure selection true)" \

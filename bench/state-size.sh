@@ -16,9 +16,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 rows="${1:-100000}"; shift || true
 . "$here/bench/lib.sh"
 bench_setup bench-state 39094
-"$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
-"$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
-  --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 --start-time 0 > /dev/null 2>&1
+produce_samples "$rows" > /dev/null
 "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" --from-row $((rows - 1)) \
   --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --start-time $((rows + 1800000)) > /dev/null 2>&1
 "$fm" run -D execution.checkpointing.dir="file://$work/checkpoints" --bootstrap-servers $bs --input-topic samples \

@@ -18,9 +18,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 rows="${1:-100000}"; runs="${2:-3}"; par="${3:-2}"
 . "$here/bench/lib.sh"
 bench_setup bench-floor 39094
-"$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
-"$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
-  --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 --start-time 0 2> /dev/null
+produce_samples "$rows"
 rm -rf "$work/data"
 read -r -a stages <<< "${STAGES:-READ SHUFFLE ONE_WRITE TWO_WRITES}"
 [[ "${FULL:-1}" == 1 ]] && stages+=(FULL)
@@ -42,7 +40,6 @@ for ((i = 1; i <= runs; i++)); do
     if [[ "$st" == FULL ]]; then job FULL "$i"; else job "$st" "$i" -D fmselect.bench.dataflow-floor="$st"; fi
   done
 done
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 copy_rate=$(grep -o '([0-9]* records/s)' "$work/copy.txt" | tr -d '(' | awk '{print $1}' | median)
 printf 'median copy: %.0f records/s (%.1f s)\n' "$copy_rate" "$(echo "$rows / $copy_rate" | bc -l)"
 for st in "${stages[@]}"; do

@@ -17,9 +17,7 @@ bench_setup bench-stream 39092
 method="${METHOD:-ram-apl}"
 if [[ "$method" == ram-apl ]]; then
   fms=(--fm fm1=512 --fm fm2=512)
-  "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 512,512 --names fm1,fm2 --noise 1.5 > /dev/null
-  "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
-    --features fm1="$work/data/fm1.npy" --features fm2="$work/data/fm2.npy" --interval-ms 1 --start-time 0 2> /dev/null
+  produce_samples "$rows"
 else
   fms=(--fm fm1=1024)
   "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 1024 --names fm1 --noise 1.5 > /dev/null
@@ -34,7 +32,6 @@ for ((i = 1; i <= runs; i++)); do
   "$here/bin/fmselect" bench-latency --bootstrap-servers $bs --topic "subset-$i" --duration-s 300 --quiet-s 10 \
     2> /dev/null | sed 's/ in .*//; s/^/published: /' | tee -a "$work/published.txt"
 done
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 copy_rate=$(grep -o '([0-9]* records/s)' "$work/copy.txt" | tr -d '(' | awk '{print $1}' | median)
 job_s=$(grep -o 'runtime [0-9.]*' "$work/job.txt" | awk '{print $2}' | median)
 job_rate=$(echo "$rows / $job_s" | bc -l)

@@ -9,7 +9,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -39,13 +38,12 @@ public final class DataflowFloor {
   /** Wires source -> decode-validate -> (the parts up to {@code stage}) -> {@code end}. */
   public static void build(StreamExecutionEnvironment env, Source<SampleEvent, ?, ?> source, StreamConfig config,
       Stage stage, Sink<Long> end) {
-    EventClock clock = source.getBoundedness() == Boundedness.BOUNDED ? EventClock.bounded(config)
-        : EventClock.unbounded(config);
-    DataStream<SampleEvent> records = env.fromSource(source, clock, "samples").uid("samples-source")
-        .process(new ValidateSamples()).name("decode-validate").uid("decode-validate");
+    DataStream<SampleEvent> records = env.fromSource(source, EventClock.of(source, config), "samples")
+        .uid("samples-source").process(new ValidateSamples()).name("decode-validate").uid("decode-validate");
     if (stage != Stage.READ) {
-      records = records.map(DataflowFloor::withoutRaw).name("drop-raw").uid("drop-raw")
-          .keyBy(e -> e.id).map(stage == Stage.SHUFFLE ? new Pass() : new WriteById()).name("by-id").uid("by-id");
+      var byId = records.map(DataflowFloor::withoutRaw).name("drop-raw").uid("drop-raw").keyBy(e -> e.id);
+      records = (stage == Stage.SHUFFLE ? byId.map(e -> e).returns(SampleEvent.class) : byId.map(new WriteById()))
+          .name("by-id").uid("by-id");
       if (stage == Stage.TWO_WRITES) {
         records = records.keyBy(e -> e.label).map(new WriteByClass()).name("by-class").uid("by-class");
       }
@@ -56,16 +54,6 @@ public final class DataflowFloor {
   private static SampleEvent withoutRaw(SampleEvent e) {
     e.raw = null;
     return e;
-  }
-
-  /** The keyed hop alone. */
-  private static final class Pass extends RichMapFunction<SampleEvent, SampleEvent> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public SampleEvent map(SampleEvent e) {
-      return e;
-    }
   }
 
   /** One write per record: the embedding under its sample id. */

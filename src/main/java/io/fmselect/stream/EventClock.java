@@ -9,6 +9,8 @@ import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.util.clock.RelativeClock;
 
 /**
@@ -52,6 +54,11 @@ final class EventClock implements WatermarkStrategy<SampleEvent> {
   static EventClock unbounded(StreamConfig config) {
     StreamConfig.EventTime t = config.eventTime();
     return new EventClock(t.outOfOrdernessMs(), t.idlenessMs(), t.idleFlushMs(), config.windowMs());
+  }
+
+  /** The clock for a source: {@link #bounded} if it ends, else {@link #unbounded}. */
+  static EventClock of(Source<?, ?, ?> source, StreamConfig config) {
+    return source.getBoundedness() == Boundedness.BOUNDED ? bounded(config) : unbounded(config);
   }
 
   /** For a bounded input: out-of-orderness only; its end flushes every window. */

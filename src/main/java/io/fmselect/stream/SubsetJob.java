@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -46,9 +45,8 @@ public final class SubsetJob {
    */
   public static void build(StreamExecutionEnvironment env, Source<SampleEvent, ?, ?> source, Sinks sinks,
       StreamConfig config) {
-    EventClock clock = source.getBoundedness() == Boundedness.BOUNDED ? EventClock.bounded(config)
-        : EventClock.unbounded(config);
-    DataStream<SampleEvent> records = env.fromSource(source, clock, "samples").uid("samples-source");
+    DataStream<SampleEvent> records = env.fromSource(source, EventClock.of(source, config), "samples")
+        .uid("samples-source");
     if (config.embedding() != null) { // FM inference for samples that carry an image instead of an embedding
       records = AsyncDataStream.orderedWait(records, new EmbedImages(config), config.embedding().timeoutMs(),
           java.util.concurrent.TimeUnit.MILLISECONDS, config.embedding().capacity()).name("embed").uid("embed");
