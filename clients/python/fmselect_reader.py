@@ -375,8 +375,8 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="manifest to write (replaced atomically)")
     ap.add_argument("--format", choices=["ids", "csv", "jsonl"], default="ids",
                     help="the selected ids (default), a CSV of every sample with a membership event, or JSON lines")
-    ap.add_argument("--follow", action="store_true", help="keep the manifest current after every window (waiting for the topics if the job "
-                                                         "has not created them yet)")
+    ap.add_argument("--follow", action="store_true",
+                    help="keep the manifest current after every window (waiting for topics not created yet)")
     ap.add_argument("--max-windows", type=int, default=0, help="with --follow: stop after N windows (0: never)")
     ap.add_argument("--timeout-s", type=float, default=30.0)
     a = ap.parse_args(argv)

@@ -54,6 +54,7 @@ public final class PythonReader {
     cmd.addAll(args);
     ProcessBuilder b = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     b.environment().put("PYTHONPATH", root().resolve("clients/python").toString());
+    b.environment().put("PYTHONDONTWRITEBYTECODE", "1"); // no __pycache__ in the source tree
     return b.start();
   }
 
