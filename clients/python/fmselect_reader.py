@@ -10,13 +10,20 @@ It reads the subset topic and its '<topic>-windows' topic with isolation.level=r
 a window end only once it holds as many of its records as the window's mark counts, so it never shows half
 a window (a window's records are spread over several Kafka transactions). On a compacted topic an old
 window may have lost records to later ones: it is taken as whole once a later one is and every partition
-is read to its end. Records that do not decode are skipped and counted (`skipped`).
+is read to its end. Records that do not decode are skipped and counted (`skipped`). A follower started
+before the job has created the topics (windows(), or --follow) waits for them; catch_up() raises
+LookupError if one does not exist.
 
-Needs Debian's python3-confluent-kafka and python3-avro (clients/python/install-deps.sh installs them).
-As a command: python3 clients/python/fmselect_reader.py --help
+Needs Debian's python3-confluent-kafka and python3-avro for the system's /usr/bin/python3
+(clients/python/install-deps.sh installs them). As a command, from the repository's root:
+
+    /usr/bin/python3 clients/python/fmselect_reader.py --help
+
+or, in clients/python, ./fmselect_reader.py --help (its first line names /usr/bin/python3).
 """
 
 import argparse
+import datetime
 import io
 import json
 import os
@@ -115,6 +122,39 @@ def _millis(t):
     return t if isinstance(t, int) else int(round(t.timestamp() * 1000))
 
 
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def iso(ms):
+    """A window end (ms since the epoch) as the JVM prints an Instant: 1970-01-01T00:00:02Z, .500 when it has ms."""
+    t = EPOCH + datetime.timedelta(milliseconds=ms)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + (".%03d" % (ms % 1000) if ms % 1000 else "") + "Z"
+
+
+def java_double(x):
+    """A double as Java's Double.toString writes it (the shortest digits that read back as x; E notation
+    below 1e-3 and from 1e7 on), so that this reader's CSV equals `bin/fmselect subset --format csv`'s (on Java
+    17 a few values from 1e16 on differ: its Double.toString writes them with one digit more)."""
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "-0.0" if str(x).startswith("-") else "0.0"
+    sign = "-" if x < 0 else ""
+    digits, exp = repr(abs(x)).lower().split("e") if "e" in repr(x) else (repr(abs(x)), "0")
+    mantissa = digits.replace(".", "")
+    point = (digits.index(".") if "." in digits else len(digits)) + int(exp)  # digits before the point
+    lead = len(mantissa) - len(mantissa.lstrip("0"))
+    mantissa, point = mantissa.strip("0"), point - lead  # significant digits d1 d2 ..., value 0.d1d2... * 10^point
+    if 1e-3 <= abs(x) < 1e7:
+        if point <= 0:
+            return sign + "0." + "0" * -point + mantissa
+        whole, frac = mantissa[:point].ljust(point, "0"), mantissa[point:]
+        return sign + whole + "." + (frac or "0")
+    return sign + mantissa[0] + "." + (mantissa[1:] or "0") + "E" + str(point - 1)
+
+
 class SubsetReader:
     """The subset as a training loop sees it; `selected` maps id -> its latest record (a dict)."""
 
@@ -136,21 +176,53 @@ class SubsetReader:
                 "allow.auto.create.topics": False, "auto.offset.reset": "earliest",
                 "log_level": 2}  # librdkafka's own lines: critical only; failures come as one line from here
         conf.update(config or {})
+        self._servers = bootstrap_servers
+        self._timeout = timeout
+        self._parts = None
         self._consumer = Consumer(conf)
         try:
-            meta = self._consumer.list_topics(timeout=timeout)
-        except KafkaException:
+            self._missing()
+        except ConnectionError:
             self._consumer.close()
-            raise ConnectionError("cannot reach Kafka at %s within %d s" % (bootstrap_servers, timeout))
+            raise
+
+    def _missing(self):
+        """Looks the subset and windows topics up: assigns their partitions once both exist; returns the first
+        that does not (None once both do). ConnectionError if the broker does not answer within the timeout."""
+        if self._parts is not None:
+            return None
+        try:
+            meta = self._consumer.list_topics(timeout=self._timeout)
+        except KafkaException:
+            raise ConnectionError("cannot reach Kafka at %s within %d s" % (self._servers, self._timeout)) from None
         parts = []
-        for t in (topic, self.windows_topic):
+        for t in (self.topic, self.windows_topic):
             m = meta.topics.get(t)
             if m is None or m.error is not None or not m.partitions:
-                self._consumer.close()
-                raise LookupError("topic '%s' does not exist" % t)
+                return t
             parts += [TopicPartition(t, p, 0) for p in sorted(m.partitions)]
         self._parts = parts
         self._consumer.assign(parts)
+        return None
+
+    def wait_for_topics(self, stop=lambda: False, waiting=None):
+        """Returns True once both topics exist, False if stop() is true first: a follower started before the job
+        has created them waits. If one is missing, first calls waiting(topic) once (default: prints "waiting for
+        topic 'TOPIC' on SERVERS" on stderr), then looks again every half second."""
+        told = False
+        while True:
+            missing = self._missing()
+            if missing is None:
+                return True
+            if stop():
+                return False
+            if not told:
+                if waiting is None:
+                    print("waiting for topic '%s' on %s" % (missing, self._servers), file=sys.stderr, flush=True)
+                else:
+                    waiting(missing)
+                told = True
+            time.sleep(0.5)
 
     def __enter__(self):
         return self
@@ -162,12 +234,19 @@ class SubsetReader:
         self._consumer.close()
 
     def catch_up(self, timeout=60.0):
-        """Reads both topics to their ends as of now; returns the windows applied. The subset is `selected`."""
+        """Reads both topics to their ends as of now; returns the windows applied. The subset is `selected`.
+        LookupError if a topic does not exist."""
+        missing = self._missing()
+        if missing is not None:
+            raise LookupError("topic '%s' does not exist" % missing)
         return list(self._catching_up(timeout))
 
-    def windows(self, catch_up=True, stop=lambda: False):
+    def windows(self, catch_up=True, stop=lambda: False, waiting=None):
         """Yields each committed window (those already in the topics first, unless catch_up=False) until stop()
-        is true; while the caller holds a window, `window.subset` is the subset at that window."""
+        is true; while the caller holds a window, `window.subset` is the subset at that window. Waits for
+        topics that do not exist yet (see wait_for_topics)."""
+        if not self.wait_for_topics(stop, waiting):
+            return
         if catch_up:
             yield from self._catching_up(60.0)
         while not stop():
@@ -258,15 +337,28 @@ class SubsetReader:
             yield Window(w, joined, left, relabeled, len(self.selected), self._view)
 
 
-def _write(path, selected, fmt):
-    """Replaces the manifest atomically: ids, or one JSON object per selected sample (id -> record)."""
+CSV_HEADER = "id,label,selected,event,score,ram,apl,rank,class_size,budget,method,window_end,version"
+
+
+def _write(path, reader, fmt):
+    """Replaces the manifest atomically, as `bin/fmselect subset` writes it: the selected ids, a CSV of every
+    sample with a membership event (its latest record), or one JSON object per selected sample."""
     tmp = "%s.tmp-%d" % (path, os.getpid())
     with open(tmp, "w", encoding="utf-8") as f:
-        for i in sorted(selected):
-            if fmt == "ids":
+        if fmt == "csv":
+            f.write(CSV_HEADER + "\n")
+            for i in sorted(reader.latest):
+                c = reader.latest[i]
+                f.write(",".join([i, str(c["label"]), "1" if c["selected"] else "0", str(c["event"] or "null"),
+                                  java_double(c["score"]), java_double(c["ram"]), java_double(c["apl"]),
+                                  str(c["rank"]), str(c["classSize"]), str(c["budget"]), c["method"],
+                                  str(_millis(c["windowEnd"])), str(c["version"])]) + "\n")
+        elif fmt == "ids":
+            for i in sorted(reader.selected):
                 f.write(i + "\n")
-            else:
-                c = selected[i]
+        else:
+            for i in sorted(reader.selected):
+                c = reader.selected[i]
                 f.write(json.dumps({"id": i, "label": c["label"], "score": c["score"], "ram": c["ram"],
                                     "apl": c["apl"], "rank": c["rank"], "class_size": c["classSize"],
                                     "budget": c["budget"], "event": c["event"],
@@ -281,23 +373,28 @@ def main(argv=None):
     ap.add_argument("--bootstrap-servers", required=True)
     ap.add_argument("--topic", default="subset")
     ap.add_argument("--out", required=True, help="manifest to write (replaced atomically)")
-    ap.add_argument("--format", choices=["ids", "jsonl"], default="ids")
-    ap.add_argument("--follow", action="store_true", help="keep the manifest current after every window")
+    ap.add_argument("--format", choices=["ids", "csv", "jsonl"], default="ids",
+                    help="the selected ids (default), a CSV of every sample with a membership event, or JSON lines")
+    ap.add_argument("--follow", action="store_true",
+                    help="keep the manifest current after every window (waiting for topics not created yet)")
     ap.add_argument("--max-windows", type=int, default=0, help="with --follow: stop after N windows (0: never)")
     ap.add_argument("--timeout-s", type=float, default=30.0)
     a = ap.parse_args(argv)
     try:
         with SubsetReader(a.bootstrap_servers, a.topic, timeout=a.timeout_s) as reader:
+            if a.follow:
+                reader.wait_for_topics()
             reader.catch_up(a.timeout_s)
-            _write(a.out, reader.selected, a.format)
-            print("%d selected at window end %s -> %s%s" % (len(reader.selected), reader.window_end, a.out,
+            _write(a.out, reader, a.format)
+            print("%d selected%s -> %s%s" % (len(reader.selected), "" if reader.window_end is None else
+                                             " at window end " + iso(reader.window_end), a.out,
                   "; %d records skipped: they do not decode" % reader.skipped if reader.skipped else ""), flush=True)
             seen = 0
             done = lambda: not a.follow or (a.max_windows and seen >= a.max_windows)  # noqa: E731
             for w in reader.windows(catch_up=False, stop=done):
-                _write(a.out, w.subset, a.format)
-                print("window end %d: %d selected, %d joined, %d left, %d relabeled"
-                      % (w.window_end, w.selected, len(w.joined), len(w.left), len(w.relabeled)), flush=True)
+                _write(a.out, reader, a.format)
+                print("window end %s: %d selected, %d joined, %d left, %d relabeled"
+                      % (iso(w.window_end), w.selected, len(w.joined), len(w.left), len(w.relabeled)), flush=True)
                 seen += 1
                 if done():
                     break

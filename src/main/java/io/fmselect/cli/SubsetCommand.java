@@ -16,6 +16,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code fmselect subset}: the current subset from the subset topic, through {@link SubsetView}
  * (committed windows only): once, up to the topics' ends at start, or with {@code --follow} after every
- * committed window until stopped. The manifest is replaced atomically each time.
+ * committed window until stopped. The manifest is replaced atomically each time. A follower started before
+ * the job has created the topics says so in one line and waits for them; a one-shot read refuses a missing topic.
  */
 @Command(
     name = "subset",
@@ -40,7 +42,7 @@ import picocli.CommandLine.Option;
       "sample the topic has a membership event for with its latest event and figures (--format csv), or one",
       "JSON object per selected sample with its figures and metadata (--format jsonl). With --follow it keeps",
       "the file current, replacing it after each committed window, and prints one line per window, until",
-      "stopped (Ctrl-C) or --max-windows."
+      "stopped (Ctrl-C) or --max-windows; a follower started before the job has created the topics waits for them."
     })
 public final class SubsetCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
@@ -62,7 +64,8 @@ public final class SubsetCommand implements Callable<Integer> {
   long maxWindows;
 
   @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "60",
-      description = "give up if the broker does not answer, or the end offsets are not reached, in this time (default 60)")
+      description = "give up if the broker does not answer, or the end offsets are not reached, in this time (default 60;"
+          + " a follower waits for topics that do not exist yet until stopped)")
   int timeoutS;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -78,7 +81,13 @@ public final class SubsetCommand implements Callable<Integer> {
     OutputFiles.checkWritable(out, "--out");
     PrintWriter stdout = spec.commandLine().getOut();
     Duration timeout = Duration.ofSeconds(timeoutS);
-    try (SubsetView view = SubsetView.open(kafka.properties(), topic, timeout)) {
+    PrintWriter stderr = spec.commandLine().getErr();
+    Properties props = kafka.properties();
+    try (SubsetView view = !follow ? SubsetView.open(props, topic, timeout)
+        : SubsetView.openWhenCreated(props, topic, timeout, missing -> {
+          stderr.println("waiting for topic '" + missing + "' on " + kafka.bootstrapServers);
+          stderr.flush();
+        })) {
       List<SubsetView.Window> caught = view.catchUp(timeout);
       write(view);
       if (!follow) {
@@ -87,8 +96,8 @@ public final class SubsetCommand implements Callable<Integer> {
         stdout.flush();
         return 0;
       }
-      stdout.printf("caught up: %d windows, %d selected at %s -> %s%n", caught.size(), view.selected().size(),
-          view.windowEnd(), out);
+      stdout.printf("caught up: %d windows, %d selected%s -> %s%n", caught.size(), view.selected().size(),
+          view.windowEnd() == null ? "" : " at " + view.windowEnd(), out);
       stdout.flush();
       AtomicBoolean stop = new AtomicBoolean();
       Thread main = Thread.currentThread();

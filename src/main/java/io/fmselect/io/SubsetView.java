@@ -9,12 +9,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * such a window end is taken as complete once a later one is and every partition has been read to the
  * ends it had when that later one was announced (at once when catching up). A view that starts late, or
  * again, catches up from the topics alone. A record that does not decode is skipped and counted
- * ({@link #skipped()}), with a warning.
+ * ({@link #skipped()}), with a warning. A follower started before the job has created the topics opens
+ * with {@link #openWhenCreated}, which waits for them.
  *
  * <pre>{@code
  * try (SubsetView view = SubsetView.open(kafkaProperties, "subset", Duration.ofSeconds(30))) {
@@ -85,9 +89,32 @@ public final class SubsetView implements AutoCloseable {
 
   /**
    * Opens a view of {@code topic} from its beginning; throws {@link IllegalStateException} with one line if
-   * the broker cannot be reached within {@code timeout} or either topic does not exist.
+   * the broker cannot be reached within {@code timeout} or the topic does not exist. Without its windows
+   * topic (a job older than it) every record counts as committed once read.
    */
   public static SubsetView open(Properties kafka, String topic, Duration timeout) {
+    try {
+      return open(kafka, topic, timeout, null);
+    } catch (InterruptedException e) {
+      throw new AssertionError("does not wait", e);
+    }
+  }
+
+  /**
+   * Opens a view of {@code topic} once it and its windows topic exist: a follower started before the job
+   * has created them waits, calling {@code waiting} once with the first topic missing, and looks again
+   * every half second until both are there. Throws {@link IllegalStateException} with one line if the
+   * broker cannot be reached within {@code timeout} (at any look), and InterruptedException if the thread
+   * is interrupted while waiting.
+   */
+  public static SubsetView openWhenCreated(Properties kafka, String topic, Duration timeout,
+      Consumer<String> waiting) throws InterruptedException {
+    return open(kafka, topic, timeout, Objects.requireNonNull(waiting));
+  }
+
+  /** {@code waiting} null: the topics must exist now. */
+  private static SubsetView open(Properties kafka, String topic, Duration timeout,
+      Consumer<String> waiting) throws InterruptedException {
     Properties p = new Properties();
     p.putAll(kafka);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -97,34 +124,54 @@ public final class SubsetView implements AutoCloseable {
     KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     SubsetView v = new SubsetView(c, topic);
     try {
-      for (String t : List.of(topic, v.windowsTopic)) {
-        List<PartitionInfo> infos;
-        try {
-          infos = c.partitionsFor(t, timeout);
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-          throw new IllegalStateException("cannot reach Kafka at " + p.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)
-              + " within " + timeout.toSeconds() + " s");
+      Object servers = p.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+      Map<String, List<PartitionInfo>> found = v.lookUp(servers, timeout);
+      boolean told = false;
+      while (waiting != null && found.size() < 2) {
+        if (!told) {
+          waiting.accept(found.containsKey(topic) ? v.windowsTopic : topic);
+          told = true;
         }
-        if ((infos == null || infos.isEmpty()) && t.equals(v.windowsTopic)) {
-          v.unmarked = true;
-          LOG.warn("topic '{}' does not exist (a job older than it, or not fmselect's): each record of '{}' counts as"
-              + " committed once read, not window by window", t, topic);
-          continue;
-        }
-        if (infos == null || infos.isEmpty()) {
-          throw new IllegalStateException("topic '" + t + "' does not exist");
-        }
+        Thread.sleep(500);
+        found = v.lookUp(servers, timeout);
+      }
+      if (!found.containsKey(topic)) {
+        throw new IllegalStateException("topic '" + topic + "' does not exist");
+      }
+      if (!found.containsKey(v.windowsTopic)) {
+        v.unmarked = true;
+        LOG.warn("topic '{}' does not exist (a job older than it, or not fmselect's): each record of '{}' counts as"
+            + " committed once read, not window by window", v.windowsTopic, topic);
+      }
+      for (List<PartitionInfo> infos : found.values()) {
         for (PartitionInfo i : infos) {
-          v.partitions.add(new TopicPartition(t, i.partition()));
+          v.partitions.add(new TopicPartition(i.topic(), i.partition()));
         }
       }
       c.assign(v.partitions);
       c.seekToBeginning(v.partitions);
       return v;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InterruptedException e) {
       c.close();
       throw e;
     }
+  }
+
+  /** The partitions of the subset and windows topics that exist now, in that order (an absent one has no entry). */
+  private Map<String, List<PartitionInfo>> lookUp(Object servers, Duration timeout) {
+    Map<String, List<PartitionInfo>> found = new LinkedHashMap<>();
+    for (String t : List.of(topic, windowsTopic)) {
+      List<PartitionInfo> infos;
+      try {
+        infos = consumer.partitionsFor(t, timeout);
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        throw new IllegalStateException("cannot reach Kafka at " + servers + " within " + timeout.toSeconds() + " s");
+      }
+      if (infos != null && !infos.isEmpty()) {
+        found.put(t, infos);
+      }
+    }
+    return found;
   }
 
   /** The selected samples at {@link #windowEnd()}, by id (their latest records). */

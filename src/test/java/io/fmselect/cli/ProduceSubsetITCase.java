@@ -255,7 +255,12 @@ class ProduceSubsetITCase {
     InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "nope", "--out", out.toString(),
         "--timeout-s", "5");
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("topic 'nope' does not exist"), r.err());
+    assertEquals("fmselect subset: error: topic 'nope' does not exist\n", r.err(), "without --follow no waiting");
+    assertFalse(Files.exists(out));
+    PythonReader.Result py = PythonReader.run(List.of("--bootstrap-servers", kafka.bootstrapServers(), "--topic", "nope",
+        "--out", out.toString(), "--timeout-s", "5"), 60);
+    assertEquals(2, py.code());
+    assertEquals("fmselect_reader: topic 'nope' does not exist\n", py.err());
     assertFalse(Files.exists(out));
     kafka.createTopic("s2", 1);
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientProperties(), new StringSerializer(),
@@ -314,8 +319,9 @@ class ProduceSubsetITCase {
       String pyErr = Files.readString(dir.resolve("py.stderr"));
       assertEquals(0, python.exitValue(), pyErr);
       assertEquals(List.of("b", "c"), Files.readAllLines(pyOut));
-      assertTrue(Files.readString(dir.resolve("py.stdout")).contains("window end 2000: 2 selected, 1 joined, 1 left"),
-          Files.readString(dir.resolve("py.stdout")));
+      assertEquals(List.of("2 selected at window end 1970-01-01T00:00:01Z -> " + pyOut,
+          "window end 1970-01-01T00:00:02Z: 2 selected, 1 joined, 1 left, 0 relabeled"),
+          Files.readAllLines(dir.resolve("py.stdout")), "window ends as ISO times, as subset prints them");
       assertTrue(pyErr.contains("skipped f1 partition") && pyErr.contains("1 skipped so far"), pyErr);
       assertEquals(0, run[0].code(), run[0].err());
       assertTrue(run[0].out().contains("window end 1970-01-01T00:00:02Z: 2 selected, 1 joined, 1 left, 0 relabeled"),
@@ -325,6 +331,65 @@ class ProduceSubsetITCase {
       assertTrue(lines.get(0).startsWith("{\"id\":\"b\",\"label\":1,"), lines.get(0));
       assertTrue(lines.get(1).startsWith("{\"id\":\"c\","), lines.get(1));
       assertTrue(lines.get(1).endsWith("\"window_end\":2000,\"metadata\":{\"uri\":\"file:/c.png\"}}"), lines.get(1));
+    }
+  }
+
+  /** The Python reader's --format csv is subset's, byte for byte: same columns, numbers written as Java writes them. */
+  @Test
+  void pythonCsvIsSubsetsCsv() throws Exception {
+    kafka.createTopic("v1", 2);
+    kafka.createTopic("v1-windows", 1);
+    Properties p = kafka.clientProperties();
+    p.put("transactional.id", "csv-writer");
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      SubsetChange a = event("a", 1500, MembershipEvent.JOINED);
+      a.setScore(1.0E-4);
+      a.setRam(12345678.9);
+      a.setApl(0.30000000000000004);
+      SubsetChange b = event("b", 1500, MembershipEvent.RELABELED);
+      b.setLabel(7);
+      b.setScore(Double.NaN);
+      b.setMethod("kcenter");
+      producer.send(new ProducerRecord<>("v1", "a", bytes(a)));
+      producer.send(new ProducerRecord<>("v1", "b", bytes(b)));
+      producer.send(new ProducerRecord<>("v1", "c", bytes(event("c", 1500, MembershipEvent.LEFT))));
+      producer.send(new ProducerRecord<>("v1-windows", "windows", mark(1500, 3, 1, 1, 2)));
+      producer.commitTransaction();
+    }
+    Path jvm = dir.resolve("jvm.csv");
+    InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "v1", "--out",
+        jvm.toString(), "--format", "csv");
+    assertEquals(0, r.code(), r.err());
+    Path py = dir.resolve("py.csv");
+    PythonReader.Result pr = PythonReader.run(List.of("--bootstrap-servers", kafka.bootstrapServers(), "--topic", "v1",
+        "--out", py.toString(), "--format", "csv"), 60);
+    assertEquals(0, pr.code(), pr.err());
+    assertEquals("2 selected at window end 1970-01-01T00:00:01.500Z -> " + py + "\n", pr.out());
+    assertEquals(List.of("id,label,selected,event,score,ram,apl,rank,class_size,budget,method,window_end,version",
+        "a,1,1,JOINED,1.0E-4,1.23456789E7,0.30000000000000004,0,10,1,ram-apl,1500,1500",
+        "b,7,1,RELABELED,NaN,0.25,0.0,0,10,1,kcenter,1500,1500",
+        "c,1,0,LEFT,0.5,0.25,0.0,3,10,1,ram-apl,1500,1500"), Files.readAllLines(jvm));
+    assertEquals(Files.readString(jvm), Files.readString(py));
+  }
+
+  /** The command in the Python reader's docstring works as written, and so does the file run by itself. */
+  @Test
+  void pythonReaderRunsAsItsDocstringSays() throws Exception {
+    Path root = PythonReader.root();
+    String doc = Files.readString(root.resolve("clients/python/fmselect_reader.py"));
+    String command = doc.lines().map(String::strip).filter(l -> l.startsWith("/usr/bin/python3 ")).findFirst()
+        .orElseThrow();
+    assertEquals("/usr/bin/python3 clients/python/fmselect_reader.py --help", command);
+    PythonReader.run(List.of("--help"), 60); // installs the packages
+    for (List<String> cmd : List.of(List.of("bash", "-c", command), List.of("./fmselect_reader.py", "--help"))) {
+      Path out = dir.resolve("help.txt");
+      Process proc = new ProcessBuilder(cmd).directory((cmd.get(0).equals("bash") ? root : root.resolve("clients/python"))
+          .toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      assertTrue(proc.waitFor(60, TimeUnit.SECONDS));
+      assertEquals(0, proc.exitValue(), Files.readString(out));
+      assertTrue(Files.readString(out).contains("--format {ids,csv,jsonl}"), Files.readString(out));
     }
   }
 

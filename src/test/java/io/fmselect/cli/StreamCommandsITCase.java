@@ -3,6 +3,7 @@ package io.fmselect.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fmselect.io.PythonReader;
 import io.fmselect.kafka.InJvmKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,17 +20,81 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamCommandsITCase {
   @TempDir Path dir;
 
+  /**
+   * The walk-through with followers started first, as in every real setup: {@code subset --follow}, the Python
+   * reader's --follow and its windows() each say in one line that they wait for the topics, and once the job
+   * has created them follow it to the batch selection.
+   */
   @Test
   void produceRunAndSubsetGiveTheBatchSelection() throws Exception {
-    try (InJvmKafka kafka = InJvmKafka.start()) {
+    try (InJvmKafka kafka = InJvmKafka.start();
+        ClusterFailoverITCase.Background follower = ClusterFailoverITCase.Background.start(dir.resolve("follower.log"),
+            "subset", "--bootstrap-servers", kafka.bootstrapServers(), "--out", dir.resolve("followed.txt").toString(),
+            "--follow")) {
       String bs = kafka.bootstrapServers();
-      Path d = produceExample(kafka, dir, 1500, 8, 24, 12);
-      LauncherITCase.Result r = LauncherITCase.launch("run", "--bootstrap-servers", bs, "--fm", "dinov2=24", "--fm",
-          "clip=12", "--fraction", "0.1", "--window", "2s", "--bounded", "--parallelism", "2", "--no-web-ui");
-      assertEquals(0, r.code(), r.err());
-      assertTrue(r.out().contains("done (job net runtime "), r.out());
-      assertSubsetIsTheBatchSelection(bs, d, dir);
+      String waiting = "waiting for topic 'subset' on " + bs;
+      Process python = PythonReader.start(List.of("--bootstrap-servers", bs, "--out", dir.resolve("py.txt").toString(),
+          "--follow"), dir.resolve("py.out"), dir.resolve("py.err"));
+      Process windows = PythonReader.startScript(String.join("\n",
+          "import os, sys",
+          "from fmselect_reader import SubsetReader",
+          "with SubsetReader(sys.argv[1], 'subset') as reader:",
+          "    for w in reader.windows():",
+          "        with open(sys.argv[2] + '.tmp', 'w') as f:",
+          "            f.writelines(i + '\\n' for i in sorted(w.subset))",
+          "        os.replace(sys.argv[2] + '.tmp', sys.argv[2])"),
+          List.of(bs, dir.resolve("windows.txt").toString()), dir.resolve("windows.out"), dir.resolve("windows.err"));
+      try {
+        awaitLine(follower.log(), waiting);
+        awaitLine(dir.resolve("py.err"), waiting);
+        awaitLine(dir.resolve("windows.err"), waiting);
+        Path d = produceExample(kafka, dir, 1500, 8, 24, 12); // creates 'subset'; the job creates 'subset-windows'
+        LauncherITCase.Result r = LauncherITCase.launch("run", "--bootstrap-servers", bs, "--fm", "dinov2=24", "--fm",
+            "clip=12", "--fraction", "0.1", "--window", "2s", "--bounded", "--parallelism", "2", "--no-web-ui");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("done (job net runtime "), r.out());
+        assertSubsetIsTheBatchSelection(bs, d, dir);
+        List<String> want = Files.readAllLines(dir.resolve("stream.txt"));
+        for (String f : List.of("followed.txt", "py.txt", "windows.txt")) {
+          awaitContent(dir.resolve(f), want);
+        }
+        assertEquals(1, follower.output().lines().filter(l -> l.startsWith("waiting for")).count(), follower.output());
+        assertTrue(follower.output().contains("window end 1970-01-01T00:00:"), follower.output());
+        assertEquals(waiting, Files.readString(dir.resolve("py.err")).strip());
+        assertEquals(waiting, Files.readString(dir.resolve("windows.err")).strip());
+        assertTrue(Files.readString(dir.resolve("py.out")).contains("window end 1970-01-01T00:00:"),
+            Files.readString(dir.resolve("py.out")));
+      } finally {
+        python.destroyForcibly().waitFor();
+        windows.destroyForcibly().waitFor();
+      }
     }
+  }
+
+  /** Waits up to 60 s for FILE to hold LINE. */
+  private static void awaitLine(Path file, String line) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(file) && Files.readAllLines(file).contains(line)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(file + " does not say '" + line + "' in 60 s: " + (Files.exists(file) ? Files.readString(file) : "no file"));
+  }
+
+  /** Waits up to 60 s for FILE to hold these lines. */
+  private static void awaitContent(Path file, List<String> lines) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    List<String> got = List.of();
+    while (System.nanoTime() < deadline) {
+      got = Files.exists(file) ? Files.readAllLines(file) : List.of();
+      if (got.equals(lines)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    assertEquals(lines, got, file + " after 60 s");
   }
 
   @Test

@@ -43,6 +43,21 @@ public final class PythonReader {
     return new ProcessBuilder(command(args)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
   }
 
+  /**
+   * A Python program that imports the reader as a module ({@code clients/python} on PYTHONPATH), started with
+   * these arguments, its output going to files.
+   */
+  public static Process startScript(String code, List<String> args, Path out, Path err)
+      throws IOException, InterruptedException {
+    ensureInstalled();
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", "-c", code));
+    cmd.addAll(args);
+    ProcessBuilder b = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    b.environment().put("PYTHONPATH", root().resolve("clients/python").toString());
+    b.environment().put("PYTHONDONTWRITEBYTECODE", "1"); // no __pycache__ in the source tree
+    return b.start();
+  }
+
   /** The reader's command line, its packages installed first. */
   private static List<String> command(List<String> args) throws IOException, InterruptedException {
     ensureInstalled();
@@ -51,7 +66,8 @@ public final class PythonReader {
     return cmd;
   }
 
-  static Path root() {
+  /** The repository's root: the folder above the working directory that holds clients/python. */
+  public static Path root() {
     Path p = Paths.get("").toAbsolutePath();
     while (p != null && !Files.exists(p.resolve("clients/python/fmselect_reader.py"))) {
       p = p.getParent();

@@ -186,7 +186,7 @@ class StreamEvolutionITCase {
             "subset", "--out", ids.toString()), 120);
         assertEquals(0, py.code(), py.err());
         assertEquals(new ArrayList<>(late.selected().keySet()), java.nio.file.Files.readAllLines(ids), "Python's subset");
-        assertTrue(py.out().contains(" at window end " + lastEnd + " "), py.out());
+        assertTrue(py.out().contains(" at window end " + java.time.Instant.ofEpochMilli(lastEnd) + " "), py.out());
         java.nio.file.Files.delete(ids);
       }
       // class 0 empties at 3000: the members it had selected then leave, as samples no longer in the data set
