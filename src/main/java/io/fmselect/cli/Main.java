@@ -66,12 +66,30 @@ public final class Main implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  /** Version from the jar manifest. */
+  /**
+   * {@code fmselect VERSION (commit HASH)}: the pom's version and the git commit the build was made from
+   * (short hash, "-dirty" when tracked files had changes, "unknown" when built without git), both written
+   * into {@code version.properties} by the build.
+   */
   static final class Version implements CommandLine.IVersionProvider {
+    /** The build's facts, filtered into the class path by Maven (pom.xml). */
+    static final String RESOURCE = "version.properties";
+
     @Override
-    public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"fmselect " + (v == null ? "(development build)" : v)};
+    public String[] getVersion() throws java.io.IOException {
+      java.util.Properties build = new java.util.Properties();
+      try (java.io.InputStream in = Main.class.getResourceAsStream(RESOURCE)) {
+        if (in != null) {
+          build.load(in);
+        }
+      }
+      return new String[] {"fmselect " + known(build.getProperty("version")) + " (commit "
+          + known(build.getProperty("commit")) + ")"};
+    }
+
+    /** A filtered value, or "unknown" where the file is missing or was not filtered (an IDE build). */
+    private static String known(String value) {
+      return value == null || value.isBlank() || value.contains("${") ? "unknown" : value.strip();
     }
   }
 }
