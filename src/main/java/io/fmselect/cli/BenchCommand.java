@@ -5,8 +5,9 @@ import picocli.CommandLine.Command;
 
 /** {@code fmselect bench}: the studies of how well the selection does (quality, continual). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Studies of selection quality: bench quality (subsets -> classifiers), bench continual (the stream"
-        + " feeding a continual-learning run).",
+    description = {"Runs studies of how well the selection does.",
+        "The quality study trains classifiers on each method's subsets; the continual study feeds the stream to a"
+            + " continual-learning run."},
     subcommands = {BenchQualityCommand.class, BenchContinualCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

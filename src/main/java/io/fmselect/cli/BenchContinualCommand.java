@@ -40,30 +40,31 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "continual", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-      "Streams a Fashion-MNIST pool in stages through the real pipeline (embedded broker, the streaming job with",
-      "the encoders, the Java consumer of the subset topic); after each stage trains a fresh CNN on the subset,",
-      "on a class-balanced random subset of the same size and on all data seen so far, and measures each on the",
-      "test split over seeds. Writes continual.csv, continual.md and plots/continual.png into --out."
+      "Streams a Fashion-MNIST pool in stages through the real pipeline and trains on the subset after each.",
+      "The pipeline is the embedded broker, the streaming job with the encoders and the Java consumer of the subset"
+          + " topic. After each stage it trains a fresh CNN on the subset, on a class-balanced random subset of the"
+          + " same size and on all data seen so far, and measures each on the test split over seeds. Writes"
+          + " continual.csv, continual.md and plots/continual.png into --out."
     })
 public final class BenchContinualCommand implements Callable<Integer> {
   @Option(names = "--pool", paramLabel = "N", defaultValue = "10000",
-      description = "Fashion-MNIST training images streamed, an equal share per class (default 10000)")
+      description = "Fashion-MNIST training images streamed, an equal share per class (default: ${DEFAULT-VALUE})")
   int pool;
 
-  @Option(names = "--test", paramLabel = "N", defaultValue = "10000", description = "test images (default 10000)")
+  @Option(names = "--test", paramLabel = "N", defaultValue = "10000", description = "test images (default: ${DEFAULT-VALUE})")
   int test;
 
-  @Option(names = "--stages", paramLabel = "N", defaultValue = "5", description = "stages (default 5)")
+  @Option(names = "--stages", paramLabel = "N", defaultValue = "5", description = "stages (default: ${DEFAULT-VALUE})")
   int stages;
 
   @Option(names = "--variant", paramLabel = "NAME", defaultValue = "clean",
-      description = "clean, noiseP (P% symmetric label noise) or tailK (K:1 long tail) (default clean)")
+      description = "clean, noiseP (P%% symmetric label noise) or tailK (long tail, K to 1) (default: ${DEFAULT-VALUE})")
   String variant;
 
-  @Option(names = "--fraction", paramLabel = "R", defaultValue = "0.1", description = "share of each class kept (default 0.1)")
+  @Option(names = "--fraction", paramLabel = "R", defaultValue = "0.1", description = "share of each class kept (default: ${DEFAULT-VALUE})")
   double fraction;
 
-  @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl", description = "selection method (default ram-apl)")
+  @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl", description = "selection method (default: ${DEFAULT-VALUE})")
   String method;
 
   @Option(names = "--models", paramLabel = "DIR",
@@ -71,22 +72,22 @@ public final class BenchContinualCommand implements Callable<Integer> {
   Path models;
 
   @Option(names = "--input-size", paramLabel = "PX", defaultValue = "96",
-      description = "input size given to every encoder (default 96; 0 keeps each spec's own)")
+      description = "input size given to every encoder (default: ${DEFAULT-VALUE}; 0 keeps each spec's own)")
   int inputSize;
 
-  @Option(names = "--seeds", paramLabel = "N", split = ",", defaultValue = "1,2,3", description = "default 1,2,3")
+  @Option(names = "--seeds", paramLabel = "N,...", hideParamSyntax = true, split = ",", defaultValue = "1,2,3", description = "seeds, one run each (default: ${DEFAULT-VALUE})")
   List<Long> seeds;
 
   @Option(names = "--steps", paramLabel = "N", defaultValue = "600",
-      description = "optimizer steps per training (default 600, batch 64)")
+      description = "optimizer steps per training, of batch 64 (default: ${DEFAULT-VALUE})")
   int steps;
 
   @Option(names = "--stage-timeout", paramLabel = "S", defaultValue = "900",
-      description = "seconds a stage may take to be embedded and selected (default 900)")
+      description = "seconds a stage may take to be embedded and selected (default: ${DEFAULT-VALUE})")
   int stageTimeout;
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "fmselect-continual",
-      description = "output folder (default fmselect-continual)")
+      description = "output folder (default: ${DEFAULT-VALUE})")
   Path out;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

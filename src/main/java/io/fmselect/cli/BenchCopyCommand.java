@@ -24,14 +24,14 @@ import picocli.CommandLine.Option;
  * consume-and-produce copy of a topic (same producer batching as the job's sink), timed from the
  * first poll to the last acknowledged send.
  */
-@Command(name = "bench-copy", hidden = true, mixinStandardHelpOptions = true,
+@Command(name = "bench-copy", hidden = true, mixinStandardHelpOptions = true, sortOptions = false,
     description = "Copies a topic to another with a plain consumer and producer, and reports the rate.")
 public final class BenchCopyCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
-  @Option(names = "--from", required = true, paramLabel = "TOPIC") String from;
+  @Option(names = "--from", required = true, paramLabel = "TOPIC", description = "topic to copy") String from;
 
-  @Option(names = "--to", required = true, paramLabel = "TOPIC") String to;
+  @Option(names = "--to", required = true, paramLabel = "TOPIC", description = "topic to copy to") String to;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

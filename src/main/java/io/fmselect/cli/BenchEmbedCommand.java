@@ -38,25 +38,31 @@ import picocli.CommandLine.Option;
  * everything but the model call. The model is a spec file given with {@code --spec}, or the small
  * generated conv net ({@link TinyEncoder}) when none is given.
  */
-@Command(name = "bench-embed", hidden = true, mixinStandardHelpOptions = true,
-    description = "Images/s through one FM: model call at batch 1 and batch B, and the whole embed path.")
+@Command(name = "bench-embed", hidden = true, mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Measures images/s through one FM: the model call at batch 1 and batch B, and the whole embed"
+        + " path.")
 public final class BenchEmbedCommand implements Callable<Integer> {
   @Option(names = "--spec", paramLabel = "FILE", description = "FM spec file (default: a generated small conv net)")
   Path specFile;
 
-  @Option(names = "--size", defaultValue = "32", description = "input size of the generated model") int size;
+  @Option(names = "--size", defaultValue = "32", paramLabel = "PX",
+      description = "input size of the generated model (default: ${DEFAULT-VALUE})") int size;
 
   @Option(names = "--input-size", paramLabel = "N", description = "run the --spec model at this input size"
       + " (input_size and resize of the spec set to N)")
   Integer inputSize;
 
-  @Option(names = "--images", defaultValue = "512", description = "images per measurement") int images;
+  @Option(names = "--images", defaultValue = "512", paramLabel = "N",
+      description = "images per measurement (default: ${DEFAULT-VALUE})") int images;
 
-  @Option(names = "--batch", defaultValue = "32") int batch;
+  @Option(names = "--batch", defaultValue = "32", paramLabel = "B",
+      description = "batch size B of the batched model call (default: ${DEFAULT-VALUE})") int batch;
 
-  @Option(names = "--threads", defaultValue = "2", description = "intra-op threads") int threads;
+  @Option(names = "--threads", defaultValue = "2", paramLabel = "N",
+      description = "intra-op threads (default: ${DEFAULT-VALUE})") int threads;
 
-  @Option(names = "--runs", defaultValue = "5") int runs;
+  @Option(names = "--runs", defaultValue = "5", paramLabel = "N",
+      description = "measurements, after one to warm up; the medians are printed (default: ${DEFAULT-VALUE})") int runs;
 
   @Option(names = "--operator", description = "also time the stream's Flink operator on a local MiniCluster")
   boolean operator;

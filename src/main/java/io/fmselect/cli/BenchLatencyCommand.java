@@ -24,18 +24,19 @@ import picocli.CommandLine.Option;
  * measures, for every record, the wall-clock time at which it became visible minus its window end
  * (event time = wall clock in a live stream), then prints the percentiles.
  */
-@Command(name = "bench-latency", hidden = true, mixinStandardHelpOptions = true,
+@Command(name = "bench-latency", hidden = true, mixinStandardHelpOptions = true, sortOptions = false,
     description = "Measures how long after its window end each subset record becomes visible (read_committed).")
 public final class BenchLatencyCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
-  @Option(names = "--topic", defaultValue = "subset", paramLabel = "TOPIC") String topic;
+  @Option(names = "--topic", defaultValue = "subset", paramLabel = "TOPIC",
+      description = "subset topic (default: ${DEFAULT-VALUE})") String topic;
 
-  @Option(names = "--duration-s", defaultValue = "660", paramLabel = "S", description = "stop after this long")
+  @Option(names = "--duration-s", defaultValue = "660", paramLabel = "S", description = "stop after this long (default: ${DEFAULT-VALUE})")
   int durationS;
 
   @Option(names = "--quiet-s", defaultValue = "60", paramLabel = "S",
-      description = "stop once nothing new came for this long, after the first record")
+      description = "stop once nothing new came for this long, after the first record (default: ${DEFAULT-VALUE})")
   int quietS;
 
   @Option(names = "--until", paramLabel = "MILLIS",

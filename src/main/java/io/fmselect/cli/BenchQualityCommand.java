@@ -31,29 +31,30 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "quality", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-      "Selects subsets with each method, trains a fresh CNN on each subset's images (DJL, PyTorch, CPU) and",
-      "measures it on the held-out test split, over seeds. Writes results.csv, results.md and plots/*.png",
-      "into --out. Embeddings, subsets and finished cells are kept there: an interrupted run resumes.",
-      "Default: the built-in study (Fashion-MNIST clean, 20% label noise, 10:1 long tail; fractions 0.1",
-      "and 0.3; 3 seeds; uniform, five baselines on one encoder, RAM-APL on each encoder and on all)."
+      "Trains a classifier on the subsets of each method and measures it.",
+      "Selects subsets with each method, trains a fresh CNN on each subset's images (DJL, PyTorch, CPU) and"
+          + " measures it on the held-out test split, over seeds. Writes results.csv, results.md and plots/*.png"
+          + " into --out. Embeddings, subsets and finished cells are kept there: an interrupted run resumes.",
+      "Default: the built-in study (Fashion-MNIST clean, 20%% label noise, 10:1 long tail; fractions 0.1 and 0.3;"
+          + " 3 seeds; uniform, five baselines on one encoder, RAM-APL on each encoder and on all)."
     })
 public final class BenchQualityCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "fashion-mnist|DIR", defaultValue = "fashion-mnist",
       description = "Fashion-MNIST (Debian's dataset-fashion-mnist), or a folder with train/ and test/, each one"
           + " sub-folder per class, or a folder of class folders (every fifth image of a class held out for"
-          + " testing) (default fashion-mnist)")
+          + " testing) (default: ${DEFAULT-VALUE})")
   String dataSource;
 
   @Option(names = "--pool", paramLabel = "N", defaultValue = "10000",
-      description = "Fashion-MNIST: training images to select from, an equal share per class (default 10000)")
+      description = "Fashion-MNIST: training images to select from, an equal share per class (default: ${DEFAULT-VALUE})")
   int pool;
 
   @Option(names = "--test", paramLabel = "N", defaultValue = "10000",
-      description = "Fashion-MNIST: test images measured on (default 10000, all)")
+      description = "Fashion-MNIST: test images measured on (default: ${DEFAULT-VALUE}, all)")
   int test;
 
   @Option(names = "--image-size", paramLabel = "PX", defaultValue = "32",
-      description = "a folder's images are squashed to PX x PX RGB for the classifier (default 32)")
+      description = "a folder's images are squashed to PX x PX RGB for the classifier (default: ${DEFAULT-VALUE})")
   int imageSize;
 
   @Option(names = "--models", paramLabel = "DIR",
@@ -61,10 +62,10 @@ public final class BenchQualityCommand implements Callable<Integer> {
   Path models;
 
   @Option(names = "--input-size", paramLabel = "PX", defaultValue = "96",
-      description = "input size given to every encoder (default 96; 0 keeps each spec's own)")
+      description = "input size given to every encoder (default: ${DEFAULT-VALUE}; 0 keeps each spec's own)")
   int inputSize;
 
-  @Option(names = "--encoders", paramLabel = "NAME", split = ",",
+  @Option(names = "--encoders", paramLabel = "NAME,...", hideParamSyntax = true, split = ",",
       description = "only these encoders of the models folder (default: all)")
   List<String> encoders;
 
@@ -74,27 +75,28 @@ public final class BenchQualityCommand implements Callable<Integer> {
   List<String> embeddingFiles;
 
   @Option(names = "--baseline-encoder", paramLabel = "NAME",
-      description = "the encoder the single-model baselines use (default mobilenet-v2 when present, else the first)")
+      description = "the encoder the single-model baselines use (default: mobilenet-v2 when present, else the first)")
   String baseline;
 
-  @Option(names = "--methods", paramLabel = "NAME", split = ",",
+  @Option(names = "--methods", paramLabel = "NAME,...", hideParamSyntax = true, split = ",",
       description = "only arms of these methods (default: uniform, min, moderate-ds, kcenter, graphcut,"
           + " facility-location, ram-apl)")
   List<String> methods;
 
-  @Option(names = "--variants", paramLabel = "NAME", split = ",", defaultValue = "clean,noise20,tail10",
-      description = "clean, noiseP (P% symmetric label noise), tailK (K:1 long tail) (default clean,noise20,tail10)")
+  @Option(names = "--variants", paramLabel = "NAME,...", hideParamSyntax = true, split = ",", defaultValue = "clean,noise20,tail10",
+      description = "the data's variants: clean, noiseP (P%% symmetric label noise), tailK (long tail, K to 1)"
+          + " (default: ${DEFAULT-VALUE})")
   List<String> variants;
 
-  @Option(names = "--fractions", paramLabel = "R", split = ",", defaultValue = "0.1,0.3",
-      description = "shares of each class kept (default 0.1,0.3)")
+  @Option(names = "--fractions", paramLabel = "R,...", hideParamSyntax = true, split = ",", defaultValue = "0.1,0.3",
+      description = "shares of each class kept (default: ${DEFAULT-VALUE})")
   List<Double> fractions;
 
-  @Option(names = "--seeds", paramLabel = "N", split = ",", defaultValue = "1,2,3", description = "default 1,2,3")
+  @Option(names = "--seeds", paramLabel = "N,...", hideParamSyntax = true, split = ",", defaultValue = "1,2,3", description = "seeds, one run each (default: ${DEFAULT-VALUE})")
   List<Long> seeds;
 
   @Option(names = "--steps", paramLabel = "N", defaultValue = "600",
-      description = "optimizer steps per training (default 600, batch 64)")
+      description = "optimizer steps per training, of batch 64 (default: ${DEFAULT-VALUE})")
   int steps;
 
   @Option(names = "--wide", description = "also every baseline on every encoder and RAM-APL on every pair, and"
@@ -102,7 +104,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
   boolean wide;
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "fmselect-quality",
-      description = "output and cache folder (default fmselect-quality)")
+      description = "output and cache folder (default: ${DEFAULT-VALUE})")
   Path out;
 
   @Option(names = "--threads", paramLabel = "N", description = "selection and embedding threads (default: cores)")

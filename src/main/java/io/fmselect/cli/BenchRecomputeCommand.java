@@ -11,20 +11,24 @@ import picocli.CommandLine.Option;
  * {@code fmselect bench-recompute}: the class-selection stage's window work after a small change,
  * incremental against full, on the same state (see {@link RecomputeBench}).
  */
-@Command(name = "bench-recompute", hidden = true, mixinStandardHelpOptions = true,
+@Command(name = "bench-recompute", hidden = true, mixinStandardHelpOptions = true, sortOptions = false,
     description = "Times a window recompute after a small change, incremental against full, on the same state.")
 public final class BenchRecomputeCommand implements Callable<Integer> {
-  @Option(names = "--rows", defaultValue = "100000", paramLabel = "N") int rows;
+  @Option(names = "--rows", defaultValue = "100000", paramLabel = "N",
+      description = "samples in the state before the first window (default: ${DEFAULT-VALUE})") int rows;
 
-  @Option(names = "--classes", defaultValue = "100", paramLabel = "C") int classes;
+  @Option(names = "--classes", defaultValue = "100", paramLabel = "C",
+      description = "classes (default: ${DEFAULT-VALUE})") int classes;
 
-  @Option(names = "--dim", defaultValue = "512", paramLabel = "D", description = "per FM (two FMs)") int dim;
+  @Option(names = "--dim", defaultValue = "512", paramLabel = "D", description = "embedding dimension per FM, of two (default: ${DEFAULT-VALUE})") int dim;
 
-  @Option(names = "--changed", defaultValue = "0.01", paramLabel = "F", description = "new samples per window, as a fraction of the members") double changed;
+  @Option(names = "--changed", defaultValue = "0.01", paramLabel = "F", description = "new samples per window, as a fraction of the members (default: ${DEFAULT-VALUE})")
+  double changed;
 
-  @Option(names = "--windows", defaultValue = "9", paramLabel = "W") int windows;
+  @Option(names = "--windows", defaultValue = "9", paramLabel = "W",
+      description = "windows, counted ones and warm-up (default: ${DEFAULT-VALUE})") int windows;
 
-  @Option(names = "--warmup", defaultValue = "3", paramLabel = "W", description = "first windows not counted") int warmup;
+  @Option(names = "--warmup", defaultValue = "3", paramLabel = "W", description = "first windows not counted (default: ${DEFAULT-VALUE})") int warmup;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

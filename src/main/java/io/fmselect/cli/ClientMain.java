@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
     name = "fmselect",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "fmselect's client commands (the job jar's): generate, produce, subset, select, models.",
+    resourceBundle = "io.fmselect.cli.messages",
+    description = "Runs fmselect's client commands, the job jar's: generate, produce, subset, select, models.",
     subcommands = {GenerateCommand.class, ProduceCommand.class, SubsetCommand.class, SelectCommand.class,
         ModelsCommand.class, CommandLine.HelpCommand.class})
 public final class ClientMain implements Runnable {
@@ -28,7 +29,7 @@ public final class ClientMain implements Runnable {
 
   /** The command line with fmselect's one-line error handling. */
   public static CommandLine commandLine() {
-    return Main.withErrorHandling(new CommandLine(new ClientMain()));
+    return Main.withErrorHandling(Main.withHelpStyle(new CommandLine(new ClientMain())));
   }
 
   public static void main(String[] args) {

@@ -38,13 +38,14 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Streams labeled images through fmselect: an embedded Kafka broker, the streaming job on a local Flink",
-      "(web UI URL printed at start) embedding each image with the encoders in models/ (pulled with npm when",
-      "missing; small stand-ins otherwise) and keeping 10%% of each class with RAM-APL, and a producer with",
-      "injected label noise. Leaves manifest.csv and report.html in --out. Ctrl-C stops it cleanly."
+      "Streams labeled images through fmselect, end to end, on this machine.",
+      "It runs an embedded Kafka broker, the streaming job on a local Flink (web UI URL printed at start), which"
+          + " embeds each image with the encoders in models/ (pulled with npm when missing; small stand-ins"
+          + " otherwise) and keeps 10%% of each class with RAM-APL, and a producer that injects label noise. It"
+          + " leaves the subset's manifest.csv and a report.html in --out. Ctrl-C stops it cleanly."
     })
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "fmselect-demo", description = "output folder (default fmselect-demo)")
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "fmselect-demo", description = "output folder (default: ${DEFAULT-VALUE})")
   Path out;
 
   @Option(names = "--images", paramLabel = "DIR",
@@ -58,27 +59,27 @@ public final class DemoCommand implements Callable<Integer> {
   boolean noPull;
 
   @Option(names = "--input-size", paramLabel = "PX",
-      description = "input size given to every encoder (default 96; 0 keeps each spec's own)")
+      description = "input size given to every encoder (default: ${DEFAULT-VALUE}; 0 keeps each spec's own)")
   int inputSize = 96;
 
-  @Option(names = "--rate", paramLabel = "PER_S", defaultValue = "100", description = "samples sent per second (default 100)")
+  @Option(names = "--rate", paramLabel = "PER_S", defaultValue = "100", description = "samples sent per second (default: ${DEFAULT-VALUE})")
   double rate;
 
   @Option(names = "--noise", paramLabel = "R", defaultValue = "0.1",
-      description = "share of samples given a wrong label, uniformly among the other classes (default 0.1)")
+      description = "share of samples given a wrong label, uniformly among the other classes (default: ${DEFAULT-VALUE})")
   double noise;
 
   @Option(names = "--imbalance", paramLabel = "K", defaultValue = "1",
-      description = "long tail: largest class K times the smallest (default 1: as the data comes)")
+      description = "long tail: largest class K times the smallest (default: ${DEFAULT-VALUE}, as the data comes)")
   double imbalance;
 
-  @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl", description = "selection method (default ram-apl)")
+  @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl", description = "selection method (default: ${DEFAULT-VALUE})")
   String method;
 
-  @Option(names = "--fraction", paramLabel = "R", defaultValue = "0.1", description = "share of each class kept (default 0.1)")
+  @Option(names = "--fraction", paramLabel = "R", defaultValue = "0.1", description = "share of each class kept (default: ${DEFAULT-VALUE})")
   double fraction;
 
-  @Option(names = "--window", paramLabel = "DURATION", defaultValue = "2s", description = "window length (default 2s)")
+  @Option(names = "--window", paramLabel = "DURATION", defaultValue = "2s", description = "window length (default: ${DEFAULT-VALUE})")
   String window;
 
   @Option(names = "--bounded", description = "stop by itself once --limit samples are in the subset's computation")
@@ -87,7 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--limit", paramLabel = "N", description = "send at most N samples (default: the whole data set)")
   Integer limit;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "seed of the noise, the tail and the order (default 1)")
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "seed of the noise, the tail and the order (default: ${DEFAULT-VALUE})")
   long seed;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

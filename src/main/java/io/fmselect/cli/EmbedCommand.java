@@ -28,10 +28,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Embeds every image of an image folder (one sub-folder per class) with every FM of a models folder",
-      "(one spec file NAME.yaml per FM). Writes PREFIX<fm>.npy per FM (float32, one row per image),",
-      "PREFIXlabels.npy (int64: the class folder's position in name order), PREFIXclasses.txt and",
-      "PREFIXfiles.txt (the image of each row). Nothing is written unless every image and model works."
+      "Embeds every image of an image folder with every FM of a models folder.",
+      "The image folder has one sub-folder per class, the models folder one spec file NAME.yaml per FM. Writes"
+          + " PREFIX<fm>.npy per FM (float32, one row per image), PREFIXlabels.npy (int64: the class folder's"
+          + " position in name order), PREFIXclasses.txt and PREFIXfiles.txt (the image of each row). Nothing is"
+          + " written unless every image and model works."
     })
 public final class EmbedCommand implements Callable<Integer> {
   @Option(names = "--models", required = true, paramLabel = "DIR", description = "folder of FM spec files (*.yaml)")

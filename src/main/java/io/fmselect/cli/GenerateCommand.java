@@ -16,34 +16,34 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Writes synthetic labeled embeddings: labels.npy (int64) and one NAME.npy (float32) per feature set.",
-      "Each class has a random center per feature set; rows are center + Gaussian noise; --flip of the",
-      "labels are wrong. The same arguments always give the same files."
+      "Each class has a random center per feature set; rows are center + Gaussian noise; --flip of the labels are"
+          + " wrong. The same arguments always give the same files."
     })
 public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--out-dir", paramLabel = "DIR", required = true, description = "directory to write (created if missing)")
   Path outDir;
 
-  @Option(names = "--rows", paramLabel = "N", defaultValue = "2000", description = "number of rows (default 2000)")
+  @Option(names = "--rows", paramLabel = "N", defaultValue = "2000", description = "number of rows (default: ${DEFAULT-VALUE})")
   int rows;
 
-  @Option(names = "--classes", paramLabel = "C", defaultValue = "10", description = "number of classes (default 10)")
+  @Option(names = "--classes", paramLabel = "C", defaultValue = "10", description = "number of classes (default: ${DEFAULT-VALUE})")
   int classes;
 
-  @Option(names = "--dims", paramLabel = "D", split = ",", defaultValue = "64,32",
-      description = "dimension of each feature set, comma-separated (default 64,32)")
+  @Option(names = "--dims", paramLabel = "D,...", hideParamSyntax = true, split = ",", defaultValue = "64,32",
+      description = "dimension of each feature set, comma-separated (default: ${DEFAULT-VALUE})")
   List<Integer> dims;
 
-  @Option(names = "--names", paramLabel = "NAME", split = ",", defaultValue = "fm1,fm2",
-      description = "file name of each feature set, comma-separated (default fm1,fm2)")
+  @Option(names = "--names", paramLabel = "NAME,...", hideParamSyntax = true, split = ",", defaultValue = "fm1,fm2",
+      description = "file name of each feature set, comma-separated (default: ${DEFAULT-VALUE})")
   List<String> names;
 
-  @Option(names = "--noise", paramLabel = "SD", defaultValue = "1.0", description = "noise standard deviation (default 1.0)")
+  @Option(names = "--noise", paramLabel = "SD", defaultValue = "1.0", description = "noise standard deviation (default: ${DEFAULT-VALUE})")
   double noise;
 
-  @Option(names = "--flip", paramLabel = "P", defaultValue = "0.05", description = "fraction of wrong labels (default 0.05)")
+  @Option(names = "--flip", paramLabel = "P", defaultValue = "0.05", description = "fraction of wrong labels (default: ${DEFAULT-VALUE})")
   double flip;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "seed (default 1)")
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "seed (default: ${DEFAULT-VALUE})")
   long seed;
 
   @Override

@@ -13,12 +13,12 @@ import picocli.CommandLine.Option;
  * for everything else (SASL/SSL settings pass through untouched). Flags win over the file.
  */
 final class KafkaClientOptions {
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", required = true,
-      description = "Kafka brokers to connect to")
+  @Option(names = "--bootstrap-servers", paramLabel = "SERVERS", required = true,
+      description = "Kafka brokers: HOST:PORT, comma-separated")
   String bootstrapServers;
 
   @Option(names = "--kafka-properties", paramLabel = "FILE",
-      description = "Kafka client properties (security.protocol, sasl.*, ssl.*, ...), passed through")
+      description = "Kafka client properties file (security, SASL and SSL settings), passed through")
   Path propertiesFile;
 
   /** The client properties: the file's, then the bootstrap servers. */

@@ -37,14 +37,16 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Runs a local single-node Kafka broker (KRaft) in this process. Prints 'ready HOST:PORT' on stdout",
-      "once it accepts clients; stops cleanly on Ctrl-C or SIGTERM. The data directory is formatted on",
-      "first use and kept: topics survive a restart. Never point two brokers at one data directory.",
-      "Secured: --config FILE overlays server.properties (e.g. CLIENT:SASL_SSL in listener.security.protocol.map,",
-      "ssl.keystore.*, sasl.enabled.mechanisms) and --add-scram creates SCRAM users when the directory is formatted."
+      "Runs a local single-node Kafka broker (KRaft) in this process.",
+      "Prints 'ready HOST:PORT' on stdout once it accepts clients; stops cleanly on Ctrl-C or SIGTERM. The data"
+          + " directory is formatted on first use and kept: topics survive a restart. Never point two brokers at one"
+          + " data directory.",
+      "Secured: --config FILE overlays server.properties (e.g. CLIENT:SASL_SSL in listener.security.protocol.map,"
+          + " ssl.keystore.*, sasl.enabled.mechanisms) and --add-scram creates SCRAM users when the directory is"
+          + " formatted."
     })
 public final class KafkaCommand implements Callable<Integer> {
-  @Option(names = "--port", paramLabel = "PORT", defaultValue = "9092", description = "client port (default 9092)")
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "9092", description = "client port (default: ${DEFAULT-VALUE})")
   int port;
 
   @Option(names = "--controller-port", paramLabel = "PORT",
@@ -54,7 +56,7 @@ public final class KafkaCommand implements Callable<Integer> {
   @Option(names = "--data-dir", paramLabel = "DIR", required = true, description = "where the broker keeps its logs")
   Path dataDir;
 
-  @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "address to bind (default 127.0.0.1)")
+  @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "address to bind (default: ${DEFAULT-VALUE})")
   String host;
 
   @Option(names = "--config", paramLabel = "FILE",
@@ -63,9 +65,9 @@ public final class KafkaCommand implements Callable<Integer> {
   Path config;
 
   @Option(names = "--add-scram", paramLabel = "MECHANISM=[name=USER,password=SECRET]",
-      description = "a SCRAM user created when the data directory is formatted (first use), e.g."
-          + " 'SCRAM-SHA-512=[name=alice,password=alice-secret]'; repeat. Put it in an @FILE to keep the"
-          + " password off the command line")
+      description = "a SCRAM user, created when the data directory is formatted (first use); repeat. In an"
+          + " @FILE, the password stays off the command line. For example:"
+          + " 'SCRAM-SHA-512=[name=alice,password=secret]'")
   List<String> scram;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -8,11 +8,15 @@ import picocli.CommandLine.Command;
     name = "fmselect",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    resourceBundle = "io.fmselect.cli.messages",
     description = "Keeps a small, informative, class-balanced subset of a labeled (image) dataset.",
     subcommands = {SelectCommand.class, GenerateCommand.class, DemoCommand.class, KafkaCommand.class,
         ProduceCommand.class, SubsetCommand.class, RunCommand.class, EmbedCommand.class, ModelsCommand.class, BenchCommand.class, BenchCopyCommand.class, BenchEmbedCommand.class, BenchRecomputeCommand.class, BenchLatencyCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+  /** Width of the usage help: fixed, not the terminal's, so the help reads the same everywhere. */
+  static final int HELP_WIDTH = 80;
+
   /** Exit code of a usage or input error. */
   public static final int EXIT_BAD_INPUT = 2;
 
@@ -25,7 +29,12 @@ public final class Main implements Runnable {
 
   /** The command line with fmselect's one-line error handling. */
   public static CommandLine commandLine() {
-    return withErrorHandling(new CommandLine(new Main()));
+    return withErrorHandling(withHelpStyle(new CommandLine(new Main())));
+  }
+
+  /** Sets the usage help's width on a command line and all its subcommands (see {@link #HELP_WIDTH}). */
+  static CommandLine withHelpStyle(CommandLine cl) {
+    return cl.setUsageHelpWidth(HELP_WIDTH).setUsageHelpAutoWidth(false);
   }
 
   /**
@@ -66,12 +75,30 @@ public final class Main implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  /** Version from the jar manifest. */
+  /**
+   * {@code fmselect VERSION (commit HASH)}: the pom's version and the git commit the build was made from
+   * (short hash, "-dirty" when tracked files had changes, "unknown" when built without git), both written
+   * into {@code version.properties} by the build.
+   */
   static final class Version implements CommandLine.IVersionProvider {
+    /** The build's facts, filtered into the class path by Maven (pom.xml). */
+    static final String RESOURCE = "version.properties";
+
     @Override
-    public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"fmselect " + (v == null ? "(development build)" : v)};
+    public String[] getVersion() throws java.io.IOException {
+      java.util.Properties build = new java.util.Properties();
+      try (java.io.InputStream in = Main.class.getResourceAsStream(RESOURCE)) {
+        if (in != null) {
+          build.load(in);
+        }
+      }
+      return new String[] {"fmselect " + known(build.getProperty("version")) + " (commit "
+          + known(build.getProperty("commit")) + ")"};
+    }
+
+    /** A filtered value, or "unknown" where the file is missing or was not filtered (an IDE build). */
+    private static String known(String value) {
+      return value == null || value.isBlank() || value.contains("${") ? "unknown" : value.strip();
     }
   }
 }

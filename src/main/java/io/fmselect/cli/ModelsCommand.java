@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code fmselect models}: pretrained FMs ready to use. */
 @Command(name = "models", mixinStandardHelpOptions = true, subcommands = ModelsCommand.Pull.class,
-    description = "Pretrained FMs: 'models pull' makes ONNX FMs of nsfwjs's CNNs.")
+    description = "Makes pretrained FMs: 'models pull' converts nsfwjs's CNNs to ONNX FMs.")
 public final class ModelsCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -35,22 +35,22 @@ public final class ModelsCommand implements Runnable {
   /** {@code fmselect models pull}. */
   @Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
-        "Fetches the npm package nsfwjs 4.4.0 (MIT license; npm pack) and converts its",
-        "three TensorFlow.js CNNs, fine-tuned from ImageNet for a 5-class content",
-        "classifier, to ONNX FMs cut at their pooled features: mobilenet-v2 (1280-d,",
-        "224 px), mobilenet-v2-140 (1792-d, 224 px), inception-v3 (2048-d, 299 px).",
-        "Writes OUT/NAME.onnx and OUT/NAME.yaml (its spec file) per model, once every",
-        "model converted and ran in ONNX Runtime. Needs npm, unless --tarball is given."
+        "Fetches the npm package nsfwjs 4.4.0 and converts its three CNNs to ONNX FMs.",
+        "The package (MIT license) comes from npm pack. Its TensorFlow.js CNNs, fine-tuned from ImageNet for a"
+            + " 5-class content classifier, are cut at their pooled features: mobilenet-v2 (1280-d, 224 px),"
+            + " mobilenet-v2-140 (1792-d, 224 px), inception-v3 (2048-d, 299 px). Writes OUT/NAME.onnx and"
+            + " OUT/NAME.yaml (its spec file) per model, once every model converted and ran in ONNX Runtime. Needs"
+            + " npm, unless --tarball is given."
       })
   public static final class Pull implements Callable<Integer> {
-    @Option(names = "--out", defaultValue = "models", paramLabel = "DIR", description = "models folder (default: models)")
+    @Option(names = "--out", defaultValue = "models", paramLabel = "DIR", description = "models folder (default: ${DEFAULT-VALUE})")
     Path out;
 
     @Option(names = "--tarball", paramLabel = "FILE", description = "the package tarball (" + NsfwjsModels.TARBALL
         + ", from 'npm pack nsfwjs@4.4.0') instead of fetching it")
     Path tarball;
 
-    @Option(names = "--model", paramLabel = "NAME", description = "only this model (repeatable; default: all three)")
+    @Option(names = "--model", paramLabel = "NAME", description = "only this model; repeat (default: all three)")
     List<String> only;
 
     @Option(names = "--input-size", paramLabel = "PX",

@@ -35,16 +35,16 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Publishes .npy labels and embeddings to a Kafka topic as LabeledSample records (key = id).",
-      "Row i gets id = i zero-padded to 10 digits and event time --start-time + (i - --from-row) * --interval-ms.",
-      "Every row is checked before anything is sent; float64 embeddings are sent as float32.",
-      "With --images DIR, row i is the i-th image of an image folder (classes in folder name order), sent",
-      "as image bytes for the job to embed (run --models). With --demo-data, row i is the i-th image the",
-      "demo sends: Fashion-MNIST when installed, else generated shapes, with --noise and --imbalance."
+      "Row i gets id = i zero-padded to 10 digits and event time --start-time + (i - --from-row) * --interval-ms."
+          + " Every row is checked before anything is sent; float64 embeddings are sent as float32.",
+      "With --images DIR, row i is the i-th image of an image folder (classes in folder name order), sent as image"
+          + " bytes for the job to embed (run --models). With --demo-data, row i is the i-th image the demo sends:"
+          + " Fashion-MNIST when installed, else generated shapes, with --noise and --imbalance."
     })
 public final class ProduceCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
-  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "samples", description = "topic (default samples)")
+  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "samples", description = "topic (default: ${DEFAULT-VALUE})")
   String topic;
 
   @Option(names = "--labels", paramLabel = "FILE", description = ".npy, 1-D int32/int64")
@@ -67,25 +67,25 @@ public final class ProduceCommand implements Callable<Integer> {
   boolean demoData;
 
   @Option(names = "--noise", paramLabel = "R",
-      description = "with --demo-data: share of labels flipped to another class (default 0.1)")
+      description = "with --demo-data: share of labels flipped to another class (default: 0.1)")
   Double noise;
 
   @Option(names = "--imbalance", paramLabel = "K",
-      description = "with --demo-data: long tail, largest class K times the smallest (default 1)")
+      description = "with --demo-data: long tail, largest class K times the smallest (default: 1)")
   Double imbalance;
 
   @Option(names = "--seed", paramLabel = "N",
-      description = "with --demo-data: seed of the noise, the tail and the order (default 1)")
+      description = "with --demo-data: seed of the noise, the tail and the order (default: 1)")
   Long seed;
 
-  @Option(names = "--interval-ms", paramLabel = "N", defaultValue = "10", description = "event-time step between rows (default 10)")
+  @Option(names = "--interval-ms", paramLabel = "N", defaultValue = "10", description = "event-time step between rows (default: ${DEFAULT-VALUE})")
   long intervalMs;
 
   @Option(names = "--start-time", paramLabel = "MILLIS",
       description = "event time of the first row sent, ms since the epoch (default: now)")
   Long startTime;
 
-  @Option(names = "--from-row", paramLabel = "N", defaultValue = "0", description = "first row to send (default 0)")
+  @Option(names = "--from-row", paramLabel = "N", defaultValue = "0", description = "first row to send (default: ${DEFAULT-VALUE})")
   int fromRow;
 
   @Option(names = "--to-row", paramLabel = "N", description = "send rows before this one (default: to the end)")
@@ -97,7 +97,8 @@ public final class ProduceCommand implements Callable<Integer> {
   Long count;
 
   @Option(names = "--rate", paramLabel = "PER_S", defaultValue = "0",
-      description = "send at most this many samples per second, evenly paced (default 0: as fast as possible)")
+      description = "send at most this many samples per second, evenly paced (default: ${DEFAULT-VALUE}, as fast as"
+          + " possible)")
   double rate;
 
   @Option(names = "--live", description = "event time = the wall-clock time of sending (a live stream), instead"
@@ -105,8 +106,8 @@ public final class ProduceCommand implements Callable<Integer> {
   boolean live;
 
   @Option(names = "--progress-s", paramLabel = "N", defaultValue = "0",
-      description = "every N seconds, print to stderr how many samples were sent and acknowledged so far (default"
-          + " 0: never)")
+      description = "every N seconds, print to stderr how many samples were sent and acknowledged so far"
+          + " (default: ${DEFAULT-VALUE}, never)")
   double progressS;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -33,33 +33,34 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Runs the streaming selector: reads LabeledSamples from --input-topic, keeps the selected subset of",
-      "every class up to date at each --window boundary (event time), and publishes what changed to",
-      "--output-topic, exactly once. Settings: option defaults, then flink-conf/config.yaml, then flags.",
-      "With --bounded it stops at the end offsets present at start (after a final flush)."
+      "Runs the streaming selector, from a topic of labeled samples to a topic of subset changes.",
+      "It reads LabeledSamples from --input-topic, keeps the selected subset of every class up to date at each"
+          + " --window boundary (event time), and publishes what changed to --output-topic, exactly once. Settings:"
+          + " option defaults, then flink-conf/config.yaml, then flags. With --bounded it stops at the end offsets"
+          + " present at start (after a final flush)."
     })
 public final class RunCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
-  @Option(names = "--input-topic", paramLabel = "TOPIC", description = "LabeledSample topic (default samples)")
+  @Option(names = "--input-topic", paramLabel = "TOPIC", description = "input topic: LabeledSample records (default: samples)")
   String inputTopic;
 
-  @Option(names = "--output-topic", paramLabel = "TOPIC", description = "SubsetChange topic (default subset)")
+  @Option(names = "--output-topic", paramLabel = "TOPIC", description = "output topic: SubsetChange records (default: subset)")
   String outputTopic;
 
-  @Option(names = "--rejects-topic", paramLabel = "TOPIC", description = "Rejected topic (default rejects)")
+  @Option(names = "--rejects-topic", paramLabel = "TOPIC", description = "rejects topic: Rejected records, each with its reason (default: rejects)")
   String rejectsTopic;
 
   @Option(names = "--classes-topic", paramLabel = "TOPIC",
-      description = "ClassWindow topic: one record per class whose subset changed at a window end (default"
-          + " <output-topic>-classes)")
+      description = "classes topic: a ClassWindow record per class whose subset changed at a window end"
+          + " (default: <output-topic>-classes)")
   String classesTopic;
 
   @Option(names = "--explain-topic", paramLabel = "TOPIC",
       description = "also publish every member's figures to this topic every --explain-every windows (default: off)")
   String explainTopic;
 
-  @Option(names = "--explain-every", paramLabel = "N", description = "windows between explanations (default 10)")
+  @Option(names = "--explain-every", paramLabel = "N", description = "windows between explanations (default: 10)")
   Integer explainEvery;
 
   @Option(names = "--fm", paramLabel = "NAME=DIM", description = "a foundation model and its embedding dimension; repeat")
@@ -70,40 +71,41 @@ public final class RunCommand implements Callable<Integer> {
           + " default to these models")
   Path models;
 
-  @Option(names = "--method", paramLabel = "NAME", description = "selection method (default ram-apl)")
+  @Option(names = "--method", paramLabel = "NAME", description = "selection method (default: ram-apl)")
   String method;
 
-  @Option(names = "--fraction", paramLabel = "R", description = "fraction of each class to keep (default 0.1)")
+  @Option(names = "--fraction", paramLabel = "R", description = "fraction of each class to keep (default: 0.1)")
   Double fraction;
 
-  @Option(names = "--window", paramLabel = "DURATION", description = "window length, e.g. 10s (default 10s)")
+  @Option(names = "--window", paramLabel = "DURATION", description = "window length, e.g. 10s (default: 10s)")
   String window;
 
-  @Option(names = "--out-of-orderness", paramLabel = "DURATION", description = "watermark bound, e.g. 1s (default 1s)")
+  @Option(names = "--out-of-orderness", paramLabel = "DURATION", description = "watermark bound, e.g. 1s (default: 1s)")
   String outOfOrderness;
 
   @Option(names = "--idleness", paramLabel = "DURATION",
-      description = "a partition silent this long stops holding event time back (default 5s)")
+      description = "a partition silent this long stops holding event time back (default: 5s)")
   String idleness;
 
   @Option(names = "--idle-flush", paramLabel = "DURATION",
       description = "once every partition is silent this long, publish the windows up to the newest event time"
-          + " (default 10s)")
+          + " (default: 10s)")
   String idleFlush;
 
   @Option(names = "--max-future", paramLabel = "DURATION",
-      description = "reject a sample further ahead of its partition's event time than this as 'future' (default 1h)")
+      description = "reject a sample further ahead of its partition's event time than this as 'future'"
+          + " (default: 1h)")
   String maxFuture;
 
   @Option(names = "--bounded", description = "stop at the end offsets present at start")
   boolean bounded;
 
   @Option(names = "--parallelism", paramLabel = "N",
-      description = "operator parallelism (default 1; on a cluster, the cluster's: parallelism.default, the"
-          + " submission's, or the Kubernetes operator's job.parallelism)")
+      description = "operator parallelism (default: 1; on a cluster, the cluster's own: parallelism.default,"
+          + " the submission's, or the Kubernetes operator's setting)")
   Integer parallelism;
 
-  @Option(names = "--group-id", paramLabel = "ID", defaultValue = "fmselect", description = "Kafka consumer group (default fmselect)")
+  @Option(names = "--group-id", paramLabel = "ID", defaultValue = "fmselect", description = "Kafka consumer group (default: ${DEFAULT-VALUE})")
   String groupId;
 
   @Option(names = "--conf-dir", paramLabel = "DIR", description = "directory of config.yaml (default: flink-conf next to bin/)")
@@ -117,8 +119,8 @@ public final class RunCommand implements Callable<Integer> {
   boolean inCluster;
 
   @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
-      description = "any Flink or fmselect option (e.g. -D fmselect.selector.member-cache=false); applied after"
-          + " config.yaml, before the flags above; repeat")
+      description = "any Flink or fmselect (fmselect.*) option; repeat. Applied after config.yaml and before"
+          + " the flags above")
   java.util.Map<String, String> settings;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -31,14 +31,15 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Selects a class-balanced subset of the rows of .npy embeddings.",
-      "Writes the selected row indexes (0-based, ascending, one per line) to --out and, with",
-      "--scores, a CSV of the figures behind every row. Exit code 2 on bad input; no output file",
-      "is left behind unless all of them were written."
+      "Writes the selected row indexes (0-based, ascending, one per line) to --out and, with --scores, a CSV of"
+          + " the figures behind every row. Exit code 2 on bad input; no output file is left behind unless all of"
+          + " them were written."
     })
 public final class SelectCommand implements Callable<Integer> {
 
   @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl",
-      description = "ram-apl (default), min, moderate-ds, kcenter, graphcut, facility-location, uniform")
+      description = "selection method: ram-apl, min, moderate-ds, kcenter, graphcut, facility-location or uniform"
+          + " (default: ${DEFAULT-VALUE})")
   String method;
 
   @Option(names = "--fraction", paramLabel = "R", required = true,
@@ -58,19 +59,19 @@ public final class SelectCommand implements Callable<Integer> {
   Path out;
 
   @Option(names = "--scores", paramLabel = "FILE",
-      description = "CSV of every row's figures (ram-apl: index,label,ram,apl,score,rank,selected)")
+      description = "CSV of every row's figures (for ram-apl: index, label, ram, apl, score, rank, selected)")
   Path scores;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "seed of the uniform baseline (default 0)")
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "seed of the uniform baseline (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--a", paramLabel = "A", defaultValue = "0.2", description = "RAM-APL weight floor a (default 0.2)")
+  @Option(names = "--a", paramLabel = "A", defaultValue = "0.2", description = "RAM-APL weight floor a (default: ${DEFAULT-VALUE})")
   double weightA;
 
-  @Option(names = "--k", paramLabel = "K", defaultValue = "1", description = "RAM-APL weight slope k (default 1)")
+  @Option(names = "--k", paramLabel = "K", defaultValue = "1", description = "RAM-APL weight slope k (default: ${DEFAULT-VALUE})")
   double weightK;
 
-  @Option(names = "--s", paramLabel = "S", defaultValue = "0.5", description = "RAM-APL weight midpoint s (default 0.5)")
+  @Option(names = "--s", paramLabel = "S", defaultValue = "0.5", description = "RAM-APL weight midpoint s (default: ${DEFAULT-VALUE})")
   double weightS;
 
   @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: available processors)")

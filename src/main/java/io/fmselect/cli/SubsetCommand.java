@@ -37,35 +37,37 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Writes the current subset from the subset topic (read_committed, whole windows only, up to the ends of",
-      "the topics at start): the selected ids, one per line in ascending order (--format ids), a CSV of every",
-      "sample the topic has a membership event for with its latest event and figures (--format csv), or one",
-      "JSON object per selected sample with its figures and metadata (--format jsonl). With --follow it keeps",
-      "the file current, replacing it after each committed window, and prints one line per window, until",
-      "stopped (Ctrl-C) or --max-windows; a follower started before the job has created the topics waits for them."
+      "Writes the current subset, read from the subset topic, to a file.",
+      "It reads whole committed windows only (read_committed), up to the ends of the topics at start, and writes"
+          + " the selected ids, one per line in ascending order (--format ids), a CSV of every sample the topic has"
+          + " a membership event for with its latest event and figures (--format csv), or one JSON object per"
+          + " selected sample with its figures and metadata (--format jsonl).",
+      "With --follow it keeps the file current, replacing it after each committed window, and prints one line per"
+          + " window, until stopped (Ctrl-C) or --max-windows; a follower started before the job has created the"
+          + " topics waits for them."
     })
 public final class SubsetCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
-  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "subset", description = "topic (default subset)")
+  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "subset", description = "topic (default: ${DEFAULT-VALUE})")
   String topic;
 
   @Option(names = "--out", paramLabel = "FILE", required = true, description = "manifest to write")
   Path out;
 
-  @Option(names = "--format", paramLabel = "ids|csv|jsonl", defaultValue = "ids", description = "ids (default), csv or jsonl")
+  @Option(names = "--format", paramLabel = "ids|csv|jsonl", defaultValue = "ids", description = "ids, csv or jsonl (default: ${DEFAULT-VALUE})")
   String format;
 
   @Option(names = "--follow", description = "keep the manifest current after every committed window until stopped")
   boolean follow;
 
   @Option(names = "--max-windows", paramLabel = "N", defaultValue = "0",
-      description = "with --follow: stop after N committed windows beyond the catch-up (default 0: never)")
+      description = "with --follow: stop after N committed windows beyond the catch-up (default: ${DEFAULT-VALUE}, never)")
   long maxWindows;
 
   @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "60",
-      description = "give up if the broker does not answer, or the end offsets are not reached, in this time (default 60;"
-          + " a follower waits for topics that do not exist yet until stopped)")
+      description = "give up if the broker does not answer, or the end offsets are not reached, in this time"
+          + " (default: ${DEFAULT-VALUE}; a follower waits for topics that do not exist yet until stopped)")
   int timeoutS;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
