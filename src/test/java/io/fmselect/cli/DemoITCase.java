@@ -92,7 +92,8 @@ class DemoITCase {
   void theDashboardShowsTheJobAndCtrlCStopsItAllWithoutAStackTrace() throws Exception {
     Path out = dir.resolve("demo");
     Path empty = Files.createDirectories(dir.resolve("no-models"));
-    Process demo = start(out, "--rate", "100", "--models", empty.toString(), "--no-pull", "--clean");
+    // 100,000 generated images (made as they are sent): still sending when Ctrl-C comes, however long the browser takes
+    Process demo = start(out, "--rate", "100", "--limit", "100000", "--models", empty.toString(), "--no-pull", "--clean");
     try {
       await(dir.resolve("demo.out"), Pattern.compile("first selected sample"), demo);
       dashboardShowsTheJob(demo);
