@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
  * a Kafka broker in this process, the streaming job on a local Flink with its web UI, and a producer
  * that streams the images as {@code LabeledSample}s (label noise and a long tail injected and
  * remembered); it follows the subset topic as a consumer would, shows one progress line, and leaves a
- * manifest and an HTML report. Ctrl-C stops it all and still writes the report.
+ * manifest and an HTML report, then says in one line what else it left in its folder ({@link DemoFolder};
+ * {@code --clean} removes it). Ctrl-C stops it all, still writes the report and exits 0.
  */
 @Command(
     name = "demo",
@@ -42,7 +43,8 @@ import picocli.CommandLine.Option;
       "It runs an embedded Kafka broker, the streaming job on a local Flink (web UI URL printed at start), which"
           + " embeds each image with the encoders in models/ (pulled with npm when missing; small stand-ins"
           + " otherwise) and keeps 10%% of each class with RAM-APL, and a producer that injects label noise. It"
-          + " leaves the subset's manifest.csv and a report.html in --out. Ctrl-C stops it cleanly."
+          + " leaves the subset's manifest.csv and a report.html in --out, with its working files (--clean removes them)."
+          + " Ctrl-C stops it cleanly."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "fmselect-demo", description = "output folder (default: ${DEFAULT-VALUE})")
@@ -91,11 +93,17 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "seed of the noise, the tail and the order (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--clean", description = "at the end (Ctrl-C too), remove from --out all the demo wrote but manifest.csv"
+      + " and report.html (which then holds its pictures): the broker's data, the checkpoints, the models' copies")
+  boolean clean;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private final AtomicLong produced = new AtomicLong();
   private final AtomicReference<Throwable> failed = new AtomicReference<>();
   private volatile boolean stopping;
+  /** Ctrl-C was pressed (once: the demo stops and writes its report; twice: it quits at once). */
+  private volatile boolean interrupted;
   private volatile long lastEventTime = Long.MIN_VALUE;
 
   @Override
@@ -143,6 +151,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }, "fmselect-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
+    sun.misc.SignalHandler previousInt = onCtrlC();
     LocalPipeline pipeline = null;
     Thread producer = null;
     try {
@@ -175,6 +184,10 @@ public final class DemoCommand implements Callable<Integer> {
       }
       progress.finish(String.format(java.util.Locale.ROOT, "%s after %.1f s", stopping ? "stopped" : "done",
           (System.nanoTime() - sending) / 1e9));
+      if (interrupted) {
+        say.println("stopping: the job, then the broker; then the report (Ctrl-C again quits at once, without it)");
+        say.flush();
+      }
       if (failed.get() != null) {
         throw new UserError("the demo's producer failed: " + JobFailed.rootCause(failed.get()));
       }
@@ -190,9 +203,14 @@ public final class DemoCommand implements Callable<Integer> {
         if (pipeline != null) {
           pipeline.close(); // the job, the follower, the broker
           writeReport(data, pipeline.follower(), encoders, say);
+          say.println(DemoFolder.leave(out, clean));
+          say.flush();
         }
       } finally {
         done.countDown();
+        if (previousInt != null) {
+          sun.misc.Signal.handle(new sun.misc.Signal("INT"), previousInt);
+        }
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
@@ -204,16 +222,44 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Ctrl-C (SIGINT) asks the demo to stop: the loop ends, the pipeline closes, the report is written and the
+   * command returns 0, as when it ends by itself; a second Ctrl-C quits at once (130). Without this the JVM
+   * would take the signal as the start of its shutdown and exit 130, with every library's shutdown hook racing
+   * the demo's own. Returns the handler it replaced, or null when the signal is not the demo's to take (the
+   * JVM started with it ignored, as a background job of a non-interactive shell, or with -Xrs).
+   */
+  private sun.misc.SignalHandler onCtrlC() {
+    try {
+      sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {
+        if (interrupted) {
+          Runtime.getRuntime().halt(128 + sig.getNumber());
+        }
+        interrupted = true;
+        stopping = true;
+      });
+      if (previous == sun.misc.SignalHandler.SIG_IGN) {
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), previous); // ignored when the JVM started: stays so
+        return null;
+      }
+      return previous;
+    } catch (IllegalArgumentException e) {
+      return null; // the JVM keeps SIGINT (-Xrs): Ctrl-C goes through the shutdown hook
+    }
+  }
+
   private void writeReport(DemoData data, DemoFollower follower, DemoModels.Choice encoders, PrintWriter say)
       throws java.io.IOException {
+    DemoFollower.Published at = follower.published();
     Map<String, Member> subset = new java.util.TreeMap<>();
-    follower.selected().forEach((id, c) -> subset.put(id, Member.of(c)));
+    at.selected().forEach((id, c) -> subset.put(id, Member.of(c)));
     Map<String, Member> explained = new java.util.TreeMap<>();
     follower.explained().forEach((id, c) -> explained.put(id, Member.of(c)));
     DemoReport.Summary s = DemoReport.write(out, data, subset, explained.isEmpty() ? null : explained,
-        follower.windows(), encoders.names(), method, fraction);
-    say.printf(java.util.Locale.ROOT, "subset: %,d of %,d samples sent; injected noisy labels in it: %,d (a random subset"
-        + " of the same size: %.1f)%n", s.selected(), s.sent(), s.noisySelected(), s.noisyExpected());
+        follower.windows(), follower.embedded(at), encoders.names(), method, fraction, !clean);
+    say.printf(java.util.Locale.ROOT, "subset: %,d selected of %,d embedded (%s), %,d sent; injected noisy labels in it:"
+        + " %,d (a random subset of the same size: %.1f)%n", s.selected(), s.embedded(),
+        DemoReport.percentOf(s.selected(), s.embedded()), s.sent(), s.noisySelected(), s.noisyExpected());
     say.printf("report: %s (manifest.csv, report.html)%n", out.resolve("report.html"));
     say.flush();
   }
@@ -246,7 +292,7 @@ public final class DemoCommand implements Callable<Integer> {
               failed.compareAndSet(null, ex);
             }
           });
-          data.sent(s);
+          data.sent(s, now);
           lastEventTime = now;
           produced.incrementAndGet();
           k++;

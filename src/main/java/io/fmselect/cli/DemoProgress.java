@@ -1,15 +1,19 @@
 package io.fmselect.cli;
 
 import io.fmselect.demo.DemoData;
+import io.fmselect.demo.DemoReport;
+import io.fmselect.demo.Embedded;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The demo's one progress line: samples in, embedded, rejected, selected, windows, rate, and the injected
- * noisy labels in the subset against a random subset of the same size. On a terminal the line is redrawn in
- * place; otherwise (a log, a test) a line is printed every five seconds.
+ * The demo's one progress line: samples sent; embedded, that is in the subset's computation at its last published
+ * window end ({@link Embedded}: the subset's fraction is of these); rejected; selected, also as a share of
+ * embedded; windows; the encoders' rate; and the injected noisy labels in the subset against a random subset of
+ * the embedded samples of the same size. On a terminal the line is redrawn in place; otherwise (a log, a test) a
+ * line is printed every five seconds.
  */
 final class DemoProgress {
   private final PrintWriter say;
@@ -19,8 +23,9 @@ final class DemoProgress {
   private final DemoFollower follower;
   private final AtomicLong produced;
   private long lastPrinted = System.nanoTime() - 10_000_000_000L;
-  private long embedded;
-  /** The embed count some seconds ago and when it was read, for the current rate. */
+  /** Samples out of the embed operator (the web UI's count, ahead of the windows), for the rate. */
+  private long encoded;
+  /** The encoded count some seconds ago and when it was read, for the current rate. */
   private long rateBase;
   private long rateBaseNanos = System.nanoTime();
   private double rate;
@@ -54,11 +59,11 @@ final class DemoProgress {
 
   /**
    * Waits (a few seconds at most) for the embed operator's count, which the web UI refreshes once a second,
-   * to cover every sample sent that was not rejected.
+   * to cover every sample sent that was not rejected, so that the last rate counts them all.
    */
   void settle() throws InterruptedException {
     long deadline = System.nanoTime() + 5_000_000_000L;
-    while (rest != null && embedded + follower.rejected() < produced.get() && System.nanoTime() < deadline) {
+    while (rest != null && encoded + follower.rejected() < produced.get() && System.nanoTime() < deadline) {
       Thread.sleep(250);
       line();
     }
@@ -85,27 +90,28 @@ final class DemoProgress {
       try {
         OptionalDouble e = rest.metric("embed", "numRecordsOut");
         if (e.isPresent()) {
-          embedded = (long) e.getAsDouble();
+          encoded = (long) e.getAsDouble();
         }
       } catch (Exception e) {
         // the job is starting or stopping: keep the last figure
       }
     }
-    var selected = follower.selected();
+    DemoFollower.Published at = follower.published();
+    var selected = at.selected();
+    Embedded.Count embedded = follower.embedded(at).count(data);
     long noisyIn = selected.keySet().stream().filter(data::noisy).count();
-    long sent = data.sentCount();
-    double expected = sent == 0 ? 0 : selected.size() * (double) data.noisySent() / sent;
+    double expected = embedded.samples() == 0 ? 0 : selected.size() * (double) embedded.noisy() / embedded.samples();
     long now = System.nanoTime();
     if (now - rateBaseNanos >= 5_000_000_000L) {
-      rate = (embedded - rateBase) / ((now - rateBaseNanos) / 1e9);
-      rateBase = embedded;
+      rate = (encoded - rateBase) / ((now - rateBaseNanos) / 1e9);
+      rateBase = encoded;
       rateBaseNanos = now;
     }
     return String.format(Locale.ROOT,
-        "in %,d | embedded %,d | rejected %,d | selected %,d | windows %,d | %.0f samples/s embedded | noisy labels in subset %,d"
-            + " (random subset: %.1f)",
-        produced.get(), embedded, follower.rejected(), selected.size(), follower.windowCount(),
-        rate, noisyIn, expected);
+        "sent %,d | embedded %,d | rejected %,d | selected %,d (%s of embedded) | windows %,d | encoding %.0f samples/s"
+            + " | noisy labels in subset %,d (random subset: %.1f)",
+        produced.get(), embedded.samples(), follower.rejected(), selected.size(),
+        DemoReport.percentOf(selected.size(), embedded.samples()), follower.windowCount(), rate, noisyIn, expected);
   }
 
   private void print(String line, boolean last) {

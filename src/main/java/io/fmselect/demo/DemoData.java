@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * seeded shuffle, then the limit) depends only on the data and the seed.
  *
  * <p>Iterating yields the samples in sending order, each image encoded when it is reached (60,000 PNGs are
- * never held at once). {@link #sent(Shot)} and the figures that read it are thread-safe; the rest is immutable.
+ * never held at once). {@link #sent(Shot, long)} and the figures that read it are thread-safe; the rest is immutable.
  */
 public final class DemoData implements Iterable<DemoData.Shot> {
 
@@ -55,7 +55,8 @@ public final class DemoData implements Iterable<DemoData.Shot> {
   private final double imbalance;
   private final Map<String, Integer> position; // id -> position in sending order
   private final long flipped;
-  private final Set<String> sent = ConcurrentHashMap.newKeySet();
+  /** Samples sent: id -> the event time it was sent with (ms). */
+  private final Map<String, Long> sent = new ConcurrentHashMap<>();
   private final AtomicLong noisySent = new AtomicLong();
 
   private DemoData(Source source, double noise, double imbalance, long seed, Integer limit) {
@@ -217,19 +218,33 @@ public final class DemoData implements Iterable<DemoData.Shot> {
     return k != null && injection.labels()[k] != source.label(injection.order()[k]);
   }
 
-  /** Remembers that {@code s} was sent (once per id). Thread-safe. */
-  public void sent(Shot s) {
+  /**
+   * Remembers that {@code s} was sent with event time {@code eventTime} (ms since the epoch); once per id, the
+   * first time counts. Thread-safe.
+   */
+  public void sent(Shot s, long eventTime) {
     if (!position.containsKey(s.id())) {
       throw new IllegalArgumentException("sample '" + s.id() + "' is not one of this demo's");
     }
-    if (sent.add(s.id()) && noisy(s.id())) {
+    if (sent.putIfAbsent(s.id(), eventTime) == null && noisy(s.id())) {
       noisySent.incrementAndGet();
     }
   }
 
   /** True if sample {@code id} was sent. */
   public boolean wasSent(String id) {
-    return sent.contains(id);
+    return sent.containsKey(id);
+  }
+
+  /** True if sample {@code id} was sent with an event time at or before {@code time} (ms). */
+  public boolean sentBy(String id, long time) {
+    Long t = sent.get(id);
+    return t != null && t <= time;
+  }
+
+  /** The ids of the samples sent so far (a live view, in no order). */
+  public Set<String> sentIds() {
+    return Collections.unmodifiableSet(sent.keySet());
   }
 
   /** Samples sent so far. */

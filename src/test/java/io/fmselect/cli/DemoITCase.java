@@ -1,8 +1,11 @@
 package io.fmselect.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fmselect.select.Budget;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,11 +23,22 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code bin/fmselect demo} as a user runs it, a process of its own: bounded, it finishes by itself and
  * leaves its manifest and report; while it runs, the Flink web UI shows the job in a real (headless)
- * browser and an fmselect metric reads through the REST API; Ctrl-C stops it cleanly.
+ * browser and an fmselect metric reads through the REST API; Ctrl-C stops it cleanly (exit 0, the report
+ * written). Both say sent, embedded and selected, the subset's share of the embedded, and what is left in
+ * the folder.
  */
 class DemoITCase {
   private static final Pattern URL = Pattern.compile("Flink web UI: (http://[^/\\s]+)/#/job/running/([0-9a-f]{32})");
   private static final Path SCREENSHOT = Path.of("target/dashboard/flink-web-ui.png");
+  private static final Pattern LAST_LINE = Pattern.compile("sent ([0-9,]+) \\| embedded ([0-9,]+) \\| rejected 0 \\|"
+      + " selected ([0-9,]+) \\(([0-9.]+)% of embedded\\) .*\\((done|stopped) after");
+  private static final Pattern SUMMARY = Pattern.compile(
+      "subset: ([0-9,]+) selected of ([0-9,]+) embedded \\(([0-9.]+)%\\), ([0-9,]+) sent; ");
+  /** A size as the folder's line gives it ("0 B", "41 kB", "4.2 MB"). */
+  private static final String SIZE = "[0-9]+(\\.[0-9])? [kMG]?B";
+  /** A row of the report's per-class table: label, class, sent, embedded, selected, share of embedded. */
+  private static final Pattern CLASS_ROW = Pattern.compile("<tr><td class=\"n\">([0-9]+)</td><td>[^<]*</td>"
+      + "<td class=\"n\">([0-9]+)</td><td class=\"n\">([0-9]+)</td><td class=\"n\">([0-9]+)</td><td class=\"n\">([^<]*)</td>");
 
   @TempDir Path dir;
 
@@ -43,16 +57,25 @@ class DemoITCase {
     String text = Files.readString(dir.resolve("demo.out"));
     assertTrue(text.contains("models: STAND-INS"), text);
     assertTrue(text.contains("first selected sample "), text);
-    Matcher last = Pattern.compile("in ([0-9,]+) \\| embedded ([0-9,]+) \\| rejected 0 \\| selected ([0-9,]+) .*\\(done after")
-        .matcher(text);
+    Matcher last = LAST_LINE.matcher(text);
     assertTrue(last.find(), text);
     assertEquals("2,500", last.group(1));
     assertEquals("2,500", last.group(2), "every sample embedded");
+    assertEquals("done", last.group(5));
     assertEquals("", errLines(), "nothing on stderr");
     List<String> manifest = Files.readAllLines(out.resolve("manifest.csv"));
     assertEquals("id,label,score,ram,apl,rank,source", manifest.get(0));
     int selected = Integer.parseInt(last.group(3).replace(",", ""));
     assertEquals(selected, manifest.size() - 1, "one manifest row per selected sample");
+    assertArrayEquals(new long[] {2500, 2500, selected}, sentEmbeddedSelected(text, out));
+    // what else it leaves, by the names it writes, and how big
+    Matcher left = Pattern.compile(("left in " + Pattern.quote(out + "/") + ": manifest.csv SIZE, report.html SIZE, 13 PNGs SIZE,"
+        + " checkpoints/ SIZE, kafka/ SIZE, stand-in-models/ SIZE \\(--clean removes all but the manifest and the report\\)\n")
+        .replace("SIZE", SIZE)).matcher(text);
+    assertTrue(left.find(), text);
+    for (String name : List.of("checkpoints", "kafka", "stand-in-models", "noise.png", "class-9.png")) {
+      assertTrue(Files.exists(out.resolve(name)), name);
+    }
     // 2,500 samples in 10 classes, 10% of each: about 250, each class's budget rounded half-even
     assertTrue(selected >= 240 && selected <= 260, "selected " + selected);
     String html = Files.readString(out.resolve("report.html"));
@@ -69,20 +92,83 @@ class DemoITCase {
   void theDashboardShowsTheJobAndCtrlCStopsItAllWithoutAStackTrace() throws Exception {
     Path out = dir.resolve("demo");
     Path empty = Files.createDirectories(dir.resolve("no-models"));
-    Process demo = start(out, "--rate", "100", "--models", empty.toString(), "--no-pull");
+    // 100,000 generated images (made as they are sent): still sending when Ctrl-C comes, however long the browser takes
+    Process demo = start(out, "--rate", "100", "--limit", "100000", "--models", empty.toString(), "--no-pull", "--clean");
     try {
       await(dir.resolve("demo.out"), Pattern.compile("first selected sample"), demo);
       dashboardShowsTheJob(demo);
       new ProcessBuilder("kill", "-INT", Long.toString(demo.pid())).start().waitFor();
       assertTrue(demo.waitFor(120, TimeUnit.SECONDS), "Ctrl-C ends the demo");
+      assertEquals(0, demo.exitValue(), "Ctrl-C is how this demo is stopped: exit 0. " + err());
     } finally {
       demo.destroyForcibly().waitFor();
     }
     String text = Files.readString(dir.resolve("demo.out"));
     assertTrue(text.contains("(stopped after"), text);
     assertEquals("", errLines(), "no stack trace, nothing on stderr");
-    assertTrue(Files.readAllLines(out.resolve("manifest.csv")).size() > 1, "the report is still written");
-    assertTrue(Files.exists(out.resolve("report.html")));
+    List<String> manifest = Files.readAllLines(out.resolve("manifest.csv"));
+    assertTrue(manifest.size() > 1, "the report is still written");
+    // stopped while sending: the subset is a share of the samples embedded by its last window, not of all sent
+    long[] counts = sentEmbeddedSelected(text, out);
+    assertTrue(counts[1] < counts[0], "samples sent after the last window end are not embedded yet: " + text);
+    assertEquals(manifest.size() - 1, counts[2]);
+    // --clean, also after Ctrl-C: the manifest and the report are all that is left, the report with its pictures
+    assertTrue(Pattern.compile(("left in " + Pattern.quote(out + "/") + ": manifest.csv SIZE, report.html SIZE"
+        + " \\(--clean removed checkpoints/ SIZE, kafka/ SIZE, stand-in-models/ SIZE\\)\n").replace("SIZE", SIZE))
+        .matcher(text).find(), text);
+    try (var files = Files.list(out)) {
+      assertEquals(List.of("manifest.csv", "report.html"), files.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+    Matcher img = Pattern.compile("<img src=\"data:image/png;base64,([^\"]+)\"").matcher(Files.readString(out.resolve("report.html")));
+    int images = 0;
+    while (img.find()) {
+      assertNotNull(ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(img.group(1)))));
+      images++;
+    }
+    assertEquals(13, images, "the report's charts and class sheets, inside it");
+  }
+
+  /**
+   * The demo's counts, checked against each other: the last progress line and the summary say the same sent,
+   * embedded and selected, the shares printed are of the embedded, and per class in the report the subset holds
+   * exactly the budget of the class's embedded samples (round half even of 10%), which it would not if
+   * "embedded" counted anything but the samples the subset was computed from. Returns {sent, embedded, selected}.
+   */
+  private static long[] sentEmbeddedSelected(String text, Path out) throws Exception {
+    Matcher last = LAST_LINE.matcher(text);
+    assertTrue(last.find(), text);
+    Matcher sum = SUMMARY.matcher(text);
+    assertTrue(sum.find(), text);
+    long sent = number(sum.group(4));
+    long embedded = number(sum.group(2));
+    long selected = number(sum.group(1));
+    assertEquals(List.of(sent, embedded, selected), List.of(number(last.group(1)), number(last.group(2)),
+        number(last.group(3))), "the last progress line and the summary agree");
+    String share = String.format(java.util.Locale.ROOT, "%.1f", 100.0 * selected / embedded);
+    assertEquals(share, sum.group(3), "the summary's share is of the embedded samples");
+    assertEquals(share, last.group(4), "the progress line's share is of the embedded samples");
+    Matcher row = CLASS_ROW.matcher(Files.readString(out.resolve("report.html")));
+    long sentSum = 0;
+    long embeddedSum = 0;
+    long selectedSum = 0;
+    int classes = 0;
+    while (row.find()) {
+      int e = Integer.parseInt(row.group(3));
+      int s = Integer.parseInt(row.group(4));
+      assertEquals(Budget.of(e, 0.1), s, "class " + row.group(1) + ": its budget of " + e + " embedded");
+      assertEquals(e == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * s / e), row.group(5));
+      sentSum += Long.parseLong(row.group(2));
+      embeddedSum += e;
+      selectedSum += s;
+      classes++;
+    }
+    assertEquals(10, classes);
+    assertEquals(List.of(sent, embedded, selected), List.of(sentSum, embeddedSum, selectedSum), "the report's table");
+    return new long[] {sent, embedded, selected};
+  }
+
+  private static long number(String grouped) {
+    return Long.parseLong(grouped.replace(",", ""));
   }
 
   /**

@@ -29,6 +29,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -140,6 +141,26 @@ class DockerFilesTest {
       String image = (String) ((Map<String, Object>) s).get("image");
       assertTrue(image.matches("[a-z0-9./-]+:v?[0-9]+\\.[0-9]+\\.[0-9]+"), image);
     }
+  }
+
+  /**
+   * The broker formats its storage with CLUSTER_ID, which Kafka reads with {@link Uuid#fromString}: 22
+   * characters of URL-safe base64 of 16 bytes (what {@code kafka-storage random-uuid} prints); anything else
+   * stops the container before it listens.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theKafkaClusterIdIsAUuidAsKafkaReadsIt() throws IOException {
+    String id = String.valueOf(((Map<String, Object>) service(compose(), "kafka").get("environment")).get("CLUSTER_ID"));
+    Uuid uuid;
+    try {
+      uuid = Uuid.fromString(id);
+    } catch (IllegalArgumentException e) {
+      throw new AssertionError("CLUSTER_ID " + id + " is not a Kafka cluster id: " + e.getMessage());
+    }
+    assertEquals(id, uuid.toString(), "written as Kafka writes it");
+    assertEquals(22, id.length());
+    assertFalse(Uuid.RESERVED.contains(uuid) || id.startsWith("-"), "an id Kafka would generate: " + id);
   }
 
   /** The Dockerfile's {@code fmselect models pull ...} line as words (from "models" on). */

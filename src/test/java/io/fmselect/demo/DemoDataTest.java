@@ -140,14 +140,28 @@ class DemoDataTest {
     List<DemoData.Shot> shots = all(d);
     ExecutorService pool = Executors.newFixedThreadPool(4);
     for (int t = 0; t < 4; t++) {
-      pool.submit(() -> shots.forEach(d::sent)); // every thread sends every shot: each counts once
+      int tt = t;
+      pool.submit(() -> shots.forEach(x -> d.sent(x, tt))); // every thread sends every shot: each counts once
     }
     pool.shutdown();
     assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
     assertEquals(400, d.sentCount());
     assertEquals(d.flipped(), d.noisySent());
     assertTrue(d.wasSent(shots.get(0).id()));
-    assertThrows(IllegalArgumentException.class, () -> d.sent(new DemoData.Shot("nope", 0, 0, new byte[0], "x")));
+    assertTrue(d.sentBy(shots.get(0).id(), 3) && !d.sentBy(shots.get(0).id(), -1), "sent with one of the threads' times");
+    assertThrows(IllegalArgumentException.class, () -> d.sent(new DemoData.Shot("nope", 0, 0, new byte[0], "x"), 0));
+  }
+
+  @Test
+  void theFirstSendingsEventTimeCounts() {
+    DemoData d = DemoData.generated(100, 0, 1, 3, 10);
+    DemoData.Shot s = d.shot(0);
+    assertFalse(d.sentBy(s.id(), Long.MAX_VALUE), "not sent yet");
+    d.sent(s, 100);
+    d.sent(s, 50); // sent again: still the first time
+    assertFalse(d.sentBy(s.id(), 99));
+    assertTrue(d.sentBy(s.id(), 100));
+    assertEquals(java.util.Set.of(s.id()), d.sentIds());
   }
 
   @Test

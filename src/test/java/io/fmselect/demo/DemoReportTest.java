@@ -26,11 +26,24 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoReportTest {
   @TempDir Path tmp;
 
-  /** 300 generated samples with 20% noise, all sent; the subset: per class the first ~10% in sending order. */
+  /** Event time of the k-th sample sent, ms. */
+  private static final long T0 = 1_700_000_000_000L;
+
+  /**
+   * 300 generated samples with 20% noise, all sent, the k-th with event time T0 + k; the subset: per class the
+   * first ~10% in sending order.
+   */
   private static DemoData sentData() {
     DemoData d = DemoData.generated(300, 0.2, 1, 21, null);
-    d.forEach(d::sent);
+    for (int k = 0; k < d.size(); k++) {
+      d.sent(d.shot(k), T0 + k);
+    }
     return d;
+  }
+
+  /** Every sample sent in the subset's computation. */
+  private static Embedded all() {
+    return new Embedded(Long.MAX_VALUE, Set.of());
   }
 
   private static Map<String, Member> subset(DemoData d) {
@@ -83,7 +96,8 @@ class DemoReportTest {
       explained.put(id, subset.getOrDefault(id, new Member(id, d.label(id), 20 + id.hashCode() % 5, 1, 1, 5)));
     }
     Path out = tmp.resolve("report");
-    DemoReport.Summary s = DemoReport.write(out, d, subset, explained, windows(), "tiny-a, tiny-b", "ram-apl", 0.1);
+    DemoReport.Summary s = DemoReport.write(out, d, subset, explained, windows(), all(), "tiny-a, tiny-b", "ram-apl",
+        0.1, true);
 
     // every file there, nothing temporary left over
     Set<String> names = new HashSet<>();
@@ -156,13 +170,89 @@ class DemoReportTest {
     assertTrue(html.contains("<tr><th>Noisy labels in the subset</th><td>" + noisyIn + "</td></tr>"), html);
   }
 
+  /**
+   * The subset is computed from the samples embedded by its last window end, not from all sent: the first 200
+   * of 300 (event times up to T0 + 199) less two the job rejected. The table and the summary count sent,
+   * embedded and selected per class, the subset's share is of the embedded, and so is the random subset the
+   * noisy labels are compared with.
+   */
+  @Test
+  void countsSentEmbeddedAndSelectedAndTakesFractionsOfEmbedded() throws IOException {
+    DemoData d = sentData();
+    Map<String, Member> subset = subset(d);
+    List<String> ids = d.ids();
+    List<String> rejected = ids.subList(0, 200).stream().filter(id -> !subset.containsKey(id)).limit(2).toList();
+    Embedded embedded = new Embedded(T0 + 199, Set.copyOf(rejected));
+    DemoReport.Summary s = DemoReport.write(tmp, d, subset, windows(), embedded, "m", "ram-apl", 0.1);
+
+    long[] sent = new long[10];
+    long[] emb = new long[10];
+    long[] sel = new long[10];
+    long[] noisyEmb = new long[10];
+    long[] noisySel = new long[10];
+    for (int k = 0; k < ids.size(); k++) {
+      String id = ids.get(k);
+      int c = (int) d.label(id);
+      sent[c]++;
+      if (k < 200 && !rejected.contains(id)) {
+        emb[c]++;
+        noisyEmb[c] += d.noisy(id) ? 1 : 0;
+      }
+      if (subset.containsKey(id)) {
+        sel[c]++;
+        noisySel[c] += d.noisy(id) ? 1 : 0;
+      }
+    }
+    assertEquals(300, s.sent());
+    assertEquals(198, s.embedded());
+    assertEquals(30, s.selected());
+    assertEquals(30 / 198.0, s.fractionOfEmbedded(), 1e-12);
+    long noisyEmbedded = java.util.Arrays.stream(noisyEmb).sum();
+    assertEquals(noisyEmbedded, s.noisyEmbedded());
+    assertTrue(noisyEmbedded < s.noisySent(), "some noisy labels were sent after the window end");
+    assertEquals(30.0 * noisyEmbedded / 198, s.noisyExpected(), 1e-9, "a random subset of the embedded samples");
+
+    String html = Files.readString(tmp.resolve("report.html"));
+    assertTrue(html.contains("<tr><th>Embedded</th><td>198 "), html);
+    assertTrue(html.contains("<tr><th>Selected</th><td>30 (15.2% of embedded; "), html);
+    for (int c = 0; c < 10; c++) {
+      String row = String.format(java.util.Locale.ROOT, "<tr><td class=\"n\">%d</td><td>%s</td><td class=\"n\">%d</td>"
+          + "<td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%.1f%%</td><td class=\"n\">%d</td>"
+          + "<td class=\"n\">%d</td><td class=\"n\">%.1f</td></tr>", c, DemoReport.esc(d.className(c)), sent[c], emb[c],
+          sel[c], 100.0 * sel[c] / emb[c], noisyEmb[c], noisySel[c], sel[c] * (double) noisyEmb[c] / emb[c]);
+      assertTrue(html.contains(row), "class " + c + ": " + row + " in " + html);
+    }
+  }
+
+  /** Asked to, the report holds its pictures itself: the folder gets the manifest and the page, no PNG files. */
+  @Test
+  void picturesCanGoInsideThePage() throws IOException {
+    DemoData d = sentData();
+    DemoReport.Summary s = DemoReport.write(tmp, d, subset(d), null, windows(), all(), "m", "ram-apl", 0.1, false);
+    try (Stream<Path> files = Files.list(tmp)) {
+      assertEquals(Set.of("manifest.csv", "report.html"), files.map(p -> p.getFileName().toString())
+          .collect(java.util.stream.Collectors.toSet()));
+    }
+    assertEquals(List.of(tmp.resolve("manifest.csv"), tmp.resolve("report.html")), s.files());
+    String html = Files.readString(tmp.resolve("report.html"));
+    Matcher img = Pattern.compile("<img src=\"([^\"]*)\"").matcher(html);
+    int images = 0;
+    while (img.find()) {
+      assertTrue(img.group(1).startsWith("data:image/png;base64,"), img.group(1));
+      byte[] png = java.util.Base64.getDecoder().decode(img.group(1).substring("data:image/png;base64,".length()));
+      assertNotNull(ImageIO.read(new java.io.ByteArrayInputStream(png)));
+      images++;
+    }
+    assertEquals(3 + 10, images, "three charts and a sheet per class");
+  }
+
   @Test
   void unknownIdsAreEscapedAndEmptyInputsStillWriteAReport() throws IOException {
     DemoData d = sentData();
     Map<String, Member> subset = new LinkedHashMap<>();
     subset.put("odd,\"id", new Member("odd,\"id", 3, 0.5, 0.5, 0, 0));
     Path out = tmp.resolve("r");
-    DemoReport.Summary s = DemoReport.write(out, d, subset, List.of(), "m", "ram-apl", 0.1);
+    DemoReport.Summary s = DemoReport.write(out, d, subset, List.of(), all(), "m", "ram-apl", 0.1);
     List<String> lines = Files.readAllLines(out.resolve("manifest.csv"));
     assertEquals("\"odd,\"\"id\",3,0.5,0.5,0.0,0,", lines.get(1));
     assertEquals(List.of("odd,\"id", "3", "0.5", "0.5", "0.0", "0", ""), fields(lines.get(1)));
@@ -173,7 +263,7 @@ class DemoReportTest {
     assertNotNull(ImageIO.read(out.resolve("class-3.png").toFile()));
 
     // again with nothing selected: files are replaced
-    DemoReport.write(out, d, Map.of(), List.of(), "m", "ram-apl", 0.1);
+    DemoReport.write(out, d, Map.of(), List.of(), all(), "m", "ram-apl", 0.1);
     assertEquals(List.of("id,label,score,ram,apl,rank,source"), Files.readAllLines(out.resolve("manifest.csv")));
     assertNotNull(ImageIO.read(out.resolve("scores.png").toFile()));
   }
@@ -182,7 +272,7 @@ class DemoReportTest {
   void labelsOutsideTheDataGetTheirOwnSheet() throws IOException {
     DemoData d = sentData();
     String id = d.ids().get(0);
-    DemoReport.write(tmp, d, Map.of(id, new Member(id, 42, 1, 1, 0, 0)), windows(), "m", "ram-apl", 0.1);
+    DemoReport.write(tmp, d, Map.of(id, new Member(id, 42, 1, 1, 0, 0)), windows(), all(), "m", "ram-apl", 0.1);
     assertNotNull(ImageIO.read(tmp.resolve("class-42.png").toFile()));
     assertTrue(Files.readString(tmp.resolve("report.html")).contains("class 42"));
   }
