@@ -61,9 +61,8 @@ public final class SubsetCommand implements Callable<Integer> {
       description = "with --follow: stop after N committed windows beyond the catch-up (default 0: never)")
   long maxWindows;
 
-  @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "60",
-      description = "give up if the broker does not answer, or the end offsets are not reached, in this time (default 60)")
-  int timeoutS;
+  /** --timeout-s: also how long reading up to the end offsets may take. */
+  @Mixin BrokerTimeout timeoutOption;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -77,8 +76,18 @@ public final class SubsetCommand implements Callable<Integer> {
     }
     OutputFiles.checkWritable(out, "--out");
     PrintWriter stdout = spec.commandLine().getOut();
-    Duration timeout = Duration.ofSeconds(timeoutS);
-    try (SubsetView view = SubsetView.open(kafka.properties(), topic, timeout)) {
+    java.util.Properties props = kafka.properties();
+    Duration timeout = timeoutOption.of(props);
+    SubsetView opened;
+    try {
+      opened = SubsetView.open(props, topic, timeout);
+    } catch (IllegalStateException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) { // the same words as run's
+        throw new UserError(BrokerTimeout.unreachable(kafka.bootstrapServers, timeout));
+      }
+      throw new UserError(e.getMessage());
+    }
+    try (SubsetView view = opened) {
       List<SubsetView.Window> caught = view.catchUp(timeout);
       write(view);
       if (!follow) {

@@ -103,7 +103,7 @@ public final class SubsetView implements AutoCloseable {
           infos = c.partitionsFor(t, timeout);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
           throw new IllegalStateException("cannot reach Kafka at " + p.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)
-              + " within " + timeout.toSeconds() + " s");
+              + " within " + timeout.toSeconds() + " s", e);
         }
         if ((infos == null || infos.isEmpty()) && t.equals(v.windowsTopic)) {
           v.unmarked = true;
