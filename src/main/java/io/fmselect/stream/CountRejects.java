@@ -28,8 +28,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *       restore exactly, and registered as the accumulator {@value RejectTally#NAME}: a bounded {@code run}
  *       prints it when the job ends.
  *   <li>With a log interval (an unbounded run): the first reject of each reason at WARN at once (the console
- *       shows it), then, at most once per interval, the count of each reason that had new rejects since its
- *       last line. The interval runs on the operator's processing-time service, so a test harness drives it.
+ *       shows it); later rejects start a timer of one interval, after which each reason that had new rejects
+ *       since its last line gets one line with its count. So count lines come at most once per interval, and
+ *       none while no new rejects come. The timer runs on the operator's processing-time service, so a test
+ *       harness drives it.
  * </ul>
  */
 final class CountRejects extends AbstractStreamOperator<Rejected> implements OneInputStreamOperator<Rejected, Rejected> {
@@ -45,8 +47,7 @@ final class CountRejects extends AbstractStreamOperator<Rejected> implements One
   private transient ListState<String[]> state;
   /** Per reason, the count its last line showed. */
   private transient Map<String, Long> logged;
-  /** When the last count lines were written (processing time), and whether a timer waits to write the next. */
-  private transient long loggedAt;
+  /** Whether a timer waits to write the next count lines. */
   private transient boolean timerSet;
 
   /** @param logIntervalMs the least time between two count lines; 0: log nothing (a bounded run reports at its end) */
@@ -75,7 +76,6 @@ final class CountRejects extends AbstractStreamOperator<Rejected> implements One
     super.open();
     register(getMetricGroup());
     getRuntimeContext().addAccumulator(RejectTally.NAME, tally);
-    loggedAt = Long.MIN_VALUE;
   }
 
   /** Registers the counters and the rate in the operator's metric group. */
@@ -111,18 +111,16 @@ final class CountRejects extends AbstractStreamOperator<Rejected> implements One
       LOG.warn("rejected: {} (first {}): {}; later ones are counted here at most every {}", r.getReason(),
           r.getId() == null ? "without an id" : "id " + r.getId(), r.getDetail(), human(logIntervalMs));
       logged.put(r.getReason(), 1L);
-    } else if (!timerSet) {
+    } else if (!timerSet) { // the count one interval after the first reject not yet in a line: lines an interval apart
       timerSet = true;
-      long now = getProcessingTimeService().getCurrentProcessingTime();
-      long at = loggedAt == Long.MIN_VALUE ? now : Math.max(now, loggedAt + logIntervalMs);
-      getProcessingTimeService().registerTimer(at, t -> logCounts());
+      getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + logIntervalMs,
+          t -> logCounts());
     }
   }
 
   /** One line per reason with rejects since its last line. */
   private void logCounts() {
     timerSet = false;
-    loggedAt = getProcessingTimeService().getCurrentProcessingTime();
     for (Map.Entry<String, RejectTally.Reason> e : tally.getLocalValue().entrySet()) {
       long n = e.getValue().count();
       long before = logged.getOrDefault(e.getKey(), 0L);
