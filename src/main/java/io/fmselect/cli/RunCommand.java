@@ -262,11 +262,8 @@ public final class RunCommand implements Callable<Integer> {
   static int report(java.io.PrintWriter out, JobExecutionResult result) {
     Long read = result.getAccumulatorResult(ValidateSamples.RECORDS);
     java.util.Map<String, RejectTally.Reason> rejects = result.getAccumulatorResult(RejectTally.NAME);
-    if (read == null) { // a benchmark's dataflow floor: no validation
+    if (read == null || rejects == null) { // a benchmark's dataflow floor: no rejects stage
       return 0;
-    }
-    if (rejects == null) {
-      rejects = java.util.Map.of();
     }
     long rejected = RejectTally.total(rejects);
     long accepted = read - rejected;
