@@ -100,7 +100,7 @@ class RunLinesITCase {
   }
 
   @Test
-  void aBoundedRunPrintsOneLinePerRejectReasonAndEachWindowAndNoCollisionWarnings() throws Exception {
+  void aBoundedRunPrintsOneLinePerRejectReasonAndEachWindowExactlyAfterARestartAndNoCollisionWarnings() throws Exception {
     try (InJvmKafka kafka = InJvmKafka.start()) {
       topics(kafka);
       produce(kafka, data(kafka, "d8", 300, 8), "dinov2", 0, 300, 0);
@@ -108,9 +108,12 @@ class RunLinesITCase {
       produce(kafka, d9, "dinov2", 300, 350, 5000); // 9 values where the job expects 8
       produce(kafka, d9, "clip", 350, 360, 6000); // an FM the job does not know
       long logFrom = Files.exists(LOG) ? Files.size(LOG) : 0;
+      // the job fails once after 200 records and restarts: the figures are still exact
       LauncherITCase.Result r = LauncherITCase.launch("run", "--bootstrap-servers", kafka.bootstrapServers(), "--fm",
-          "dinov2=8", "--window", "1s", "--bounded", "--no-web-ui", "-D", "execution.checkpointing.interval=500ms");
+          "dinov2=8", "--window", "1s", "--bounded", "--no-web-ui", "-D", "execution.checkpointing.interval=500ms",
+          "-D", "fmselect.chaos.fail-after-records=200");
       assertEquals(0, r.code(), r.out() + r.err());
+      assertTrue(r.err().contains("restarts from its last checkpoint"), r.err());
       Map<String, String> first = firstRejects(kafka);
       List<String> out = r.out().lines().toList();
       assertTrue(out.contains("360 samples read: 300 accepted, 60 rejected"), r.out());
