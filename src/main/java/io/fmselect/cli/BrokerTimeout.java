@@ -15,8 +15,8 @@ final class BrokerTimeout {
   static final int DEFAULT_SECONDS = 30;
 
   @Option(names = "--timeout-s", paramLabel = "S",
-      description = "give up if the brokers do not answer in this time (default: default.api.timeout.ms of"
-          + " --kafka-properties, else " + DEFAULT_SECONDS + ")")
+      description = "give up if the brokers do not answer (subset: or the end offsets are not reached) in this time"
+          + " (default: default.api.timeout.ms of --kafka-properties, else " + DEFAULT_SECONDS + ")")
   Integer seconds;
 
   /** The timeout for a client with these properties. */

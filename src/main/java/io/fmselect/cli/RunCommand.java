@@ -39,7 +39,10 @@ import picocli.CommandLine.Option;
       "Runs the streaming selector: reads LabeledSamples from --input-topic, keeps the selected subset of",
       "every class up to date at each --window boundary (event time), and publishes what changed to",
       "--output-topic, exactly once. Settings: option defaults, then flink-conf/config.yaml, then flags.",
-      "With --bounded it stops at the end offsets present at start (after a final flush)."
+      "With --bounded it stops at the end offsets present at start (after a final flush).",
+      "Prints a line per window end once its changes are committed (what a consumer can read). Rejected samples:",
+      "an unbounded run warns of each reason's first at once, then counts them at most once a minute; a bounded",
+      "run ends with a line per reason (count, first id, why) and exits 3 if it accepted no sample."
     })
 public final class RunCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
