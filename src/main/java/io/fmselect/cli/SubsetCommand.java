@@ -86,6 +86,8 @@ public final class SubsetCommand implements Callable<Integer> {
         throw new UserError(BrokerTimeout.unreachable(kafka.bootstrapServers, timeout));
       }
       throw new UserError(e.getMessage());
+    } catch (KafkaException e) {
+      throw KafkaCheck.failure(kafka.bootstrapServers, e);
     }
     try (SubsetView view = opened) {
       List<SubsetView.Window> caught = view.catchUp(timeout);
