@@ -14,27 +14,14 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 /**
  * Before a command starts anything long, one question to the brokers: can they be reached, will they let
  * the client in, and does the topic exist? Each failure is one line ({@link UserError}), within the
- * client's timeout: the {@code default.api.timeout.ms} of the client properties, else 30 s. {@link
+ * command's {@link BrokerTimeout}. {@link
  * #failure} words a client's failure the same way for every Kafka command.
  */
 final class KafkaCheck {
   private KafkaCheck() {}
 
-  static final long DEFAULT_TIMEOUT_MS = 30_000;
-
-  /** The timeout the check waits: the client's default.api.timeout.ms if set, else 30 s. */
-  static Duration timeout(Properties kafka) {
-    String t = kafka.getProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
-    try {
-      return Duration.ofMillis(t == null ? DEFAULT_TIMEOUT_MS : Long.parseLong(t.trim()));
-    } catch (NumberFormatException e) {
-      throw new UserError(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG + " must be a number of ms, got '" + t + "'");
-    }
-  }
-
   /** Throws a one-line UserError unless {@code topic} exists on the brokers of {@code kafka}. */
-  static void requireTopic(Properties kafka, String topic, String role) {
-    Duration timeout = timeout(kafka);
+  static void requireTopic(Properties kafka, String topic, String role, Duration timeout) {
     Properties p = new Properties();
     p.putAll(kafka);
     p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
@@ -52,12 +39,11 @@ final class KafkaCheck {
         throw new UserError(role + " topic '" + topic + "' does not exist on " + servers);
       }
       if (c instanceof org.apache.kafka.common.errors.TimeoutException) {
-        throw new UserError("cannot reach Kafka at " + servers + " within " + timeout.toSeconds() + " s"
-            + " (default.api.timeout.ms)");
+        throw new UserError(BrokerTimeout.unreachable(servers, timeout));
       }
       throw new UserError("Kafka at " + servers + ": " + c.getClass().getSimpleName() + ": " + masked(c.getMessage()));
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new UserError("cannot reach Kafka at " + servers + " within " + timeout.toSeconds() + " s");
+      throw new UserError(BrokerTimeout.unreachable(servers, timeout));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UserError("interrupted while asking Kafka at " + servers);

@@ -3,15 +3,18 @@ package io.fmselect.cli;
 import io.fmselect.embed.ModelService;
 import io.fmselect.embed.ModelSpec;
 import io.fmselect.stream.DataflowFloor;
+import io.fmselect.stream.RejectTally;
 import io.fmselect.stream.StreamConfig;
 import io.fmselect.stream.StreamOptions;
 import io.fmselect.stream.SubsetJob;
+import io.fmselect.stream.ValidateSamples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.configuration.Configuration;
@@ -37,10 +40,16 @@ import picocli.CommandLine.Option;
       "It reads LabeledSamples from --input-topic, keeps the selected subset of every class up to date at each"
           + " --window boundary (event time), and publishes what changed to --output-topic, exactly once. Settings:"
           + " option defaults, then flink-conf/config.yaml, then flags. With --bounded it stops at the end offsets"
-          + " present at start (after a final flush)."
+          + " present at start (after a final flush).",
+      "It prints a line per window end once its changes are committed (what a consumer can read). Of rejected"
+          + " samples, an unbounded run warns of each reason's first at once, then counts them at most once a minute;"
+          + " a bounded run ends with a line per reason (count, first id, why) and exits 3 if it accepted no sample."
     })
 public final class RunCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
+
+  /** --timeout-s: the brokers' answer before the job starts, and the last windows' lines after a bounded run. */
+  @Mixin BrokerTimeout timeout;
 
   @Option(names = "--input-topic", paramLabel = "TOPIC", description = "input topic: LabeledSample records (default: samples)")
   String inputTopic;
@@ -201,39 +210,95 @@ public final class RunCommand implements Callable<Integer> {
     return conf;
   }
 
-  /** A local job that has started: its client, its web UI (null without one) and the models it shares. */
-  record Started(JobClient client, String webUi, Configuration conf, StreamConfig config, ModelService models)
-      implements AutoCloseable {
+  /**
+   * A local job that has started: its client, its web UI (null without one), the models it shares, and the
+   * follower that prints its windows (null unless asked for).
+   */
+  record Started(JobClient client, String webUi, Configuration conf, StreamConfig config, ModelService models,
+      WindowLines windows) implements AutoCloseable {
     @Override
     public void close() {
+      if (windows != null) {
+        windows.close();
+      }
       if (models != null) {
         ModelService.release(models);
       }
     }
   }
 
+  /** The exit code of a bounded run that accepted no sample: every one was rejected, or there was none. */
+  static final int ALL_REJECTED = 3;
+
   @Override
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
-    Started job = start(out);
+    Started job = start(out, true);
     if (job == null) {
       return 0;
     }
     try (job) {
-      var result = job.client().getJobExecutionResult().get();
+      JobExecutionResult result;
+      try {
+        result = job.client().getJobExecutionResult().get();
+      } catch (Exception e) {
+        throw failure(job.conf(), e);
+      }
+      if (job.windows() != null) {
+        job.windows().finish(timeout.of(kafka.properties()));
+      }
       out.printf("done (job net runtime %.3f s)%n", result.getNetRuntime() / 1000.0);
-    } catch (Exception e) {
-      throw failure(job.conf(), e);
+      Long read = result.getAccumulatorResult(ValidateSamples.RECORDS);
+      int code = bounded ? report(out, result) : 0;
+      out.flush();
+      if (code == ALL_REJECTED) {
+        var err = spec.commandLine().getErr();
+        err.println(read != null && read > 0
+            ? "fmselect run: error: every sample was rejected (see the lines above): nothing was published"
+            : "fmselect run: error: topic '" + job.conf().get(StreamOptions.INPUT_TOPIC)
+                + "' held no sample to read: nothing was published");
+        err.flush();
+      }
+      return code;
     }
-    out.flush();
-    return 0;
   }
 
   /**
-   * Checks the settings, opens the models and starts the job; prints what runs and the web UI's URL. In a
-   * cluster it submits the job and returns null.
+   * A bounded run's figures, from the job's accumulators: samples read, accepted and rejected, then one line
+   * per reject reason (count, the first reject's id and detail). Returns {@link #ALL_REJECTED} if no sample was
+   * accepted (all rejected, or none read), else 0.
    */
+  static int report(java.io.PrintWriter out, JobExecutionResult result) {
+    Long read = result.getAccumulatorResult(ValidateSamples.RECORDS);
+    java.util.Map<String, RejectTally.Reason> rejects = result.getAccumulatorResult(RejectTally.NAME);
+    if (read == null || rejects == null) { // a benchmark's dataflow floor: no rejects stage
+      return 0;
+    }
+    long rejected = RejectTally.total(rejects);
+    long accepted = read - rejected;
+    out.printf("%s samples read: %s accepted, %s rejected%n", number(read), number(accepted), number(rejected));
+    for (var e : rejects.entrySet()) {
+      RejectTally.Reason r = e.getValue();
+      out.printf("%s: %s %s rejected, the first %s: %s%n", e.getKey(), number(r.count()),
+          r.count() == 1 ? "sample" : "samples", r.firstId() == null ? "without an id" : r.firstId(), r.detail());
+    }
+    return accepted == 0 ? ALL_REJECTED : 0;
+  }
+
+  private static String number(long n) {
+    return String.format(java.util.Locale.ROOT, "%,d", n);
+  }
+
+  /** {@link #start(java.io.PrintWriter, boolean)} without the window lines. */
   Started start(java.io.PrintWriter out) throws Exception {
+    return start(out, false);
+  }
+
+  /**
+   * Checks the settings, opens the models and starts the job; prints what runs and the web UI's URL, and with
+   * {@code windowLines} a line per window the job publishes. In a cluster it submits the job and returns null.
+   */
+  Started start(java.io.PrintWriter out, boolean windowLines) throws Exception {
     if (parallelism != null && parallelism < 1) {
       throw new UserError("--parallelism must be at least 1");
     }
@@ -248,7 +313,8 @@ public final class RunCommand implements Callable<Integer> {
     }
     Properties props = kafka.properties();
     // one question to the brokers before anything starts: an unreachable broker or a missing topic is one line
-    KafkaCheck.requireTopic(props, conf.get(StreamOptions.INPUT_TOPIC), "input");
+    Duration brokerTimeout = timeout.of(props);
+    KafkaCheck.requireTopic(props, conf.get(StreamOptions.INPUT_TOPIC), "input", brokerTimeout);
     StreamExecutionEnvironment env = inCluster ? StreamExecutionEnvironment.getExecutionEnvironment(conf)
         : noWebUi ? StreamExecutionEnvironment.createLocalEnvironment(parallelism == null ? 1 : parallelism, conf)
         : StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
@@ -288,7 +354,12 @@ public final class RunCommand implements Callable<Integer> {
           conf.get(StreamOptions.OUTPUT_TOPIC), Duration.ofMillis(config.windowMs()), config.fraction());
     }
     out.flush();
+    WindowLines windows = null;
     try {
+      if (windowLines && floor.isEmpty()) { // where its windows topic ends before the job starts
+        windows = WindowLines.open(props, SubsetJob.windowsTopic(conf.get(StreamOptions.OUTPUT_TOPIC)), out,
+            brokerTimeout);
+      }
       JobClient client = env.executeAsync("fmselect " + config.method());
       String url = null;
       if (!noWebUi) {
@@ -297,8 +368,14 @@ public final class RunCommand implements Callable<Integer> {
             : "Flink web UI: not answering on " + LocalPorts.range(conf) + " (see " + logFile() + ")");
         out.flush();
       }
-      return new Started(client, url, conf, config, models);
+      if (windows != null) {
+        windows.start();
+      }
+      return new Started(client, url, conf, config, models, windows);
     } catch (Exception e) {
+      if (windows != null) {
+        windows.close();
+      }
       if (models != null) {
         ModelService.release(models);
       }

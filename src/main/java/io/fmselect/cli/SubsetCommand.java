@@ -65,10 +65,8 @@ public final class SubsetCommand implements Callable<Integer> {
       description = "with --follow: stop after N committed windows beyond the catch-up (default: ${DEFAULT-VALUE}, never)")
   long maxWindows;
 
-  @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "60",
-      description = "give up if the broker does not answer, or the end offsets are not reached, in this time"
-          + " (default: ${DEFAULT-VALUE}; a follower waits for topics that do not exist yet until stopped)")
-  int timeoutS;
+  /** --timeout-s: also how long reading up to the end offsets may take; a follower waits for missing topics until stopped. */
+  @Mixin BrokerTimeout timeoutOption;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -82,14 +80,25 @@ public final class SubsetCommand implements Callable<Integer> {
     }
     OutputFiles.checkWritable(out, "--out");
     PrintWriter stdout = spec.commandLine().getOut();
-    Duration timeout = Duration.ofSeconds(timeoutS);
-    PrintWriter stderr = spec.commandLine().getErr();
     Properties props = kafka.properties();
-    try (SubsetView view = !follow ? SubsetView.open(props, topic, timeout)
-        : SubsetView.openWhenCreated(props, topic, timeout, missing -> {
-          stderr.println("waiting for topic '" + missing + "' on " + kafka.bootstrapServers);
-          stderr.flush();
-        })) {
+    Duration timeout = timeoutOption.of(props);
+    PrintWriter stderr = spec.commandLine().getErr();
+    SubsetView opened;
+    try {
+      opened = !follow ? SubsetView.open(props, topic, timeout)
+          : SubsetView.openWhenCreated(props, topic, timeout, missing -> {
+            stderr.println("waiting for topic '" + missing + "' on " + kafka.bootstrapServers);
+            stderr.flush();
+          });
+    } catch (IllegalStateException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) { // the same words as run's
+        throw new UserError(BrokerTimeout.unreachable(kafka.bootstrapServers, timeout));
+      }
+      throw new UserError(e.getMessage());
+    } catch (KafkaException e) {
+      throw KafkaCheck.failure(kafka.bootstrapServers, e);
+    }
+    try (SubsetView view = opened) {
       List<SubsetView.Window> caught = view.catchUp(timeout);
       write(view);
       if (!follow) {

@@ -165,7 +165,7 @@ public final class SubsetView implements AutoCloseable {
       try {
         infos = consumer.partitionsFor(t, timeout);
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
-        throw new IllegalStateException("cannot reach Kafka at " + servers + " within " + timeout.toSeconds() + " s");
+        throw new IllegalStateException("cannot reach Kafka at " + servers + " within " + timeout.toSeconds() + " s", e);
       }
       if (infos != null && !infos.isEmpty()) {
         found.put(t, infos);

@@ -127,6 +127,15 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     window = new WindowLog();
   }
 
+  /** After the timers up to the watermark have fired: the window they computed is done, log it now. */
+  @Override
+  public void processWatermark(org.apache.flink.streaming.api.watermark.Watermark mark) throws Exception {
+    super.processWatermark(mark);
+    if (window != null) {
+      window.log();
+    }
+  }
+
   @Override
   public void close() throws Exception {
     if (window != null) {
@@ -139,7 +148,8 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   }
 
   /**
-   * One subtask's work for one window end, logged (INFO) once the next window starts or the input ends:
+   * One subtask's work for one window end, logged (INFO) once the watermark has passed it (every timer of it
+   * fired), when the next window starts, or when the input ends:
    * classes recomputed, their members, the time taken, membership events, and the pseudo-label rows
    * computed and reused (RAM-APL).
    */

@@ -128,8 +128,9 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
       int dim = config.dims()[f];
       if (b.remaining() != 4 * dim) {
         e.reason = Reasons.DIMENSION_MISMATCH;
-        e.detail = "FM '" + name + "' has " + dim + " dimensions, the record has " + (b.remaining() % 4 == 0
-            ? Integer.toString(b.remaining() / 4) : b.remaining() + " bytes (not a whole number of float32 values)");
+        e.detail = "FM '" + name + "' has " + (b.remaining() % 4 == 0 ? b.remaining() / 4 + " values"
+            : b.remaining() + " bytes (not a whole number of float32 values)") + ", the job expects " + dim
+            + " (" + name + "=" + dim + ")";
         return;
       }
       b.duplicate().get(values, 4 * config.offset(f), 4 * dim);

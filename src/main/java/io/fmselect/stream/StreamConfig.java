@@ -11,7 +11,8 @@ import org.apache.flink.configuration.Configuration;
 /** The resolved settings every operator needs, checked once when the job is built. */
 public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, String method, double fraction,
     double a, double k, double s, long seed, long failAfterRecords, Embedding embedding,
-    EventTime eventTime, int explainEvery, int classGauges, long memberCacheBytes, int failAttempts)
+    EventTime eventTime, int explainEvery, int classGauges, long memberCacheBytes, int failAttempts,
+    long rejectsLogIntervalMs)
     implements Serializable {
 
   /** {@link #memberCacheBytes}: 60% of the TaskManager's heap, resolved where the job runs. */
@@ -100,7 +101,7 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
         conf.get(StreamOptions.CLASS_GAUGES),
         !conf.get(StreamOptions.MEMBER_CACHE) ? 0 : conf.getOptional(StreamOptions.MEMBER_CACHE_SIZE)
             .map(org.apache.flink.configuration.MemorySize::getBytes).orElse(DEFAULT_SHARE_OF_HEAP),
-        conf.get(StreamOptions.FAIL_ATTEMPTS));
+        conf.get(StreamOptions.FAIL_ATTEMPTS), millis(conf, StreamOptions.REJECTS_LOG_INTERVAL, 1));
     if (conf.get(StreamOptions.EXPLAIN_EVERY) < 1) {
       throw new IllegalArgumentException(StreamOptions.EXPLAIN_EVERY.key() + " must be at least 1");
     }

@@ -79,6 +79,12 @@ public final class StreamOptions {
           + " event time is rejected as 'future' and never moves event time. After a quiet spell on the partition"
           + " (fmselect.idle-flush) its next sample is taken as it comes, so a stream may resume at a later time.");
 
+  public static final ConfigOption<Duration> REJECTS_LOG_INTERVAL = ConfigOptions.key("fmselect.rejects.log-interval")
+      .durationType().defaultValue(Duration.ofMinutes(1))
+      .withDescription("An unbounded run logs the first reject of each reason at once (WARN, on the console), then"
+          + " the count of each reason that had new rejects at most this often. A bounded run instead prints one line"
+          + " per reason when it ends.");
+
   public static final ConfigOption<Double> WEIGHT_A = ConfigOptions.key("fmselect.ram-apl.a")
       .doubleType().defaultValue(0.2).withDescription("RAM-APL weight floor a.");
 

@@ -10,6 +10,7 @@ import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -74,7 +75,9 @@ public final class SubsetJob {
       events.getSideOutput(ClassSelector.EXPLAIN).sinkTo(sinks.explain()).name("explain-sink").uid("explain-sink");
     }
     valid.getSideOutput(ValidateSamples.REJECTS).union(changes.getSideOutput(ValidateSamples.REJECTS))
-        .map(new CountRejects()).name("rejects").uid("count-rejects").setParallelism(1).setMaxParallelism(1)
+        .transform("rejects", TypeInformation.of(Rejected.class), new CountRejects(
+            source.getBoundedness() == Boundedness.BOUNDED ? 0 : config.rejectsLogIntervalMs()))
+        .uid("count-rejects").setParallelism(1).setMaxParallelism(1)
         .sinkTo(sinks.rejects()).name("rejects-sink").uid("rejects-sink").setParallelism(1);
     events.getSideOutput(ClassSelector.PROGRESS).connect(changes.getSideOutput(EventTimeGate.NEWEST))
         .transform("freshness", Types.VOID, new Freshness(config.windowMs())).uid("freshness")

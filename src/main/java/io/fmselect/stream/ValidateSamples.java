@@ -3,6 +3,14 @@ package io.fmselect.stream;
 import io.fmselect.avro.Rejected;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.List;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -12,9 +20,15 @@ import org.apache.flink.util.OutputTag;
  * future, corrupt-image, ...) to the rejects side output with their reason. Lateness is decided later, by
  * the event-time gate ({@link EventTimeGate}), against the watermark the windows follow.
  */
-public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEvent> {
+public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEvent> implements CheckpointedFunction {
   private static final long serialVersionUID = 1L;
   public static final OutputTag<Rejected> REJECTS = new OutputTag<>("rejects") {};
+
+  /**
+   * The accumulator of the records the job has read (every record passes here, flagged or not): with
+   * {@link RejectTally} it gives the samples accepted. Checkpointed, so exact across restores.
+   */
+  public static final String RECORDS = "fmselect.records";
 
   /** Injected failures so far in this JVM (chaos testing; a MiniCluster runs its tasks in-process). */
   public static final java.util.concurrent.atomic.AtomicLong INJECTED_FAILURES = new java.util.concurrent.atomic.AtomicLong();
@@ -26,6 +40,9 @@ public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEv
   private final long failAfterRecords;
   private final int failAttempts;
   private transient long seen;
+  private transient ListState<Long> recordsState;
+  private transient long restoredRecords;
+  private transient LongCounter records;
 
   public ValidateSamples() {
     this(0, 0);
@@ -41,7 +58,23 @@ public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEv
   }
 
   @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    recordsState = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("records-read", Types.LONG));
+    restoredRecords = 0;
+    for (Long n : recordsState.get()) { // after a rescale, a subtask may hold several
+      restoredRecords += n;
+    }
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    recordsState.update(List.of(records.getLocalValue()));
+  }
+
+  @Override
   public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
+    records = new LongCounter(restoredRecords);
+    getRuntimeContext().addAccumulator(RECORDS, records);
     int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
     if (attempt > 0 && ANNOUNCED.getAndAccumulate(attempt, Math::max) < attempt) {
       LOG.warn("the job failed and restarts from its last checkpoint (attempt {}); the cause is in the log file", attempt);
@@ -50,6 +83,7 @@ public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEv
 
   @Override
   public void processElement(SampleEvent e, Context ctx, Collector<SampleEvent> out) {
+    records.add(1);
     if (failAfterRecords > 0 && ++seen == failAfterRecords
         && getRuntimeContext().getTaskInfo().getAttemptNumber() < failAttempts) {
       INJECTED_FAILURES.incrementAndGet();

@@ -49,4 +49,30 @@ class RunCommandTest {
     double seconds = (System.nanoTime() - started) / 1e9;
     assertTrue(seconds < 15, "gave up after " + seconds + " s");
   }
+
+  /** run and subset take the broker timeout from one place: the same flag, client property and default. */
+  @Test
+  void runAndSubsetShareTheBrokerTimeout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.util.Properties none = new java.util.Properties();
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("default.api.timeout.ms", "7000");
+    RunCommand run = new RunCommand();
+    SubsetCommand subset = new SubsetCommand();
+    new picocli.CommandLine(run).parseArgs("--bootstrap-servers", "b:1", "--fm", "a=4");
+    new picocli.CommandLine(subset).parseArgs("--bootstrap-servers", "b:1", "--out", "x");
+    assertEquals(java.time.Duration.ofSeconds(BrokerTimeout.DEFAULT_SECONDS), run.timeout.of(none));
+    assertEquals(run.timeout.of(none), subset.timeoutOption.of(none), "the same default");
+    assertEquals(java.time.Duration.ofSeconds(7), run.timeout.of(props));
+    assertEquals(run.timeout.of(props), subset.timeoutOption.of(props), "the client's default.api.timeout.ms");
+    new picocli.CommandLine(run).parseArgs("--bootstrap-servers", "b:1", "--fm", "a=4", "--timeout-s", "3");
+    new picocli.CommandLine(subset).parseArgs("--bootstrap-servers", "b:1", "--out", "x", "--timeout-s", "3");
+    assertEquals(java.time.Duration.ofSeconds(3), run.timeout.of(props));
+    assertEquals(run.timeout.of(props), subset.timeoutOption.of(props), "--timeout-s wins");
+    // and both say so in the same words, after that setting
+    String out = dir.resolve("never.txt").toString();
+    refused("cannot reach Kafka at 127.0.0.1:1 within 1 s (--timeout-s)", "run", "--bootstrap-servers", "127.0.0.1:1",
+        "--fm", "a=4", "--no-web-ui", "--timeout-s", "1");
+    refused("cannot reach Kafka at 127.0.0.1:1 within 1 s (--timeout-s)", "subset", "--bootstrap-servers", "127.0.0.1:1",
+        "--out", out, "--timeout-s", "1");
+  }
 }

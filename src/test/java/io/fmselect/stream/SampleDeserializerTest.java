@@ -35,9 +35,9 @@ class SampleDeserializerTest {
   void aDimensionMismatchSaysWhatWasSentAsItWasSent() {
     SampleEvent five = decode(Samples.vec(new float[5]));
     assertEquals(Reasons.DIMENSION_MISMATCH, five.reason);
-    assertEquals("FM 'a' has 4 dimensions, the record has 5", five.detail);
+    assertEquals("FM 'a' has 5 values, the job expects 4 (a=4)", five.detail);
     SampleEvent odd = decode(ByteBuffer.wrap(new byte[17]));
-    assertEquals("FM 'a' has 4 dimensions, the record has 17 bytes (not a whole number of float32 values)", odd.detail);
+    assertEquals("FM 'a' has 17 bytes (not a whole number of float32 values), the job expects 4 (a=4)", odd.detail);
   }
 
   static SampleEvent at(int partition, long t) {

@@ -1,0 +1,174 @@
+package io.fmselect.cli;
+
+import io.fmselect.avro.SubsetWindow;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * {@code run}'s line per published window: follows the job's own windows topic ({@code <subset>-windows})
+ * read_committed, from its end when the job starts, and prints each {@link SubsetWindow} as a consumer can
+ * read it: the window end, the subset's size, and its joins, leaves and relabels. So a window closed by the
+ * idle flush, or the last one, shows as soon as its transaction commits (the next checkpoint), not when
+ * the next window starts.
+ *
+ * <p>{@link #open} notes where the topic ends before the job starts; {@link #start} follows it on a daemon
+ * thread; {@link #finish} reads what the finished job committed, to the topic's end, then stops.
+ */
+final class WindowLines implements AutoCloseable {
+  private static final org.slf4j.Logger TRACE = org.slf4j.LoggerFactory.getLogger("io.fmselect.trace");
+
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final String topic;
+  private final PrintWriter out;
+  /** Where each partition ended when the job started (the topic's partitions then; more may come). */
+  private final Map<Integer, Long> from = new HashMap<>();
+  private final List<TopicPartition> partitions = new ArrayList<>();
+  private volatile boolean stop;
+  private Thread thread;
+
+  private WindowLines(KafkaConsumer<byte[], byte[]> consumer, String topic, PrintWriter out) {
+    this.consumer = consumer;
+    this.topic = topic;
+    this.out = out;
+  }
+
+  /** A follower of {@code topic} that will print from the offsets it ends at now (its beginning if it does not exist yet). */
+  static WindowLines open(Properties kafka, String topic, PrintWriter out, Duration timeout) {
+    Properties p = new Properties();
+    p.putAll(kafka);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // the job's sink creates it
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    WindowLines w = new WindowLines(new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        topic, out);
+    try {
+      List<PartitionInfo> infos = w.consumer.partitionsFor(topic, timeout);
+      List<TopicPartition> now = new ArrayList<>();
+      for (PartitionInfo i : infos == null ? List.<PartitionInfo>of() : infos) {
+        now.add(new TopicPartition(topic, i.partition()));
+      }
+      w.consumer.endOffsets(now, timeout).forEach((tp, end) -> w.from.put(tp.partition(), end));
+    } catch (RuntimeException e) {
+      w.consumer.close();
+      throw e;
+    }
+    return w;
+  }
+
+  /** Follows the topic on a daemon thread until {@link #finish} or {@link #close}. */
+  void start() {
+    thread = new Thread(() -> {
+      try {
+        while (!stop) {
+          pollOnce(Duration.ofMillis(500));
+        }
+      } catch (RuntimeException e) {
+        TRACE.warn("stopped following {}", topic, e);
+      }
+    }, "fmselect-window-lines");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** After the job has ended: stops the thread, then prints every window committed up to the topic's end. */
+  void finish(Duration timeout) throws InterruptedException {
+    stopThread();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    assign();
+    while (System.nanoTime() < deadline) {
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+      boolean done = true;
+      for (TopicPartition tp : partitions) {
+        done &= consumer.position(tp, timeout) >= end.get(tp);
+      }
+      if (done) {
+        return;
+      }
+      pollOnce(Duration.ofMillis(200));
+    }
+  }
+
+  private void pollOnce(Duration wait) {
+    if (!assign()) {
+      sleep(wait);
+      return;
+    }
+    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(wait)) {
+      SubsetWindow w;
+      try {
+        w = SubsetWindow.fromByteBuffer(ByteBuffer.wrap(r.value()));
+      } catch (java.io.IOException | RuntimeException e) {
+        TRACE.warn("{} offset {}: not a SubsetWindow", topic, r.offset(), e);
+        continue;
+      }
+      out.println(line(w));
+      out.flush();
+    }
+  }
+
+  /** The line of one window end (the same words as {@code subset --follow}). */
+  static String line(SubsetWindow w) {
+    return String.format("window end %s: %d selected, %d joined, %d left, %d relabeled", w.getWindowEnd(),
+        w.getSelected(), w.getJoined(), w.getLeft(), w.getRelabeled());
+  }
+
+  /** Assigns the topic's partitions once it has them (new ones from their beginning); false while it has none. */
+  private boolean assign() {
+    List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+    if (infos == null || infos.size() == partitions.size()) {
+      return !partitions.isEmpty();
+    }
+    List<TopicPartition> added = new ArrayList<>();
+    for (PartitionInfo i : infos) {
+      TopicPartition tp = new TopicPartition(topic, i.partition());
+      if (!partitions.contains(tp)) {
+        added.add(tp);
+      }
+    }
+    partitions.addAll(added);
+    consumer.assign(partitions); // the partitions assigned before keep their positions
+    for (TopicPartition tp : added) {
+      consumer.seek(tp, from.getOrDefault(tp.partition(), 0L));
+    }
+    return !partitions.isEmpty();
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void stopThread() throws InterruptedException {
+    stop = true;
+    if (thread != null) { // no wakeup(): it would stay pending for the next call if the thread were not polling
+      thread.join(15_000);
+      thread = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      stopThread();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    consumer.close(Duration.ofSeconds(5));
+  }
+}
