@@ -96,6 +96,17 @@ class RunLinesITCase {
       List<String> err = r.err().strip().lines().toList();
       assertEquals("fmselect run: error: every sample was rejected (see the lines above): nothing was published",
           err.get(err.size() - 1));
+
+      // a topic with nothing in it: no sample accepted either, said as such
+      kafka.createTopic("empty", 1);
+      LauncherITCase.Result e = LauncherITCase.launch("run", "--bootstrap-servers", kafka.bootstrapServers(), "--fm",
+          "dinov2=8", "--input-topic", "empty", "--output-topic", "subset-of-empty", "--window", "1s", "--bounded",
+          "--no-web-ui", "-D", "execution.checkpointing.interval=500ms");
+      assertEquals(3, e.code(), e.out() + e.err());
+      assertTrue(e.out().lines().toList().contains("0 samples read: 0 accepted, 0 rejected"), e.out());
+      List<String> emptyErr = e.err().strip().lines().toList();
+      assertEquals("fmselect run: error: topic 'empty' held no sample to read: nothing was published",
+          emptyErr.get(emptyErr.size() - 1));
     }
   }
 
