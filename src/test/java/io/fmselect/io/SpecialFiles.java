@@ -65,6 +65,18 @@ public final class SpecialFiles {
     return node;
   }
 
+  /**
+   * A name for standard output through /dev/stdout: as root a link {@code dir/stdout -> /dev/stdout} of
+   * the test's own (the same resolution, but a bug that renames over its target replaces only the link,
+   * never the machine's /dev/stdout), otherwise /dev/stdout itself.
+   */
+  public static Path devStdout(Path dir) throws IOException {
+    if (!isRoot()) {
+      return Path.of("/dev/stdout");
+    }
+    return Files.createSymbolicLink(dir.resolve("stdout"), Path.of("/dev/stdout"));
+  }
+
   /** Makes a FIFO at {@code p}. */
   public static Path fifo(Path p) throws IOException, InterruptedException {
     run("mkfifo", p.toString());
