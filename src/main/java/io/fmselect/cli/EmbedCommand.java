@@ -51,6 +51,10 @@ public final class EmbedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (out.equals(io.fmselect.io.OutputTarget.STDOUT_NAME)) {
+      throw new UserError("--out -: embed writes several files (PREFIX<fm>.npy, PREFIXlabels.npy, ...), so it needs a"
+          + " folder or prefix, not standard output");
+    }
     List<ModelSpec> specs = specs(models);
     ImageFolder folder;
     try {

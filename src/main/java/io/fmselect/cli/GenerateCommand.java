@@ -2,10 +2,12 @@ package io.fmselect.cli;
 
 import io.fmselect.io.ExampleData;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,7 +19,7 @@ import picocli.CommandLine.Option;
     description = {
       "Writes synthetic labeled embeddings: labels.npy (int64) and one NAME.npy (float32) per feature set.",
       "Each class has a random center per feature set; rows are center + Gaussian noise; --flip of the labels are"
-          + " wrong. The same arguments always give the same files."
+          + " wrong. The same arguments always give the same files. It prints one line per file written."
     })
 public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--out-dir", paramLabel = "DIR", required = true, description = "directory to write (created if missing)")
@@ -46,6 +48,8 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "seed (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws IOException {
     if (rows < 1 || classes < 1) {
@@ -68,6 +72,14 @@ public final class GenerateCommand implements Callable<Integer> {
     Files.createDirectories(outDir);
     ExampleData.write(outDir, rows, classes, dims.stream().mapToInt(Integer::intValue).toArray(),
         names.toArray(String[]::new), noise, flip, seed);
+    // what was written, one line per file (the data is in files: stdout carries nothing else)
+    PrintWriter out = spec.commandLine().getOut();
+    String flipped = java.math.BigDecimal.valueOf(flip).movePointRight(2).stripTrailingZeros().toPlainString();
+    out.printf("%s: %d int64 labels of %d classes (%s%% flipped)%n", outDir.resolve("labels.npy"), rows, classes, flipped);
+    for (int f = 0; f < names.size(); f++) {
+      out.printf("%s: %d x %d float32%n", outDir.resolve(names.get(f) + ".npy"), rows, dims.get(f));
+    }
+    out.flush();
     return 0;
   }
 }

@@ -55,7 +55,7 @@ public final class Main implements Runnable {
         cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + ex.getMessage());
         return EXIT_BAD_INPUT;
       }
-      if (ex instanceof JobFailed) {
+      if (ex instanceof JobFailed || ex instanceof io.fmselect.io.AtomicFile.WriteFailed) {
         cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + ex.getMessage());
         return 1;
       }

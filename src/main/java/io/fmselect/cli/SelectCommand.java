@@ -1,6 +1,7 @@
 package io.fmselect.cli;
 
 import io.fmselect.io.AtomicFile;
+import io.fmselect.io.OutputTarget;
 import io.fmselect.select.BatchSelector;
 import io.fmselect.io.NpyMatrix;
 import io.fmselect.select.EmbeddingSource;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
       "Selects a class-balanced subset of the rows of .npy embeddings.",
       "Writes the selected row indexes (0-based, ascending, one per line) to --out and, with --scores, a CSV of"
           + " the figures behind every row. Exit code 2 on bad input; no output file is left behind unless all of"
-          + " them were written."
+          + " them were written. A FILE of - is standard output."
     })
 public final class SelectCommand implements Callable<Integer> {
 
@@ -55,11 +56,12 @@ public final class SelectCommand implements Callable<Integer> {
           + "(RAM-APL: one or more; the baselines: exactly one)")
   List<String> features;
 
-  @Option(names = "--out", paramLabel = "FILE", required = true, description = "selected row indexes")
+  @Option(names = "--out", paramLabel = "FILE", required = true, description = "selected row indexes (- for standard output)")
   Path out;
 
   @Option(names = "--scores", paramLabel = "FILE",
-      description = "CSV of every row's figures (for ram-apl: index, label, ram, apl, score, rank, selected)")
+      description = "CSV of every row's figures (for ram-apl: index, label, ram, apl, score, rank, selected; - for"
+          + " standard output)")
   Path scores;
 
   @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "seed of the uniform baseline (default: ${DEFAULT-VALUE})")
@@ -106,9 +108,9 @@ public final class SelectCommand implements Callable<Integer> {
     if (nThreads < 1) {
       throw new UserError("--threads must be at least 1");
     }
-    OutputFiles.checkWritable(out, "--out");
-    if (scores != null) {
-      OutputFiles.checkWritable(scores, "--scores");
+    OutputTarget outTarget = OutputFiles.checkWritable(out, "--out");
+    if (scores != null && OutputFiles.checkWritable(scores, "--scores").isStdout() && outTarget.isStdout()) {
+      throw new UserError("--out and --scores both go to standard output: give at most one of them as - or /dev/stdout");
     }
 
     // Headers first: cheap, and every shape mistake is reported before any data is read.

@@ -52,7 +52,7 @@ public final class SubsetCommand implements Callable<Integer> {
   @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "subset", description = "topic (default: ${DEFAULT-VALUE})")
   String topic;
 
-  @Option(names = "--out", paramLabel = "FILE", required = true, description = "manifest to write")
+  @Option(names = "--out", paramLabel = "FILE", required = true, description = "manifest to write (- for standard output: then the report lines go to stderr)")
   Path out;
 
   @Option(names = "--format", paramLabel = "ids|csv|jsonl", defaultValue = "ids", description = "ids, csv or jsonl (default: ${DEFAULT-VALUE})")
@@ -78,8 +78,9 @@ public final class SubsetCommand implements Callable<Integer> {
     if (maxWindows < 0) {
       throw new UserError("--max-windows must be at least 0, got " + maxWindows);
     }
-    OutputFiles.checkWritable(out, "--out");
-    PrintWriter stdout = spec.commandLine().getOut();
+    // the report lines go to stderr when the manifest itself goes to standard output
+    PrintWriter report = OutputFiles.reportStream(spec, OutputFiles.checkWritable(out, "--out"));
+    String outName = OutputFiles.name(out);
     Properties props = kafka.properties();
     Duration timeout = timeoutOption.of(props);
     PrintWriter stderr = spec.commandLine().getErr();
@@ -102,14 +103,14 @@ public final class SubsetCommand implements Callable<Integer> {
       List<SubsetView.Window> caught = view.catchUp(timeout);
       write(view);
       if (!follow) {
-        stdout.printf("%d selected (%d samples with membership events) -> %s%s%n", view.selected().size(),
-            view.latest().size(), out, view.skipped() == 0 ? "" : "; " + view.skipped() + " records skipped: they do not decode");
-        stdout.flush();
+        report.printf("%d selected (%d samples with membership events) -> %s%s%n", view.selected().size(),
+            view.latest().size(), outName, view.skipped() == 0 ? "" : "; " + view.skipped() + " records skipped: they do not decode");
+        report.flush();
         return 0;
       }
-      stdout.printf("caught up: %d windows, %d selected%s -> %s%n", caught.size(), view.selected().size(),
-          view.windowEnd() == null ? "" : " at " + view.windowEnd(), out);
-      stdout.flush();
+      report.printf("caught up: %d windows, %d selected%s -> %s%n", caught.size(), view.selected().size(),
+          view.windowEnd() == null ? "" : " at " + view.windowEnd(), outName);
+      report.flush();
       AtomicBoolean stop = new AtomicBoolean();
       Thread main = Thread.currentThread();
       Thread hook = new Thread(() -> {
@@ -128,9 +129,9 @@ public final class SubsetCommand implements Callable<Integer> {
           @Override
           public void onWindow(SubsetView.Window w) throws Exception {
             write(view);
-            stdout.printf("window end %s: %d selected, %d joined, %d left, %d relabeled%n", w.windowEnd(), w.selected(),
+            report.printf("window end %s: %d selected, %d joined, %d left, %d relabeled%n", w.windowEnd(), w.selected(),
                 w.joined().size(), w.left().size(), w.relabeled().size());
-            stdout.flush();
+            report.flush();
             if (maxWindows > 0 && ++seen[0] >= maxWindows) {
               stop.set(true);
             }

@@ -2,12 +2,11 @@ package io.fmselect.models;
 
 import io.fmselect.embed.FmEncoder;
 import io.fmselect.embed.ModelSpec;
+import io.fmselect.io.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -157,7 +156,7 @@ public final class NsfwjsModels {
   }
 
   /**
-   * Converts the models, checks that each loads in ONNX Runtime and gives its dimension, then moves
+   * Converts the models, checks that each loads in ONNX Runtime and gives its dimension, then writes
    * {@code NAME.onnx} and {@code NAME.yaml} of every one into {@code out}: nothing is written there
    * unless all of them worked. Reports one line per model to {@code log}. The specs ask for each model's
    * own input size, or {@code inputSize} when it is not null.
@@ -184,22 +183,19 @@ public final class NsfwjsModels {
             m.name(), m.description(), c.dimension(), size, c.nodes(), c.onnx().length / 1e6,
             (System.nanoTime() - t0) / 1e9, out.resolve(m.name() + ".onnx")));
       }
-      for (String n : names) {
-        for (String ext : List.of(".onnx", ".yaml")) {
-          move(staging.resolve(n + ext), out.resolve(n + ext));
+      // published by AtomicFile's rule: a symbolic link in the folder keeps pointing at the new model
+      try (AtomicFile.Batch batch = new AtomicFile.Batch()) {
+        for (String n : names) {
+          for (String ext : List.of(".onnx", ".yaml")) {
+            Path staged = staging.resolve(n + ext);
+            batch.add(out.resolve(n + ext), o -> Files.copy(staged, o));
+          }
         }
+        batch.commit();
       }
       lines.forEach(log);
     } finally {
       io.fmselect.io.Folders.delete(staging);
-    }
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 }

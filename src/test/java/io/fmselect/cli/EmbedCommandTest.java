@@ -100,4 +100,21 @@ class EmbedCommandTest {
     assertTrue(r.err().contains("stray.txt: expected one folder per class"), r.err());
     assertFalse(Files.exists(out.resolve("a.npy")));
   }
+
+  @Test
+  void refusesStandardOutputForItsSeveralFilesAndWritesThroughALink() throws Exception {
+    InProcess.Run r = InProcess.run("embed", "--models", models.toString(), "--images", images.toString(), "--out", "-");
+    assertEquals(2, r.code());
+    assertEquals("fmselect embed: error: --out -: embed writes several files (PREFIX<fm>.npy, PREFIXlabels.npy, ...),"
+        + " so it needs a folder or prefix, not standard output", r.err().strip());
+    assertFalse(Files.exists(Path.of("-labels.npy")));
+    // an output that is a symbolic link: it stays one, and its target gets the content
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Path kept = Files.createDirectories(dir.resolve("kept")).resolve("classes.txt");
+    Path link = Files.createSymbolicLink(out.resolve("classes.txt"), kept);
+    r = InProcess.run("embed", "--models", models.toString(), "--images", images.toString(), "--out", out + "/", "--threads", "1");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(Files.isSymbolicLink(link));
+    assertEquals(List.of("cat", "dog"), Files.readAllLines(kept));
+  }
 }

@@ -250,6 +250,28 @@ class ProduceSubsetITCase {
   }
 
   @Test
+  void subsetToStandardOutputPrintsItsReportOnStderr() throws Exception {
+    kafka.createTopic("s-stdout", 1);
+    Properties p = kafka.clientProperties();
+    p.put("transactional.id", "test-writer-stdout");
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("s-stdout", "b", bytes(change("b", 1, true, 1))));
+      producer.send(new ProducerRecord<>("s-stdout", "a", bytes(change("a", 1, false, 1))));
+      producer.send(new ProducerRecord<>("s-stdout", "d", bytes(change("d", 2, true, 1))));
+      producer.commitTransaction();
+    }
+    io.fmselect.io.SpecialFiles.Captured<InProcess.Run> c = io.fmselect.io.SpecialFiles.capturingStdout(() ->
+        InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s-stdout", "--out", "-"));
+    assertEquals(0, c.result().code(), c.result().err());
+    assertEquals("b\nd\n", c.stdout(), "the manifest and nothing else on standard output");
+    assertEquals("", c.result().out());
+    assertEquals("2 selected (3 samples with membership events) -> standard output", c.result().err().strip());
+    assertFalse(Files.exists(Path.of("-")), "no file named -");
+  }
+
+  @Test
   void subsetRefusesAMissingTopicAndForeignRecords() throws Exception {
     Path out = dir.resolve("x.txt");
     InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "nope", "--out", out.toString(),

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fmselect.io.NpyTest;
 import io.fmselect.io.NpyWriter;
+import io.fmselect.io.SpecialFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -183,5 +185,80 @@ class SelectCommandTest {
     List<String> c = new ArrayList<>(args);
     c.set(c.indexOf(from), to);
     return c;
+  }
+
+  /** Runs select in this JVM with its standard output captured. */
+  private static SpecialFiles.Captured<InProcess.Run> selectCapturing(List<String> args) throws Exception {
+    return SpecialFiles.capturingStdout(() -> InProcess.run(args.toArray(String[]::new)));
+  }
+
+  @Test
+  void dashAndDevStdoutAreStandardOutput() throws Exception {
+    // as root /dev/stdout through a link of the test's own (see SpecialFiles.devStdout)
+    for (String name : List.of("-", SpecialFiles.devStdout(dir).toString())) {
+      List<String> args = replace(base("--features", "x=" + a), out.toString(), name);
+      SpecialFiles.Captured<InProcess.Run> c = selectCapturing(args);
+      assertEquals(0, c.result().code(), c.result().err());
+      assertEquals("0\n2\n3\n4\n", c.stdout(), "--out " + name + ": the rows, and nothing else");
+      assertEquals("", c.result().out());
+      assertEquals("", c.result().err());
+    }
+    Path scores = dir.resolve("scores.csv");
+    SpecialFiles.Captured<InProcess.Run> c = selectCapturing(base("--features", "x=" + a, "--scores", "-"));
+    assertEquals(0, c.result().code(), c.result().err());
+    List<String> csv = c.stdout().lines().toList();
+    assertEquals("index,label,ram,apl,score,rank,selected", csv.get(0));
+    assertEquals(7, csv.size());
+    assertEquals(List.of("0", "2", "3", "4"), Files.readAllLines(out));
+    assertFalse(Files.exists(Path.of("-")), "no file named -");
+    assertFalse(Files.exists(scores));
+    assertTrue(leftovers().isEmpty());
+  }
+
+  @Test
+  void refusesBothOutputsOnStandardOutput() throws IOException {
+    refused("--out and --scores both go to standard output",
+        replace(base("--features", "x=" + a, "--scores", SpecialFiles.devStdout(dir).toString()), out.toString(), "-"));
+  }
+
+  @Test
+  void writesIntoADeviceAndAFifoAndThroughASymlink() throws Exception {
+    // as root a device node of the test's own (c 1 3), never the machine's /dev/null
+    Path dev = SpecialFiles.nullDevice(dir);
+    Path real = Files.createDirectories(dir.resolve("real")).resolve("scores.csv");
+    Files.writeString(real, "old\n");
+    Path link = Files.createSymbolicLink(dir.resolve("scores-link.csv"), real);
+    InProcess.Run r = InProcess.run(replace(base("--features", "x=" + a, "--scores", link.toString()), out.toString(),
+        dev.toString()).toArray(String[]::new));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(SpecialFiles.isCharDevice(dev), dev + " is still a character device");
+    assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+    assertEquals(real, Files.readSymbolicLink(link));
+    List<String> csv = Files.readAllLines(real);
+    assertEquals("index,label,ram,apl,score,rank,selected", csv.get(0));
+    assertEquals(7, csv.size());
+
+    Path fifo = SpecialFiles.fifo(dir.resolve("rows.fifo"));
+    SpecialFiles.FifoReader reader = new SpecialFiles.FifoReader(fifo);
+    r = InProcess.run(replace(base("--features", "x=" + a), out.toString(), fifo.toString()).toArray(String[]::new));
+    assertEquals(0, r.code(), r.err());
+    assertEquals("0\n2\n3\n4\n", new String(reader.await(), StandardCharsets.US_ASCII));
+    assertTrue(SpecialFiles.isFifo(fifo), "still a FIFO");
+    assertTrue(leftovers().isEmpty());
+    try (Stream<Path> s = Files.list(dir.resolve("real"))) {
+      assertEquals(List.of(real), s.toList(), "no temp file beside the link's target");
+    }
+  }
+
+  @Test
+  void refusesADirectoryAndAMissingFolderInOneLine() throws IOException {
+    refused("--out " + dir + ": is a directory", replace(base("--features", "x=" + a), out.toString(), dir.toString()));
+    Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("gone/s.txt"));
+    refused("directory " + dir.resolve("gone") + " does not exist", base("--features", "x=" + a, "--scores", dangling.toString()));
+    if (!SpecialFiles.isRoot()) { // root may write anywhere: OutputTargetsITCase runs this check as an unprivileged user
+      Path locked = Files.createDirectories(dir.resolve("locked"));
+      Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+      refused("directory " + locked + " is not writable", base("--features", "x=" + a, "--scores", locked.resolve("s.csv").toString()));
+    }
   }
 }

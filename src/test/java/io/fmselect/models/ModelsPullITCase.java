@@ -29,9 +29,15 @@ class ModelsPullITCase {
   void pullsAModelThatEmbedRunsAtASmallerSize() throws Exception {
     Path tgz = NsfwjsFiles.tarball();
     Path models = dir.resolve("models");
+    // the ONNX file kept elsewhere through a (still dangling) symbolic link: the link stays, its target is written
+    Path store = Files.createDirectories(dir.resolve("store"));
+    Path link = Files.createSymbolicLink(Files.createDirectories(models).resolve("mobilenet-v2.onnx"),
+        store.resolve("mobilenet-v2.onnx"));
     LauncherITCase.Result r = LauncherITCase.launch("models", "pull", "--tarball", tgz.toString(), "--out",
         models.toString(), "--model", "mobilenet-v2");
     assertEquals(0, r.code(), r.err());
+    assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+    assertTrue(Files.size(store.resolve("mobilenet-v2.onnx")) > 1_000_000, "its target holds the model");
     assertEquals(1, r.out().lines().count(), r.out());
     assertTrue(r.out().startsWith("mobilenet-v2: MobileNetV2 1.0, Keras layers model, 1280-d features, input 224,"), r.out());
     assertEquals(List.of("mobilenet-v2.onnx", "mobilenet-v2.yaml"), list(models));
