@@ -104,6 +104,8 @@ public final class DemoCommand implements Callable<Integer> {
   private volatile boolean stopping;
   /** Ctrl-C was pressed (once: the demo stops and writes its report; twice: it quits at once). */
   private volatile boolean interrupted;
+  /** Set once the shutdown hook is in place and the pipeline starts: Ctrl-C then stops it and reports. */
+  private volatile boolean streaming;
   private volatile long lastEventTime = Long.MIN_VALUE;
 
   @Override
@@ -117,6 +119,9 @@ public final class DemoCommand implements Callable<Integer> {
       limit = 10_000;
     }
     PrintWriter say = spec.commandLine().getOut();
+    // from here on Ctrl-C exits 0: before the stream starts (reading the data, pulling the models, which
+    // publish whole or not at all) at once, after it once the report is written
+    sun.misc.SignalHandler previousInt = onCtrlC();
     DemoLogging.quietConsole();
     Files.createDirectories(out);
     long started = System.nanoTime();
@@ -151,7 +156,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }, "fmselect-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    sun.misc.SignalHandler previousInt = onCtrlC();
+    streaming = true;
     LocalPipeline pipeline = null;
     Thread producer = null;
     try {
@@ -237,6 +242,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         interrupted = true;
         stopping = true;
+        if (!streaming) {
+          System.err.println("fmselect demo: stopped before the stream started; nothing to report");
+          System.exit(0);
+        }
       });
       if (previous == sun.misc.SignalHandler.SIG_IGN) {
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), previous); // ignored when the JVM started: stays so

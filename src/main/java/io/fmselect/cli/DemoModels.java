@@ -39,8 +39,20 @@ final class DemoModels {
     return c;
   }
 
+  /** Whether two paths name one folder (through links too, where both exist). */
+  static boolean sameFolder(Path a, Path b) throws IOException {
+    if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
+      return true;
+    }
+    return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+  }
+
   static Choice choose(Path models, boolean pull, Integer inputSize, Path work, CommandLine root, PrintWriter out)
       throws IOException {
+    if (sameFolder(work.resolve("models"), models)) { // the demo rewrites WORK/models: never the encoders' own
+      throw new UserError("--out " + work + ": its models/ is the encoders' own folder (" + models
+          + "), which the demo would overwrite; choose another --out");
+    }
     if (!hasSpecs(models) && pull && onPath("npm")) {
       out.printf("models: none in %s; pulling the pretrained encoders (fmselect models pull, once) ...%n", models);
       out.flush();

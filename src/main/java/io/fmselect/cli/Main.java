@@ -19,6 +19,8 @@ public final class Main implements Runnable {
 
   /** Exit code of a usage or input error. */
   public static final int EXIT_BAD_INPUT = 2;
+  /** Standard output closed by its reader before all was written ({@code | head}): 128 + SIGPIPE, as other tools exit. */
+  public static final int EXIT_STDOUT_CLOSED = 141;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -54,6 +56,9 @@ public final class Main implements Runnable {
       if (ex instanceof UserError) {
         cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + ex.getMessage());
         return EXIT_BAD_INPUT;
+      }
+      if (ex instanceof io.fmselect.io.AtomicFile.WriteFailed w && w.standardOutput()) {
+        return EXIT_STDOUT_CLOSED; // `| head` took what it wanted: no message, the exit status of SIGPIPE
       }
       if (ex instanceof JobFailed || ex instanceof io.fmselect.io.AtomicFile.WriteFailed) {
         cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + ex.getMessage());

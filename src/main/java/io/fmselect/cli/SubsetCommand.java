@@ -79,7 +79,12 @@ public final class SubsetCommand implements Callable<Integer> {
       throw new UserError("--max-windows must be at least 0, got " + maxWindows);
     }
     // the report lines go to stderr when the manifest itself goes to standard output
-    PrintWriter report = OutputFiles.reportStream(spec, OutputFiles.checkWritable(out, "--out"));
+    io.fmselect.io.OutputTarget target = OutputFiles.checkWritable(out, "--out");
+    if (follow && target.isStdout()) {
+      throw new UserError("--follow replaces the whole manifest after every window: give --out a file, not standard"
+          + " output");
+    }
+    PrintWriter report = OutputFiles.reportStream(spec, target);
     String outName = OutputFiles.name(out);
     Properties props = kafka.properties();
     Duration timeout = timeoutOption.of(props);

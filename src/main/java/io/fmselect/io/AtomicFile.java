@@ -47,9 +47,19 @@ public final class AtomicFile {
    */
   public static final class WriteFailed extends IOException {
     private static final long serialVersionUID = 1L;
+    private final boolean standardOutput;
 
-    WriteFailed(String message, IOException cause) {
+    WriteFailed(String message, IOException cause, boolean standardOutput) {
       super(message, cause);
+      this.standardOutput = standardOutput;
+    }
+
+    /**
+     * Whether it was standard output that could not be written: its reader went away (as {@code | head}
+     * does once it has its lines), which a command line tool leaves without a word, as SIGPIPE would.
+     */
+    public boolean standardOutput() {
+      return standardOutput;
     }
   }
 
@@ -137,7 +147,7 @@ public final class AtomicFile {
           }
         }
       } catch (IOException e) {
-        throw new WriteFailed(name + ": write failed (" + e.getMessage() + ")", e);
+        throw new WriteFailed(name + ": write failed (" + e.getMessage() + ")", e, t.kind() == OutputTarget.Kind.STDOUT);
       }
     }
 

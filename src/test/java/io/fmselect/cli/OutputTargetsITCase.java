@@ -89,6 +89,30 @@ public class OutputTargetsITCase {
   }
 
   /**
+   * {@code select --out - | head -1}: the reader closes the pipe after one line; select leaves without a
+   * word and with SIGPIPE's status, as other tools do, and publishes no other output.
+   */
+  @Test
+  void aStandardOutputClosedByItsReaderEndsQuietly() throws Exception {
+    Path data = dir.resolve("data");
+    // 40,000 rows all selected: far more than a pipe holds, so the write meets the closed pipe
+    LauncherITCase.Result g = LauncherITCase.launch("generate", "--out-dir", data.toString(), "--rows", "40000",
+        "--classes", "4", "--dims", "4", "--names", "a");
+    assertEquals(0, g.code(), g.err());
+    Path scores = dir.resolve("scores.csv");
+    Process p = new ProcessBuilder("bash", "-c", "\"$0\" select --fraction 1 --labels \"$1\" --features a=\"$2\" --out -"
+        + " --scores \"$3\" | head -1; echo \"status ${PIPESTATUS[0]}\"", Path.of("bin/fmselect").toAbsolutePath().toString(),
+        data.resolve("labels.npy").toString(), data.resolve("a.npy").toString(), scores.toString())
+        .redirectError(ProcessBuilder.Redirect.PIPE).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(List.of("0", "status 141"), out.lines().toList(), err);
+    assertEquals("", err, "no error line for a reader that took what it wanted");
+    assertFalse(Files.exists(scores), "the batch's other output is not published");
+  }
+
+  /**
    * The machine's /dev/null as an output of a user who cannot write /dev: accepted and written, and
    * /dev/null stays a device (a non-root user cannot replace it, so this is safe). As root the command
    * runs as nobody (uid 65534) through setpriv, from a world-readable copy of the jar and the data.

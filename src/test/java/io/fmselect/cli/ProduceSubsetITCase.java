@@ -269,6 +269,13 @@ class ProduceSubsetITCase {
     assertEquals("", c.result().out());
     assertEquals("2 selected (3 samples with membership events) -> standard output", c.result().err().strip());
     assertFalse(Files.exists(Path.of("-")), "no file named -");
+
+    // a follower rewrites the whole manifest after each window: standard output is refused in one line
+    InProcess.Run f = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "s-stdout",
+        "--out", "-", "--follow");
+    assertEquals(2, f.code());
+    assertEquals("fmselect subset: error: --follow replaces the whole manifest after every window: give --out a file,"
+        + " not standard output", f.err().strip());
   }
 
   @Test

@@ -246,6 +246,7 @@ public class AtomicFileTest {
       b.add(file, o -> o.write(bytes("file\n")));
       AtomicFile.WriteFailed e = assertThrows(AtomicFile.WriteFailed.class, b::commit);
       assertTrue(e.getMessage().startsWith("standard output: write failed"), e.getMessage());
+      assertTrue(e.standardOutput(), "a closed standard output, which the command leaves quietly");
     } finally {
       System.setOut(saved);
     }
