@@ -310,6 +310,11 @@ class EventTimeITCase {
       List<String> late = rejects(run.rejects);
       late.sort(null); // two gate subtasks interleave
       assertEquals(stragglers, late, "the samples of a published window are rejected as late");
+      for (ConsumerRecord<String, byte[]> rr : kafka.readCommitted(run.rejects)) { // with the record as it was sent
+        Rejected rej = Rejected.fromByteBuffer(ByteBuffer.wrap(rr.value()));
+        assertEquals(rr.key(), io.fmselect.avro.LabeledSample.fromByteBuffer(rej.getRaw()).getId(),
+            "a late reject keeps its raw bytes");
+      }
       assertTrue(published, "the newest window is published once every partition is quiet");
       assertEveryWindowExact(run, changes(subset.poll()), accepted, 5000);
     }
