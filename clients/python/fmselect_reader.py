@@ -27,6 +27,8 @@ import datetime
 import io
 import json
 import os
+import re
+import stat
 import struct
 import sys
 import time
@@ -244,11 +246,12 @@ class SubsetReader:
     def windows(self, catch_up=True, stop=lambda: False, waiting=None):
         """Yields each committed window (those already in the topics first, unless catch_up=False) until stop()
         is true; while the caller holds a window, `window.subset` is the subset at that window. Waits for
-        topics that do not exist yet (see wait_for_topics)."""
+        topics that do not exist yet (see wait_for_topics); catching up must reach the end within the reader's
+        timeout (TimeoutError otherwise)."""
         if not self.wait_for_topics(stop, waiting):
             return
         if catch_up:
-            yield from self._catching_up(60.0)
+            yield from self._catching_up(self._timeout)
         while not stop():
             yield from self.poll()
 
@@ -340,31 +343,134 @@ class SubsetReader:
 CSV_HEADER = "id,label,selected,event,score,ram,apl,rank,class_size,budget,method,window_end,version"
 
 
-def _write(path, reader, fmt):
-    """Replaces the manifest atomically, as `bin/fmselect subset` writes it: the selected ids, a CSV of every
-    sample with a membership event (its latest record), or one JSON object per selected sample."""
-    tmp = "%s.tmp-%d" % (path, os.getpid())
-    with open(tmp, "w", encoding="utf-8") as f:
-        if fmt == "csv":
-            f.write(CSV_HEADER + "\n")
-            for i in sorted(reader.latest):
-                c = reader.latest[i]
-                f.write(",".join([i, str(c["label"]), "1" if c["selected"] else "0", str(c["event"] or "null"),
-                                  java_double(c["score"]), java_double(c["ram"]), java_double(c["apl"]),
-                                  str(c["rank"]), str(c["classSize"]), str(c["budget"]), c["method"],
-                                  str(_millis(c["windowEnd"])), str(c["version"])]) + "\n")
-        elif fmt == "ids":
-            for i in sorted(reader.selected):
-                f.write(i + "\n")
-        else:
-            for i in sorted(reader.selected):
-                c = reader.selected[i]
-                f.write(json.dumps({"id": i, "label": c["label"], "score": c["score"], "ram": c["ram"],
-                                    "apl": c["apl"], "rank": c["rank"], "class_size": c["classSize"],
-                                    "budget": c["budget"], "event": c["event"],
-                                    "window_end": _millis(c["windowEnd"]), "metadata": c["metadata"]},
-                                   separators=(",", ":")) + "\n")
-    os.replace(tmp, path)
+class OutputError(Exception):
+    """An --out that cannot be written: the message names the path and why."""
+
+
+def output_target(path):
+    """Where `path` really leads, and so how it is written, as `bin/fmselect` does (OutputTarget.java):
+    ("stdout", None) for -, /dev/stdout, /dev/fd/1 and this process's /proc fd 1 ("stderr" for fd 2);
+    ("file", real path) for a regular file or nothing yet, a symbolic link followed to its final target,
+    written atomically; ("direct", path) for anything else that exists (a device, a FIFO, a /proc file),
+    opened and written in place, never replaced by a rename (as root that would replace /dev/null)."""
+    if path == "-":
+        return "stdout", None
+    p = os.path.abspath(path)
+    for _ in range(41):  # Linux's limit of links
+        parent, name = os.path.split(p)
+        if not name:
+            raise OutputError("%s: is a directory" % path)
+        real_parent = os.path.realpath(parent)
+        if not os.path.isdir(real_parent):
+            raise OutputError("%s: directory %s does not exist" % (path, parent))
+        p = os.path.join(real_parent, name)
+        if real_parent == "/proc" or real_parent.startswith("/proc/"):
+            # a magic link such as /proc/self/fd/1 leads to "pipe:[1234]", no path: opened as it is
+            own_fd = (os.path.basename(real_parent) == "fd"
+                      and real_parent.split("/")[2:3] == [str(os.getpid())])
+            if own_fd and name in ("1", "2"):
+                return ("stdout" if name == "1" else "stderr"), None
+            if not os.path.exists(p):
+                raise OutputError("%s: does not exist (nothing can be created in /proc)" % path)
+            return "direct", p
+        if not os.path.islink(p):
+            break
+        p = os.path.join(real_parent, os.readlink(p))
+    else:
+        raise OutputError("%s: too many levels of symbolic links" % path)
+    try:
+        mode = os.lstat(p).st_mode
+    except FileNotFoundError:
+        return "file", p
+    if stat.S_ISREG(mode):
+        return "file", p
+    if stat.S_ISDIR(mode):
+        raise OutputError("%s: is a directory" % path)
+    return "direct", p
+
+
+def check_writable(target):
+    """Why this process cannot write `target` (from output_target), or None: a file's folder must be
+    writable (a rename replaces the file), a device or FIFO itself (not its folder, e.g. /dev)."""
+    kind, p = target
+    if kind == "file" and not os.access(os.path.dirname(p), os.W_OK):
+        return "directory %s is not writable" % os.path.dirname(p)
+    if kind == "direct" and not os.access(p, os.W_OK):
+        return "%s is not writable" % p
+    return None
+
+
+def write_output(target, text):
+    """Writes `text` to a target from output_target: a file atomically (a temporary file in its real folder,
+    then renamed over it; no temporary file is left if that fails), anything else in place."""
+    kind, p = target
+    if kind in ("stdout", "stderr"):
+        stream = sys.stdout if kind == "stdout" else sys.stderr
+        stream.write(text)
+        stream.flush()
+        return
+    if kind == "direct":
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(text)
+        return
+    folder, name = os.path.split(p)
+    tmp = os.path.join(folder, ".%s.%s.tmp" % (name, os.urandom(6).hex()))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0666 less the umask, as a new file gets
+    try:
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+_JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_JSON_SPECIAL = re.compile(r'["\\\x00-\x1f]')
+
+
+def _json_str(s):
+    """A JSON string as Jackson writes it: UTF-8 as it is, control characters as \\n and the like or \\u00XX."""
+    return '"' + _JSON_SPECIAL.sub(lambda m: _JSON_ESCAPES.get(m.group()) or "\\u%04X" % ord(m.group()), s) + '"'
+
+
+def _json_figure(x):
+    """A figure as `bin/fmselect subset` writes it in JSON: as Java writes a double, null if not finite."""
+    return "null" if x != x or x in (float("inf"), float("-inf")) else java_double(x)
+
+
+def jsonl_line(c):
+    """One selected sample as `bin/fmselect subset --format jsonl` writes it, byte for byte: the same keys in
+    the same order, figures as Java writes doubles (null where not finite: JSON has no NaN), metadata by key."""
+    meta = ",".join(_json_str(k) + ":" + _json_str(c["metadata"][k])
+                    for k in sorted(c["metadata"], key=lambda k: k.encode("utf-16-be")))  # Java's String order
+    return ('{"id":%s,"label":%d,"score":%s,"ram":%s,"apl":%s,"rank":%d,"class_size":%d,"budget":%d,'
+            '"event":%s,"window_end":%d,"metadata":{%s}}'
+            % (_json_str(c["id"]), c["label"], _json_figure(c["score"]), _json_figure(c["ram"]),
+               _json_figure(c["apl"]), c["rank"], c["classSize"], c["budget"],
+               "null" if c["event"] is None else _json_str(c["event"]), _millis(c["windowEnd"]), meta))
+
+
+def _manifest(reader, fmt):
+    """The manifest as `bin/fmselect subset` writes it: the selected ids, a CSV of every sample with a
+    membership event (its latest record), or one JSON object per selected sample."""
+    out = []
+    if fmt == "csv":
+        out.append(CSV_HEADER + "\n")
+        for i in sorted(reader.latest):
+            c = reader.latest[i]
+            out.append(",".join([i, str(c["label"]), "1" if c["selected"] else "0", str(c["event"] or "null"),
+                                 java_double(c["score"]), java_double(c["ram"]), java_double(c["apl"]),
+                                 str(c["rank"]), str(c["classSize"]), str(c["budget"]), c["method"],
+                                 str(_millis(c["windowEnd"])), str(c["version"])]) + "\n")
+    elif fmt == "ids":
+        out += [i + "\n" for i in sorted(reader.selected)]
+    else:
+        out += [jsonl_line(reader.selected[i]) + "\n" for i in sorted(reader.selected)]
+    return "".join(out)
 
 
 def main(argv=None):
@@ -372,7 +478,8 @@ def main(argv=None):
                                              "with --follow keeps it current until stopped.")
     ap.add_argument("--bootstrap-servers", required=True)
     ap.add_argument("--topic", default="subset")
-    ap.add_argument("--out", required=True, help="manifest to write (replaced atomically)")
+    ap.add_argument("--out", required=True, help="manifest to write: - is standard output; a file is "
+                    "replaced atomically (a link: its target), a device or FIFO written in place")
     ap.add_argument("--format", choices=["ids", "csv", "jsonl"], default="ids",
                     help="the selected ids (default), a CSV of every sample with a membership event, or JSON lines")
     ap.add_argument("--follow", action="store_true",
@@ -381,25 +488,40 @@ def main(argv=None):
     ap.add_argument("--timeout-s", type=float, default=30.0)
     a = ap.parse_args(argv)
     try:
+        target = output_target(a.out)
+        why = check_writable(target)
+        if why is not None:
+            raise OutputError("%s: %s" % (a.out, why))
+    except OutputError as e:  # before anything is read: one line, nothing written
+        print("fmselect_reader: %s" % e, file=sys.stderr)
+        return 2
+    report = sys.stderr if target[0] == "stdout" else sys.stdout  # the manifest alone on standard output
+    name = "standard output" if a.out == "-" else a.out
+    try:
         with SubsetReader(a.bootstrap_servers, a.topic, timeout=a.timeout_s) as reader:
             if a.follow:
                 reader.wait_for_topics()
             reader.catch_up(a.timeout_s)
-            _write(a.out, reader, a.format)
+            write_output(target, _manifest(reader, a.format))
             print("%d selected%s -> %s%s" % (len(reader.selected), "" if reader.window_end is None else
-                                             " at window end " + iso(reader.window_end), a.out,
-                  "; %d records skipped: they do not decode" % reader.skipped if reader.skipped else ""), flush=True)
+                                             " at window end " + iso(reader.window_end), name,
+                  "; %d records skipped: they do not decode" % reader.skipped if reader.skipped else ""),
+                  file=report, flush=True)
             seen = 0
             done = lambda: not a.follow or (a.max_windows and seen >= a.max_windows)  # noqa: E731
             for w in reader.windows(catch_up=False, stop=done):
-                _write(a.out, reader, a.format)
+                write_output(target, _manifest(reader, a.format))
                 print("window end %s: %d selected, %d joined, %d left, %d relabeled"
-                      % (iso(w.window_end), w.selected, len(w.joined), len(w.left), len(w.relabeled)), flush=True)
+                      % (iso(w.window_end), w.selected, len(w.joined), len(w.left), len(w.relabeled)),
+                      file=report, flush=True)
                 seen += 1
                 if done():
                     break
     except (ConnectionError, LookupError, TimeoutError, KafkaException) as e:
         print("fmselect_reader: %s" % e, file=sys.stderr)
+        return 2
+    except OSError as e:  # the output could not be written
+        print("fmselect_reader: %s: %s" % (a.out, e.strerror or e), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0

@@ -11,6 +11,7 @@ import io.fmselect.avro.MembershipEvent;
 import io.fmselect.io.PythonReader;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.io.NpyWriter;
+import io.fmselect.io.SpecialFiles;
 import io.fmselect.kafka.InJvmKafka;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -401,6 +402,99 @@ class ProduceSubsetITCase {
         "b,7,1,RELABELED,NaN,0.25,0.0,0,10,1,kcenter,1500,1500",
         "c,1,0,LEFT,0.5,0.25,0.0,3,10,1,ram-apl,1500,1500"), Files.readAllLines(jvm));
     assertEquals(Files.readString(jvm), Files.readString(py));
+  }
+
+  /** One committed window at 1500 on {@code topic}: a and b joined, c left. */
+  private static void oneWindow(String topic, SubsetChange a, SubsetChange b) throws Exception {
+    kafka.createTopic(topic, 2);
+    kafka.createTopic(topic + "-windows", 1);
+    Properties p = kafka.clientProperties();
+    p.put("transactional.id", topic + "-writer");
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, "a", bytes(a)));
+      producer.send(new ProducerRecord<>(topic, "b", bytes(b)));
+      producer.send(new ProducerRecord<>(topic, "c", bytes(event("c", 1500, MembershipEvent.LEFT))));
+      producer.send(new ProducerRecord<>(topic + "-windows", "windows", mark(1500, 3, 2, 1, 2)));
+      producer.commitTransaction();
+    }
+  }
+
+  /**
+   * The Python reader's --format jsonl is subset's, byte for byte: a figure that is not finite is null (JSON has
+   * no NaN), doubles as Java writes them, strings escaped as Jackson escapes them, metadata by key.
+   */
+  @Test
+  void pythonJsonlIsSubsetsJsonl() throws Exception {
+    SubsetChange a = event("a", 1500, MembershipEvent.JOINED);
+    a.setScore(Double.NaN);
+    a.setRam(1.0E-4);
+    a.setApl(12345678.9);
+    a.setMetadata(Map.of("uri", "file:/a.png", "note", "tab\there \"quoted\" \u00e9\u0001"));
+    SubsetChange b = event("b", 1500, MembershipEvent.RELABELED);
+    b.setRam(Double.POSITIVE_INFINITY);
+    oneWindow("j1", a, b);
+    Path jvm = dir.resolve("jvm.jsonl");
+    InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "j1", "--out",
+        jvm.toString(), "--format", "jsonl");
+    assertEquals(0, r.code(), r.err());
+    Path py = dir.resolve("py.jsonl");
+    PythonReader.Result pr = PythonReader.run(List.of("--bootstrap-servers", kafka.bootstrapServers(), "--topic", "j1",
+        "--out", py.toString(), "--format", "jsonl"), 60);
+    assertEquals(0, pr.code(), pr.err());
+    List<String> lines = Files.readAllLines(jvm);
+    assertEquals(2, lines.size());
+    assertTrue(lines.get(0).startsWith("{\"id\":\"a\",\"label\":1,\"score\":null,\"ram\":1.0E-4,\"apl\":1.23456789E7,"),
+        lines.get(0));
+    assertTrue(lines.get(1).contains("\"ram\":null"), lines.get(1));
+    assertEquals(Files.readString(jvm), Files.readString(py));
+  }
+
+  /**
+   * The Python reader writes where subset would: - is standard output (its report on stderr, no file named -),
+   * a device and a FIFO are written in place (never replaced), a link stays a link and its target gets the
+   * manifest; no temporary file is left beside any of them.
+   */
+  @Test
+  void pythonWritesStandardOutputDevicesFifosAndLinksInPlace() throws Exception {
+    oneWindow("o1", event("a", 1500, MembershipEvent.JOINED), event("b", 1500, MembershipEvent.JOINED));
+    List<String> args = List.of("--bootstrap-servers", kafka.bootstrapServers(), "--topic", "o1", "--out");
+    PythonReader.Result std = PythonReader.run(concat(args, "-"), 60, dir);
+    assertEquals(0, std.code(), std.err());
+    assertEquals("a\nb\n", std.out(), "the manifest and nothing else on standard output");
+    assertEquals("2 selected at window end 1970-01-01T00:00:01.500Z -> standard output\n", std.err());
+    assertFalse(Files.exists(dir.resolve("-")), "no file named -");
+
+    Path device = SpecialFiles.nullDevice(dir); // as root a node of the test's own, never the machine's /dev/null
+    PythonReader.Result dev = PythonReader.run(concat(args, device.toString()), 60, dir);
+    assertEquals(0, dev.code(), dev.err());
+    assertTrue(SpecialFiles.isCharDevice(device), device + " is still a character device");
+
+    Path fifo = SpecialFiles.fifo(dir.resolve("manifest.fifo"));
+    SpecialFiles.FifoReader consumer = new SpecialFiles.FifoReader(fifo);
+    PythonReader.Result fr = PythonReader.run(concat(args, fifo.toString()), 60, dir);
+    assertEquals(0, fr.code(), fr.err());
+    assertEquals("a\nb\n", new String(consumer.await(), java.nio.charset.StandardCharsets.UTF_8));
+    assertTrue(SpecialFiles.isFifo(fifo), "the FIFO is still a FIFO");
+
+    Files.createDirectory(dir.resolve("real"));
+    Path target = Files.writeString(dir.resolve("real/subset.txt"), "old\n");
+    Path link = Files.createSymbolicLink(dir.resolve("subset.txt"), Path.of("real/subset.txt"));
+    PythonReader.Result lr = PythonReader.run(concat(args, link.toString()), 60, dir);
+    assertEquals(0, lr.code(), lr.err());
+    assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+    assertEquals("a\nb\n", Files.readString(target));
+    try (var files = Files.walk(dir)) {
+      List<String> left = files.map(f -> dir.relativize(f).toString()).filter(n -> n.contains("tmp")).toList();
+      assertEquals(List.of(), left, "no temporary file left");
+    }
+  }
+
+  private static List<String> concat(List<String> args, String last) {
+    List<String> out = new ArrayList<>(args);
+    out.add(last);
+    return out;
   }
 
   /** The command in the Python reader's docstring works as written, and so does the file run by itself. */

@@ -26,7 +26,7 @@ public final class PythonReader {
     if (ready) {
       return;
     }
-    Result r = exec(List.of("bash", root().resolve("clients/python/install-deps.sh").toString()), 600);
+    Result r = exec(List.of("bash", root().resolve("clients/python/install-deps.sh").toString()), 600, null);
     if (r.code() != 0) {
       throw new IllegalStateException("clients/python/install-deps.sh failed: " + r.err());
     }
@@ -35,7 +35,12 @@ public final class PythonReader {
 
   /** The reader as a command, with these arguments. */
   public static Result run(List<String> args, long timeoutS) throws IOException, InterruptedException {
-    return exec(command(args), timeoutS);
+    return exec(command(args), timeoutS, null);
+  }
+
+  /** The reader as a command run in folder {@code cwd} (where a wrong "-" file would appear). */
+  public static Result run(List<String> args, long timeoutS, Path cwd) throws IOException, InterruptedException {
+    return exec(command(args), timeoutS, cwd);
   }
 
   /** A Python start: the process, its output going to files, for a reader that follows. */
@@ -78,11 +83,15 @@ public final class PythonReader {
     return p;
   }
 
-  private static Result exec(List<String> cmd, long timeoutS) throws IOException, InterruptedException {
+  private static Result exec(List<String> cmd, long timeoutS, Path cwd) throws IOException, InterruptedException {
     Path out = Files.createTempFile("py", ".out");
     Path err = Files.createTempFile("py", ".err");
     try {
-      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      ProcessBuilder b = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+      if (cwd != null) {
+        b.directory(cwd.toFile());
+      }
+      Process p = b.start();
       if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException(String.join(" ", cmd) + ": still running after " + timeoutS + " s");
