@@ -16,7 +16,7 @@ final class BrokerTimeout {
   static final int DEFAULT_SECONDS = 30;
 
   @Option(names = "--timeout-s", paramLabel = "S",
-      description = "give up after this long without an answer or progress from the brokers"
+      description = "give up after S s without an answer or progress from Kafka"
           + " (default: default.api.timeout.ms of --kafka-properties, else " + DEFAULT_SECONDS + ")")
   Integer seconds;
 
