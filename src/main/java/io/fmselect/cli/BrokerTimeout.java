@@ -9,13 +9,14 @@ import picocli.CommandLine.Option;
  * How long {@code run} and {@code subset} wait for the brokers before they give up with one line: one flag
  * and one default for both, so that an unreachable broker is reported after the same time. {@code
  * --timeout-s} if given, else the client's {@code default.api.timeout.ms} ({@code --kafka-properties}),
- * else {@value #DEFAULT_SECONDS} s (the Python reader's default too).
+ * else {@value #DEFAULT_SECONDS} s (the Python reader's default too). {@code subset} reads its topics to their
+ * end for as long as records keep coming; it gives up after this long without any.
  */
 final class BrokerTimeout {
   static final int DEFAULT_SECONDS = 30;
 
   @Option(names = "--timeout-s", paramLabel = "S",
-      description = "give up if the brokers do not answer (subset: or the end offsets are not reached) in this time"
+      description = "give up after S s without an answer or progress from Kafka"
           + " (default: default.api.timeout.ms of --kafka-properties, else " + DEFAULT_SECONDS + ")")
   Integer seconds;
 

@@ -65,7 +65,10 @@ public final class SubsetCommand implements Callable<Integer> {
       description = "with --follow: stop after N committed windows beyond the catch-up (default: ${DEFAULT-VALUE}, never)")
   long maxWindows;
 
-  /** --timeout-s: also how long reading up to the end offsets may take; a follower waits for missing topics until stopped. */
+  /**
+   * --timeout-s: also how long reading up to the end offsets may go without a record; a follower waits for the
+   * subset topic until stopped, for its windows topic this long once the subset topic is there.
+   */
   @Mixin BrokerTimeout timeoutOption;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

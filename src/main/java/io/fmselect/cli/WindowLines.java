@@ -9,11 +9,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -28,6 +31,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class WindowLines implements AutoCloseable {
   private static final org.slf4j.Logger TRACE = org.slf4j.LoggerFactory.getLogger("io.fmselect.trace");
+  /** The console's logger: the first failure to follow the topic is told there (the rest go to the log file). */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WindowLines.class);
+  /** How long the follower waits after a failure (a broker blip) before it tries again. */
+  static final Duration BACKOFF = Duration.ofSeconds(1);
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String topic;
@@ -68,24 +75,57 @@ final class WindowLines implements AutoCloseable {
     return w;
   }
 
-  /** Follows the topic on a daemon thread until {@link #finish} or {@link #close}. */
+  /**
+   * Follows the topic on a daemon thread until {@link #finish} or {@link #close}. A failure (a broker that
+   * does not answer in time, a poll error) does not end it: it tries again after {@link #BACKOFF}, and tells
+   * the console of the first failure once.
+   */
   void start() {
     thread = new Thread(() -> {
-      try {
-        while (!stop) {
-          pollOnce(Duration.ofMillis(500));
-        }
-      } catch (RuntimeException e) {
-        TRACE.warn("stopped following {}", topic, e);
-      }
+      retrying(() -> pollOnce(Duration.ofMillis(500)), () -> stop, BACKOFF, e -> LOG.warn(
+          "cannot follow {} ({}): the window lines may lag; trying again every {} s", topic, e.toString(),
+          BACKOFF.toSeconds()));
     }, "fmselect-window-lines");
     thread.setDaemon(true);
     thread.start();
   }
 
-  /** After the job has ended: stops the thread, then prints every window committed up to the topic's end. */
+  /**
+   * Runs {@code step} until {@code stop} says so; a step that throws is logged to the log file and tried again
+   * after {@code backoff}, and {@code firstFailure} hears of the first one. A {@link WakeupException} (from
+   * {@link #stopThread}) ends it.
+   */
+  static void retrying(Runnable step, BooleanSupplier stop, Duration backoff,
+      java.util.function.Consumer<RuntimeException> firstFailure) {
+    boolean told = false;
+    while (!stop.getAsBoolean()) {
+      try {
+        step.run();
+      } catch (WakeupException e) {
+        return;
+      } catch (RuntimeException e) {
+        TRACE.warn("following the window lines failed", e);
+        if (!told) {
+          firstFailure.accept(e);
+          told = true;
+        }
+        long until = System.nanoTime() + backoff.toNanos();
+        while (!stop.getAsBoolean() && System.nanoTime() < until) {
+          sleep(Duration.ofMillis(Math.min(100, Math.max(1, backoff.toMillis()))));
+        }
+      }
+    }
+  }
+
+  /**
+   * After the job has ended: stops the thread, then prints every window committed up to the topic's end.
+   * Throws {@link KafkaException} if the brokers do not answer in time, or the thread did not stop (then the
+   * consumer, which is not thread-safe, is left alone).
+   */
   void finish(Duration timeout) throws InterruptedException {
-    stopThread();
+    if (!stopThread()) {
+      throw new KafkaException("the thread following " + topic + " did not stop");
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
     assign();
     while (System.nanoTime() < deadline) {
@@ -154,21 +194,37 @@ final class WindowLines implements AutoCloseable {
     }
   }
 
-  private void stopThread() throws InterruptedException {
+  /**
+   * Stops the follower thread: asks it to, then wakes its consumer up if it is still busy (a wakeup only
+   * between polls would stay pending for the next call, hence not at once). False if it is still alive.
+   */
+  private boolean stopThread() throws InterruptedException {
     stop = true;
-    if (thread != null) { // no wakeup(): it would stay pending for the next call if the thread were not polling
+    if (thread != null) {
       thread.join(15_000);
+      if (thread.isAlive()) {
+        consumer.wakeup(); // the one consumer method that is safe from another thread
+        thread.join(5_000);
+      }
+      if (thread.isAlive()) {
+        return false;
+      }
       thread = null;
     }
+    return true;
   }
 
   @Override
   public void close() {
+    boolean stopped;
     try {
-      stopThread();
+      stopped = stopThread();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      stopped = false;
     }
-    consumer.close(Duration.ofSeconds(5));
+    if (stopped) { // else the daemon thread still owns the consumer: it goes with the JVM
+      consumer.close(Duration.ofSeconds(5));
+    }
   }
 }

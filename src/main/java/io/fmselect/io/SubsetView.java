@@ -103,7 +103,9 @@ public final class SubsetView implements AutoCloseable {
   /**
    * Opens a view of {@code topic} once it and its windows topic exist: a follower started before the job
    * has created them waits, calling {@code waiting} once with the first topic missing, and looks again
-   * every half second until both are there. Throws {@link IllegalStateException} with one line if the
+   * every half second until both are there. Once the subset topic is there it waits at most {@code timeout}
+   * for the windows topic, then opens as {@link #open} does without it (a job older than it, or brokers
+   * that do not create it). Throws {@link IllegalStateException} with one line if the
    * broker cannot be reached within {@code timeout} (at any look), and InterruptedException if the thread
    * is interrupted while waiting.
    */
@@ -127,13 +129,17 @@ public final class SubsetView implements AutoCloseable {
       Object servers = p.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
       Map<String, List<PartitionInfo>> found = v.lookUp(servers, timeout);
       boolean told = false;
-      while (waiting != null && found.size() < 2) {
+      Long since = found.containsKey(topic) ? System.nanoTime() : null; // when the subset topic was first seen
+      while (waiting != null && found.size() < 2 && (since == null || System.nanoTime() - since < timeout.toNanos())) {
         if (!told) {
           waiting.accept(found.containsKey(topic) ? v.windowsTopic : topic);
           told = true;
         }
         Thread.sleep(500);
         found = v.lookUp(servers, timeout);
+        if (since == null && found.containsKey(topic)) {
+          since = System.nanoTime();
+        }
       }
       if (!found.containsKey(topic)) {
         throw new IllegalStateException("topic '" + topic + "' does not exist");
@@ -196,15 +202,23 @@ public final class SubsetView implements AutoCloseable {
 
   /**
    * Reads both topics up to their ends as of now and applies every window end that is complete: the
-   * subset as the topics hold it. Throws {@link IllegalStateException} if the ends are not reached in time.
+   * subset as the topics hold it. However long a large topic takes to read, it goes on while it makes
+   * progress; throws {@link IllegalStateException} if no record arrives for {@code timeout} before the ends
+   * are reached.
    */
   public List<Window> catchUp(Duration timeout) throws Exception {
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
     long deadline = System.nanoTime() + timeout.toNanos();
+    long read = read(end);
     List<Window> applied = new ArrayList<>();
     while (!reached(end)) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("did not reach the end of '" + topic + "' within " + timeout.toSeconds() + " s");
+      long now = read(end);
+      if (now > read) { // progress: the timeout counts from here
+        read = now;
+        deadline = System.nanoTime() + timeout.toNanos();
+      } else if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("did not reach the end of '" + topic + "': nothing read for "
+            + timeout.toSeconds() + " s");
       }
       poll(Duration.ofMillis(200), applied::add);
     }
@@ -226,6 +240,15 @@ public final class SubsetView implements AutoCloseable {
   /** Makes a {@link #follow} in another thread return. */
   public void wakeup() {
     consumer.wakeup();
+  }
+
+  /** The sum of the positions in these partitions: grows as records (and transaction markers) are read. */
+  private long read(Map<TopicPartition, Long> end) {
+    long sum = 0;
+    for (TopicPartition tp : end.keySet()) {
+      sum += consumer.position(tp);
+    }
+    return sum;
   }
 
   private boolean reached(Map<TopicPartition, Long> end) {

@@ -584,6 +584,72 @@ class ProduceSubsetITCase {
     assertEquals(List.of("a", "c", "d", "e"), Files.readAllLines(py));
   }
 
+  /**
+   * Reading a topic to its end may take longer than --timeout-s: it goes on while records keep coming. Here each
+   * fetch waits on the broker (fetch.min.bytes is never reached with one batch a fetch), so the 16 batches (8
+   * transactions and their markers) take several times the 2 s timeout, with records all along.
+   */
+  @Test
+  void catchUpGoesOnWhileRecordsKeepComing() throws Exception {
+    kafka.createTopic("slow1", 1);
+    Properties p = kafka.clientProperties();
+    p.put("transactional.id", "slow-writer");
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer.initTransactions();
+      for (int i = 0; i < 8; i++) {
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>("slow1", "k" + i, bytes(change("k" + i, 1, true, 1))));
+        producer.commitTransaction();
+      }
+    }
+    Path props = Files.writeString(dir.resolve("slow.properties"),
+        "max.partition.fetch.bytes=1\nfetch.min.bytes=1048576\nfetch.max.wait.ms=400\n");
+    Path ids = dir.resolve("slow.txt");
+    InProcess.Run r = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "slow1",
+        "--kafka-properties", props.toString(), "--timeout-s", "2", "--out", ids.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(List.of("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"), Files.readAllLines(ids));
+  }
+
+  /**
+   * A follower of a subset topic without a windows topic (a job older than it, brokers that do not create it)
+   * waits for it one timeout, then reads the topic unmarked, with the same warning as a one-shot subset.
+   */
+  @Test
+  void aFollowerWithoutAWindowsTopicReadsUnmarkedAfterTheTimeout() throws Exception {
+    kafka.createTopic("u1", 1);
+    Properties p = kafka.clientProperties();
+    p.put("transactional.id", "unmarked-writer");
+    Path ids = dir.resolve("u1.txt");
+    Path out = dir.resolve("u1.out");
+    Path err = dir.resolve("u1.err");
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("u1", "a", bytes(event("a", 1000, MembershipEvent.JOINED))));
+      producer.commitTransaction();
+      Process proc = new ProcessBuilder(Path.of("bin/fmselect").toAbsolutePath().toString(), "subset",
+          "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "u1", "--out", ids.toString(), "--follow",
+          "--max-windows", "1", "--timeout-s", "1").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      try {
+        DemoITCase.await(out, java.util.regex.Pattern.compile("caught up: 1 windows, 1 selected"), proc);
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>("u1", "b", bytes(event("b", 2000, MembershipEvent.JOINED))));
+        producer.commitTransaction();
+        assertTrue(proc.waitFor(60, TimeUnit.SECONDS), "stops after one window");
+      } finally {
+        proc.destroy();
+      }
+      String e = Files.readString(err);
+      assertEquals(0, proc.exitValue(), e);
+      assertTrue(e.contains("waiting for topic 'u1-windows' on " + kafka.bootstrapServers()), e);
+      assertTrue(e.contains("WARN  SubsetView - topic 'u1-windows' does not exist"), e);
+      assertTrue(Files.readString(out).contains("window end 1970-01-01T00:00:02Z: 2 selected, 1 joined, 0 left, 0 relabeled"),
+          Files.readString(out));
+      assertEquals(List.of("a", "b"), Files.readAllLines(ids));
+    }
+  }
+
   @Test
   void readersSayInOneLineThatTheBrokerCannotBeReached() throws Exception {
     Path out = dir.resolve("never.txt");

@@ -75,4 +75,44 @@ class RunCommandTest {
     refused("cannot reach Kafka at 127.0.0.1:1 within 1 s (--timeout-s)", "subset", "--bootstrap-servers", "127.0.0.1:1",
         "--out", out, "--timeout-s", "1");
   }
+
+  /** The --timeout-s text is shared: it must read right in both commands' help (no words for one of them). */
+  @Test
+  void theTimeoutHelpFitsRunAndSubset() {
+    String run = InProcess.run("run", "--help").out();
+    String subset = InProcess.run("subset", "--help").out();
+    String words = "give up after S s without an answer or progress";
+    assertTrue(run.contains(words), run);
+    assertTrue(subset.contains(words), subset);
+    assertFalse(run.contains("subset:"), run);
+  }
+
+  /** A failing step (a broker blip) does not end the window-line follower: it is told once, then tried again. */
+  @Test
+  void theWindowLineFollowerGoesOnAfterFailures() {
+    java.util.List<String> steps = new java.util.ArrayList<>();
+    java.util.List<RuntimeException> told = new java.util.ArrayList<>();
+    WindowLines.retrying(() -> {
+      steps.add("step " + steps.size());
+      if (steps.size() <= 2) {
+        throw new org.apache.kafka.common.errors.TimeoutException("blip " + steps.size());
+      }
+    }, () -> steps.size() >= 5, java.time.Duration.ofMillis(1), told::add);
+    assertEquals(5, steps.size(), "three steps after two failures");
+    assertEquals(1, told.size(), "the first failure only");
+    assertEquals("blip 1", told.get(0).getMessage());
+  }
+
+  /** A wakeup (from stopping the follower) ends it: it is how a busy follower is stopped. */
+  @Test
+  void aWakeupEndsTheWindowLineFollower() {
+    int[] steps = {0};
+    java.util.List<RuntimeException> told = new java.util.ArrayList<>();
+    WindowLines.retrying(() -> {
+      steps[0]++;
+      throw new org.apache.kafka.common.errors.WakeupException();
+    }, () -> false, java.time.Duration.ofMillis(1), told::add);
+    assertEquals(1, steps[0]);
+    assertEquals(java.util.List.of(), told, "not a failure");
+  }
 }

@@ -174,6 +174,33 @@ class RunLinesITCase {
     }
   }
 
+  /**
+   * The brokers gone once the job has succeeded: the last window lines cannot be read, which is one line (the
+   * run's report and exit code follow), not a stack trace.
+   */
+  @Test
+  void windowLinesThatCannotBeFinishedAreOneLine() throws Exception {
+    InJvmKafka kafka = InJvmKafka.start();
+    WindowLines lines;
+    java.io.StringWriter printed = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    try {
+      kafka.createTopic("gone-windows", 1);
+      java.util.Properties p = kafka.clientProperties();
+      p.put("default.api.timeout.ms", "2000");
+      lines = WindowLines.open(p, "gone-windows", new java.io.PrintWriter(printed), java.time.Duration.ofSeconds(2));
+      lines.start();
+    } finally {
+      kafka.close();
+    }
+    try (lines) {
+      RunCommand.finishWindowLines(lines, java.time.Duration.ofSeconds(1), new java.io.PrintWriter(err));
+    }
+    assertTrue(err.toString().startsWith("fmselect run: window lines may be incomplete: "), err.toString());
+    assertEquals(1, err.toString().lines().count(), err.toString());
+    assertEquals("", printed.toString());
+  }
+
   private static String tail(Path file, long from) throws Exception {
     byte[] all = Files.readAllBytes(file);
     return new String(all, (int) from, all.length - (int) from, StandardCharsets.UTF_8);
