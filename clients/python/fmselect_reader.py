@@ -256,11 +256,18 @@ class SubsetReader:
             yield from self.poll()
 
     def _catching_up(self, timeout):
+        """Reads to the ends as of now; gives up (TimeoutError) only after `timeout` s in which nothing was
+        read, so a large topic that keeps coming in is read whole, as `subset` does."""
         ends = self._ends(timeout)
         deadline = time.monotonic() + timeout
+        last = None
         while not self._reached(ends):
+            now = [(p.topic, p.partition, p.offset) for p in self._consumer.position(self._parts)]
+            if now != last:  # progress: the time without any starts again
+                last = now
+                deadline = time.monotonic() + timeout
             if time.monotonic() > deadline:
-                raise TimeoutError("did not reach the end of '%s' within %d s" % (self.topic, timeout))
+                raise TimeoutError("did not reach the end of '%s': nothing read for %d s" % (self.topic, timeout))
             yield from self.poll()
         yield from self._apply(caught_up=True)  # everything committed before the call is read
 

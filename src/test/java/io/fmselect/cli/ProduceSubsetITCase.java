@@ -609,6 +609,21 @@ class ProduceSubsetITCase {
         "--kafka-properties", props.toString(), "--timeout-s", "2", "--out", ids.toString());
     assertEquals(0, r.code(), r.err());
     assertEquals(List.of("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"), Files.readAllLines(ids));
+
+    // the Python reader too: with the same slow fetches its catch-up outlasts a 2 s timeout and completes
+    kafka.createTopic("slow1-windows", 1);
+    Process py = io.fmselect.io.PythonReader.startScript(String.join("\n",
+        "import sys",
+        "from fmselect_reader import SubsetReader",
+        "slow = {'max.partition.fetch.bytes': 1, 'fetch.min.bytes': 1048576, 'fetch.wait.max.ms': 400}",
+        "with SubsetReader(sys.argv[1], 'slow1', config=slow, timeout=2) as reader:",
+        "    reader.catch_up(timeout=2)",
+        "    print('read to', [p.offset for p in reader._consumer.position(reader._parts) if p.topic == 'slow1'])"),
+        List.of(kafka.bootstrapServers()), dir.resolve("slow-py.out"), dir.resolve("slow-py.err"));
+    assertTrue(py.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(0, py.exitValue(), Files.readString(dir.resolve("slow-py.err")));
+    assertEquals("read to [16]", Files.readString(dir.resolve("slow-py.out")).strip(),
+        "read to the end: 8 records and 8 transaction markers");
   }
 
   /**
