@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -23,9 +22,8 @@ final class DemoFolder {
   /** The files that stay. */
   static final List<String> KEPT = List.of("manifest.csv", "report.html");
   /** The demo's working folders, in the order they are listed. */
-  static final List<String> WORK = List.of("checkpoints", "kafka", "models", "stand-in-models");
-  /** The report's picture files ({@link io.fmselect.demo.DemoReport}). */
-  static final Pattern PICTURE = Pattern.compile("(noise|scores|churn|class-\\d+)\\.png");
+  static final List<String> WORK = List.of(LocalPipeline.CHECKPOINTS_DIR, LocalPipeline.KAFKA_DIR,
+      DemoModels.SPECS_DIR, DemoModels.STAND_INS_DIR);
 
   /** One thing in the folder as the line names it: "manifest.csv", "13 PNGs", "kafka/". */
   private record Entry(String name, List<Path> paths, long bytes) {
@@ -52,7 +50,7 @@ final class DemoFolder {
     }
     List<Path> pictures;
     try (Stream<Path> s = Files.list(out)) {
-      pictures = s.filter(p -> Files.isRegularFile(p) && PICTURE.matcher(p.getFileName().toString()).matches())
+      pictures = s.filter(p -> Files.isRegularFile(p) && io.fmselect.demo.DemoReport.PICTURES.matcher(p.getFileName().toString()).matches())
           .sorted().toList();
     }
     if (!pictures.isEmpty()) {

@@ -21,6 +21,10 @@ import picocli.CommandLine;
  * the input size the demo asks for (small source images need no 224 px input).
  */
 final class DemoModels {
+  /** Under the work folder: the encoders' spec copies the job reads, or the stand-ins written when there are none. */
+  static final String SPECS_DIR = "models";
+  static final String STAND_INS_DIR = "stand-in-models";
+
   private DemoModels() {}
 
   /** The spec folder the job reads, and one line saying what it holds. */
@@ -49,7 +53,7 @@ final class DemoModels {
 
   static Choice choose(Path models, boolean pull, Integer inputSize, Path work, CommandLine root, PrintWriter out)
       throws IOException {
-    if (sameFolder(work.resolve("models"), models)) { // the demo rewrites WORK/models: never the encoders' own
+    if (sameFolder(work.resolve(SPECS_DIR), models)) { // the demo rewrites WORK/models: never the encoders' own
       throw new UserError("--out " + work + ": its models/ is the encoders' own folder (" + models
           + "), which the demo would overwrite; choose another --out");
     }
@@ -61,7 +65,7 @@ final class DemoModels {
       }
     }
     if (!hasSpecs(models)) {
-      return standIns(work.resolve("stand-in-models"), models);
+      return standIns(work.resolve(STAND_INS_DIR), models);
     }
     List<ModelSpec> specs;
     try {
@@ -69,7 +73,7 @@ final class DemoModels {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    Path dir = work.resolve("models");
+    Path dir = work.resolve(SPECS_DIR);
     Folders.recreate(dir);
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     StringBuilder names = new StringBuilder();

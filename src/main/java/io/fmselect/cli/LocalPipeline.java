@@ -20,6 +20,10 @@ import picocli.CommandLine;
  * follower and the broker, in that order.
  */
 final class LocalPipeline implements AutoCloseable {
+  /** Under the work folder: the broker's data, and the job's checkpoints. */
+  static final String KAFKA_DIR = "kafka";
+  static final String CHECKPOINTS_DIR = "checkpoints";
+
   private final KafkaRaftServer broker;
   private final String bootstrap;
   private RunCommand.Started job;
@@ -38,7 +42,7 @@ final class LocalPipeline implements AutoCloseable {
    */
   static LocalPipeline start(Path work, Path models, String name, List<String> runArgs, PrintWriter say)
       throws Exception {
-    Path kafkaDir = work.resolve("kafka");
+    Path kafkaDir = work.resolve(KAFKA_DIR);
     io.fmselect.io.Folders.recreate(kafkaDir);
     int port = freePort();
     KafkaRaftServer broker = KafkaCommand.start("127.0.0.1", port, freePort(), kafkaDir);
@@ -50,11 +54,11 @@ final class LocalPipeline implements AutoCloseable {
             new NewTopic("subset-windows", 1, (short) 1), new NewTopic("subset-classes", 1, (short) 1),
             new NewTopic("rejects", 1, (short) 1), new NewTopic("explain", 2, (short) 1))).all().get();
       }
-      io.fmselect.io.Folders.recreate(work.resolve("checkpoints"));
+      io.fmselect.io.Folders.recreate(work.resolve(CHECKPOINTS_DIR));
       List<String> args = new ArrayList<>(List.of("--bootstrap-servers", p.bootstrap, "--models", models.toString(),
           "--idle-flush", "2s", "--idleness", "1s", "--parallelism", "2", "--group-id", "fmselect-" + name,
           "-D", "execution.checkpointing.interval=2s", "-D", "metrics.fetcher.update-interval=1s",
-          "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toAbsolutePath().toUri(),
+          "-D", "execution.checkpointing.dir=" + work.resolve(CHECKPOINTS_DIR).toAbsolutePath().toUri(),
           "-D", "fmselect.transactional-id-prefix=fmselect-" + name + "-" + ProcessHandle.current().pid()));
       args.addAll(runArgs);
       RunCommand run = new RunCommand();

@@ -137,8 +137,8 @@ public final class SubsetCommand implements Callable<Integer> {
           @Override
           public void onWindow(SubsetView.Window w) throws Exception {
             write(view);
-            report.printf("window end %s: %d selected, %d joined, %d left, %d relabeled%n", w.windowEnd(), w.selected(),
-                w.joined().size(), w.left().size(), w.relabeled().size());
+            report.println(WindowLines.line(w.windowEnd(), w.selected(), w.joined().size(), w.left().size(),
+                w.relabeled().size()));
             report.flush();
             if (maxWindows > 0 && ++seen[0] >= maxWindows) {
               stop.set(true);

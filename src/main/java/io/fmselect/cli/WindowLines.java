@@ -159,10 +159,15 @@ final class WindowLines implements AutoCloseable {
     }
   }
 
-  /** The line of one window end (the same words as {@code subset --follow}). */
+  /** The line of one window end, as {@code run} prints it. */
   static String line(SubsetWindow w) {
-    return String.format("window end %s: %d selected, %d joined, %d left, %d relabeled", w.getWindowEnd(),
-        w.getSelected(), w.getJoined(), w.getLeft(), w.getRelabeled());
+    return line(w.getWindowEnd(), w.getSelected(), w.getJoined(), w.getLeft(), w.getRelabeled());
+  }
+
+  /** The one wording of a window end's line, for {@code run} and {@code subset --follow}. */
+  static String line(java.time.Instant end, long selected, long joined, long left, long relabeled) {
+    return String.format("window end %s: %d selected, %d joined, %d left, %d relabeled", end, selected, joined, left,
+        relabeled);
   }
 
   /** Assigns the topic's partitions once it has them (new ones from their beginning); false while it has none. */

@@ -146,6 +146,9 @@ public final class DemoReport {
     return "class-" + label + ".png";
   }
 
+  /** The names of the pictures the report writes beside itself: noise.png, scores.png, churn.png, class-N.png. */
+  public static final java.util.regex.Pattern PICTURES = java.util.regex.Pattern.compile("(noise|scores|churn|class-\\d+)\\.png");
+
   /** The manifest rows, by label, then rank (none last), then id. */
   static void manifest(OutputStream o, DemoData data, Map<String, Member> subset) throws IOException {
     Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
