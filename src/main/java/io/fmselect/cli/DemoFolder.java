@@ -63,7 +63,7 @@ final class DemoFolder {
     for (String name : WORK) {
       Path dir = out.resolve(name);
       if (Files.isDirectory(dir)) {
-        rest.add(new Entry(name + "/", List.of(dir), bytesUnder(dir)));
+        rest.add(new Entry(name + "/", List.of(dir), Folders.bytes(dir)));
       }
     }
     String where = out.toString().endsWith("/") ? out.toString() : out + "/";
@@ -86,21 +86,6 @@ final class DemoFolder {
 
   private static String join(List<Entry> entries) {
     return String.join(", ", entries.stream().map(Entry::toString).toList());
-  }
-
-  /** Bytes in the regular files under {@code dir}. */
-  static long bytesUnder(Path dir) throws IOException {
-    long n = 0;
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.filter(Files::isRegularFile).toList()) {
-        try {
-          n += Files.size(p);
-        } catch (IOException e) {
-          // gone meanwhile
-        }
-      }
-    }
-    return n;
   }
 
   /** A size in decimal units, two or three figures: "512 B", "16 kB", "4.2 MB", "41 MB", "1.3 GB". */

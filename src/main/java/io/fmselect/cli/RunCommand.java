@@ -290,18 +290,15 @@ public final class RunCommand implements Callable<Integer> {
     }
     long rejected = RejectTally.total(rejects);
     long accepted = read - rejected;
-    out.printf("%s samples read: %s accepted, %s rejected%n", number(read), number(accepted), number(rejected));
+    out.printf("%s samples read: %s accepted, %s rejected%n", RejectTally.number(read), RejectTally.number(accepted), RejectTally.number(rejected));
     for (var e : rejects.entrySet()) {
       RejectTally.Reason r = e.getValue();
-      out.printf("%s: %s %s rejected, the first %s: %s%n", e.getKey(), number(r.count()),
+      out.printf("%s: %s %s rejected, the first %s: %s%n", e.getKey(), RejectTally.number(r.count()),
           r.count() == 1 ? "sample" : "samples", r.firstId() == null ? "without an id" : r.firstId(), r.detail());
     }
     return accepted == 0 ? ALL_REJECTED : 0;
   }
 
-  private static String number(long n) {
-    return String.format(java.util.Locale.ROOT, "%,d", n);
-  }
 
   /** {@link #start(java.io.PrintWriter, boolean)} without the window lines. */
   Started start(java.io.PrintWriter out) throws Exception {

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 
-/** Working folders: removed with everything in them, or made empty. */
+/** Working folders: removed with everything in them, made empty, or measured. */
 public final class Folders {
   private Folders() {}
 
@@ -19,6 +19,21 @@ public final class Folders {
         Files.deleteIfExists(p);
       }
     }
+  }
+
+  /** Bytes in the regular files under {@code dir} (a file that goes meanwhile counts nothing). */
+  public static long bytes(Path dir) throws IOException {
+    long n = 0;
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        try {
+          n += Files.size(p);
+        } catch (IOException e) {
+          // gone meanwhile
+        }
+      }
+    }
+    return n;
   }
 
   /** Makes {@code dir} an empty folder, deleting what it held. */

@@ -3,7 +3,6 @@ package io.fmselect.stream;
 import io.fmselect.avro.Rejected;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -125,7 +124,7 @@ final class CountRejects extends AbstractStreamOperator<Rejected> implements One
       long n = e.getValue().count();
       long before = logged.getOrDefault(e.getKey(), 0L);
       if (n > before) {
-        LOG.warn("rejected: {}: {} so far ({} since the last count)", e.getKey(), number(n), number(n - before));
+        LOG.warn("rejected: {}: {} so far ({} since the last count)", e.getKey(), RejectTally.number(n), RejectTally.number(n - before));
         logged.put(e.getKey(), n);
       }
     }
@@ -147,9 +146,6 @@ final class CountRejects extends AbstractStreamOperator<Rejected> implements One
     return tally.getLocalValue();
   }
 
-  static String number(long n) {
-    return String.format(Locale.ROOT, "%,d", n);
-  }
 
   private static String human(long ms) {
     Duration d = Duration.ofMillis(ms);

@@ -17,6 +17,11 @@ import org.apache.flink.api.common.accumulators.Accumulator;
  * thread (heartbeats) while the task adds to them.
  */
 public final class RejectTally implements Accumulator<Rejected, TreeMap<String, RejectTally.Reason>> {
+  /** A count as the reject lines write it: with thousands separators ("5,000"). */
+  public static String number(long n) {
+    return String.format(java.util.Locale.ROOT, "%,d", n);
+  }
+
   private static final long serialVersionUID = 1L;
 
   /** The accumulator's name in the job's results. */
