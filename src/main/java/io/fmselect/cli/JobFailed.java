@@ -1,14 +1,26 @@
 package io.fmselect.cli;
 
 /**
- * A job that failed for good (its restart strategy gave up): reported as one line with the root cause,
- * exit code 1.
+ * A job that failed for good (its restart strategy gave up: exit code 1), or one that ran and did nothing
+ * a user asked for (a bounded run that accepted no sample: {@link RunCommand#ALL_REJECTED}): reported as one
+ * line, "fmselect run: error: ...", by {@link Main}'s handler.
  */
 final class JobFailed extends RuntimeException {
   private static final long serialVersionUID = 1L;
+  private final int exitCode;
 
   JobFailed(String message) {
+    this(message, 1);
+  }
+
+  JobFailed(String message, int exitCode) {
     super(message, null, false, false);
+    this.exitCode = exitCode;
+  }
+
+  /** The process's exit code. */
+  int exitCode() {
+    return exitCode;
   }
 
   /** The innermost cause of a job's failure, as "Type: first line of its message". */

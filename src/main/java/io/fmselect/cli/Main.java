@@ -62,7 +62,7 @@ public final class Main implements Runnable {
       }
       if (ex instanceof JobFailed || ex instanceof io.fmselect.io.AtomicFile.WriteFailed) {
         cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + ex.getMessage());
-        return 1;
+        return ex instanceof JobFailed f ? f.exitCode() : 1;
       }
       cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": internal error: " + ex);
       ex.printStackTrace(cmd.getErr());

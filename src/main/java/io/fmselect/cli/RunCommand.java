@@ -252,12 +252,10 @@ public final class RunCommand implements Callable<Integer> {
       int code = bounded ? report(out, result) : 0;
       out.flush();
       if (code == ALL_REJECTED) {
-        var err = spec.commandLine().getErr();
-        err.println(read != null && read > 0
-            ? "fmselect run: error: every sample was rejected (see the lines above): nothing was published"
-            : "fmselect run: error: topic '" + job.conf().get(StreamOptions.INPUT_TOPIC)
-                + "' held no sample to read: nothing was published");
-        err.flush();
+        throw new JobFailed(read != null && read > 0
+            ? "every sample was rejected (see the lines above): nothing was published"
+            : "topic '" + job.conf().get(StreamOptions.INPUT_TOPIC) + "' held no sample to read: nothing was published",
+            ALL_REJECTED);
       }
       return code;
     }
