@@ -38,12 +38,18 @@ public class OutputTargetsITCase {
     return LauncherITCase.launch(args.toArray(String[]::new));
   }
 
+  /** {@code generate} of one feature set 'a' into {@code data}, which must succeed. */
+  private static LauncherITCase.Result generate(Path data, int rows, int classes, int dims) throws Exception {
+    LauncherITCase.Result g = LauncherITCase.launch("generate", "--out-dir", data.toString(), "--rows",
+        Integer.toString(rows), "--classes", Integer.toString(classes), "--dims", Integer.toString(dims), "--names", "a");
+    assertEquals(0, g.code(), g.err());
+    return g;
+  }
+
   @Test
   void selectWritesStandardOutputADeviceAFifoAndThroughASymlink() throws Exception {
     Path data = dir.resolve("data");
-    LauncherITCase.Result g = LauncherITCase.launch("generate", "--out-dir", data.toString(), "--rows", "500",
-        "--classes", "5", "--dims", "8", "--names", "a");
-    assertEquals(0, g.code(), g.err());
+    LauncherITCase.Result g = generate(data, 500, 5, 8);
     assertEquals(List.of(data.resolve("labels.npy") + ": 500 int64 labels of 5 classes (5% flipped)",
         data.resolve("a.npy") + ": 500 x 8 float32"), g.out().lines().toList(), "generate says what it wrote");
     // the reference: both outputs as plain files
@@ -96,9 +102,7 @@ public class OutputTargetsITCase {
   void aStandardOutputClosedByItsReaderEndsQuietly() throws Exception {
     Path data = dir.resolve("data");
     // 40,000 rows all selected: far more than a pipe holds, so the write meets the closed pipe
-    LauncherITCase.Result g = LauncherITCase.launch("generate", "--out-dir", data.toString(), "--rows", "40000",
-        "--classes", "4", "--dims", "4", "--names", "a");
-    assertEquals(0, g.code(), g.err());
+    generate(data, 40_000, 4, 4);
     Path scores = dir.resolve("scores.csv");
     Process p = new ProcessBuilder("bash", "-c", "\"$0\" select --fraction 1 --labels \"$1\" --features a=\"$2\" --out -"
         + " --scores \"$3\" | head -1; echo \"status ${PIPESTATUS[0]}\"", Path.of("bin/fmselect").toAbsolutePath().toString(),
