@@ -33,10 +33,12 @@ public final class SubsetJob {
 
   /**
    * Where the job's output goes: the subset topic (membership events), the rejects topic, the per-class
-   * window summaries, and (may be null: off) every member's figures every few windows.
+   * window summaries, and (may be null: off) every member's figures every few windows. {@code rawSource}: the
+   * Kafka cluster a rejected sample's raw bytes are read back from ({@link RawBytesFromSource}), so that
+   * accepted samples travel without them; null: every record keeps its raw bytes to the end.
    */
   public record Sinks(Sink<SubsetChange> subset, Sink<Rejected> rejects, Sink<ClassWindow> classes,
-      Sink<SubsetChange> explain, Sink<SubsetWindow> windows) {}
+      Sink<SubsetChange> explain, Sink<SubsetWindow> windows, Properties rawSource) {}
 
   /**
    * Wires decode -> (embed) -> validate -> event-time gate and per-sample changes -> class sums
@@ -52,7 +54,7 @@ public final class SubsetJob {
       records = AsyncDataStream.orderedWait(records, new EmbedImages(config), config.embedding().timeoutMs(),
           java.util.concurrent.TimeUnit.MILLISECONDS, config.embedding().capacity()).name("embed").uid("embed");
     }
-    SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords(), config.failAttempts()))
+    SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords(), config.failAttempts(), sinks.rawSource() != null))
         .name("decode-validate").uid("decode-validate");
     SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id)
         .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate(config.windowMs()))
@@ -74,11 +76,16 @@ public final class SubsetJob {
     if (sinks.explain() != null && config.explainEvery() > 0) {
       events.getSideOutput(ClassSelector.EXPLAIN).sinkTo(sinks.explain()).name("explain-sink").uid("explain-sink");
     }
-    valid.getSideOutput(ValidateSamples.REJECTS).union(changes.getSideOutput(ValidateSamples.REJECTS))
+    DataStream<Rejected> rejects = valid.getSideOutput(ValidateSamples.REJECTS)
+        .union(changes.getSideOutput(ValidateSamples.REJECTS))
         .transform("rejects", TypeInformation.of(Rejected.class), new CountRejects(
             source.getBoundedness() == Boundedness.BOUNDED ? 0 : config.rejectsLogIntervalMs()))
-        .uid("count-rejects").setParallelism(1).setMaxParallelism(1)
-        .sinkTo(sinks.rejects()).name("rejects-sink").uid("rejects-sink").setParallelism(1);
+        .uid("count-rejects").setParallelism(1).setMaxParallelism(1);
+    if (sinks.rawSource() != null) { // late rejects travelled without their raw bytes: read them back
+      rejects = rejects.map(new RawBytesFromSource(sinks.rawSource())).name("rejects-raw-bytes").uid("rejects-raw-bytes")
+          .setParallelism(1).setMaxParallelism(1);
+    }
+    rejects.sinkTo(sinks.rejects()).name("rejects-sink").uid("rejects-sink").setParallelism(1);
     events.getSideOutput(ClassSelector.PROGRESS).connect(changes.getSideOutput(EventTimeGate.NEWEST))
         .transform("freshness", Types.VOID, new Freshness(config.windowMs())).uid("freshness")
         .setParallelism(1).setMaxParallelism(1);
@@ -94,7 +101,7 @@ public final class SubsetJob {
         rejectsSink(kafka, rejectsTopic, transactionalIdPrefix),
         classesSink(kafka, classesTopic == null ? subsetTopic + "-classes" : classesTopic, transactionalIdPrefix),
         explainTopic == null ? null : subsetSink(kafka, explainTopic, transactionalIdPrefix + "-explain"),
-        windowsSink(kafka, windowsTopic(subsetTopic), transactionalIdPrefix));
+        windowsSink(kafka, windowsTopic(subsetTopic), transactionalIdPrefix), kafka);
   }
 
   /** Kafka sinks with the default classes topic and no explain topic. */

@@ -39,22 +39,28 @@ public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEv
 
   private final long failAfterRecords;
   private final int failAttempts;
+  /** Whether an accepted upsert goes on without its raw bytes (the rejects stage reads them back if needed). */
+  private final boolean dropRaw;
   private transient long seen;
   private transient ListState<Long> recordsState;
   private transient long restoredRecords;
   private transient LongCounter records;
 
   public ValidateSamples() {
-    this(0, 0);
+    this(0, 0, false);
   }
 
   /**
    * @param failAfterRecords chaos testing: fail after this many records (0 = never)...
    * @param failAttempts ...in each of the first this many attempts
+   * @param dropRaw an accepted upsert goes on without its raw Kafka bytes ({@link RawBytesFromSource} reads
+   *     them back for the few the event-time gate rejects); DELETEs keep theirs (small, and rejected with
+   *     their window if their sample does not exist)
    */
-  public ValidateSamples(long failAfterRecords, int failAttempts) {
+  public ValidateSamples(long failAfterRecords, int failAttempts, boolean dropRaw) {
     this.failAfterRecords = failAfterRecords;
     this.failAttempts = failAttempts;
+    this.dropRaw = dropRaw;
   }
 
   @Override
@@ -92,6 +98,9 @@ public final class ValidateSamples extends ProcessFunction<SampleEvent, SampleEv
     if (e.reason != null) {
       ctx.output(REJECTS, reject(e));
       return;
+    }
+    if (dropRaw && !e.delete) {
+      e.raw = null;
     }
     out.collect(e);
   }

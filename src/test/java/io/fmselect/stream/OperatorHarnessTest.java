@@ -195,6 +195,29 @@ class OperatorHarnessTest {
     }
   }
 
+  /**
+   * With a source to read them back from, an accepted upsert goes on without its raw bytes (the rejects stage
+   * restores them for a late one: EventTimeITCase); a DELETE keeps them, and a rejected record has them.
+   */
+  @Test
+  void validateDropsTheRawBytesOfAcceptedUpsertsOnly() throws Exception {
+    try (var h = ProcessFunctionTestHarnesses.forProcessFunction(new ValidateSamples(0, 0, true))) {
+      SampleEvent up = upsert("a", 1, 10, 1, 2);
+      up.raw = new byte[] {1, 2, 3};
+      h.processElement(up, 10);
+      h.processElement(delete("b", 20), 20);
+      SampleEvent bad = upsert("c", 1, 30, 1, 2);
+      bad.raw = new byte[] {4, 5};
+      bad.reason = Reasons.NON_FINITE;
+      h.processElement(bad, 30);
+      List<SampleEvent> out = h.extractOutputValues();
+      assertEquals(List.of("a", "b"), out.stream().map(e -> e.id).toList());
+      assertEquals(null, out.get(0).raw, "an accepted upsert travels without them");
+      assertArrayEquals(new byte[] {9}, out.get(1).raw, "a DELETE keeps them");
+      assertEquals(2, h.getSideOutput(ValidateSamples.REJECTS).poll().getValue().getRaw().remaining());
+    }
+  }
+
   private static Object records(OneInputStreamOperatorTestHarness<?, ?> h) {
     return h.getEnvironment().getAccumulatorRegistry().getUserMap().get(ValidateSamples.RECORDS).getLocalValue();
   }
