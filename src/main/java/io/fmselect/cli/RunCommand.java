@@ -106,6 +106,11 @@ public final class RunCommand implements Callable<Integer> {
           + " (default: 1h)")
   String maxFuture;
 
+  @Option(names = "--publish", paramLabel = "MODE",
+      description = "latest: fold the window ends closed while the job is behind into the newest one; every-window:"
+          + " publish each (default: latest)")
+  String publish;
+
   @Option(names = "--bounded", description = "stop at the end offsets present at start")
   boolean bounded;
 
@@ -175,6 +180,9 @@ public final class RunCommand implements Callable<Integer> {
     }
     if (fraction != null) {
       conf.set(StreamOptions.FRACTION, fraction);
+    }
+    if (publish != null) {
+      conf.set(StreamOptions.PUBLISH, publish);
     }
     try {
       if (window != null) {

@@ -12,7 +12,7 @@ import org.apache.flink.configuration.Configuration;
 public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, String method, double fraction,
     double a, double k, double s, long seed, long failAfterRecords, Embedding embedding,
     EventTime eventTime, int explainEvery, int classGauges, long memberCacheBytes, int failAttempts,
-    long rejectsLogIntervalMs)
+    long rejectsLogIntervalMs, Publish publish)
     implements Serializable {
 
   /** {@link #memberCacheBytes}: 60% of the TaskManager's heap, resolved where the job runs. */
@@ -101,7 +101,8 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
         conf.get(StreamOptions.CLASS_GAUGES),
         !conf.get(StreamOptions.MEMBER_CACHE) ? 0 : conf.getOptional(StreamOptions.MEMBER_CACHE_SIZE)
             .map(org.apache.flink.configuration.MemorySize::getBytes).orElse(DEFAULT_SHARE_OF_HEAP),
-        conf.get(StreamOptions.FAIL_ATTEMPTS), millis(conf, StreamOptions.REJECTS_LOG_INTERVAL, 1));
+        conf.get(StreamOptions.FAIL_ATTEMPTS), millis(conf, StreamOptions.REJECTS_LOG_INTERVAL, 1),
+        Publish.of(conf.get(StreamOptions.PUBLISH)));
     if (conf.get(StreamOptions.EXPLAIN_EVERY) < 1) {
       throw new IllegalArgumentException(StreamOptions.EXPLAIN_EVERY.key() + " must be at least 1");
     }
@@ -166,6 +167,11 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
   /** The window end that event time t belongs to: the smallest multiple of the window >= t. */
   public long windowEnd(long t) {
     return windowEnd(t, windowMs);
+  }
+
+  /** The publish cadence's interval in latest mode: half a window of processing time (at least 1 ms). */
+  public long publishIntervalMs() {
+    return Math.max(1, windowMs / 2);
   }
 
   /** The smallest multiple of {@code windowMs} at or after t. */

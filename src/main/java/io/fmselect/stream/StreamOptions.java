@@ -55,6 +55,13 @@ public final class StreamOptions {
       .durationType().defaultValue(Duration.ofSeconds(10))
       .withDescription("Event-time window: the subset is recomputed at every multiple of it.");
 
+  public static final ConfigOption<String> PUBLISH = ConfigOptions.key("fmselect.publish")
+      .stringType().defaultValue(Publish.LATEST.option())
+      .withDescription("Which window ends the job publishes. 'latest': every window end while the job keeps up;"
+          + " when windows close faster than half a window of processing time apart (a backlog, a replay), the ends"
+          + " closed meanwhile are folded into the newest one, exact at that end, with the net membership events"
+          + " since the last published end. 'every-window': every window end, however far behind the job is.");
+
   public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("fmselect.out-of-orderness")
       .durationType().defaultValue(Duration.ofSeconds(1))
       .withDescription("How far a partition's samples may arrive out of event-time order: the watermark trails the"
