@@ -32,6 +32,18 @@ public final class SubsetJob {
   private SubsetJob() {}
 
   /**
+   * The state layout's version, part of every operator's uid: a savepoint of another layout names no operator of
+   * this one, so Flink refuses it instead of restoring state it would misread. Raise it with every change of what
+   * an operator keeps.
+   */
+  static final String LAYOUT = "v2";
+
+  /** An operator's uid: its role and the state layout's version. */
+  static String uid(String role) {
+    return role + "-" + LAYOUT;
+  }
+
+  /**
    * Where the job's output goes: the subset topic (membership events), the rejects topic, the per-class
    * window summaries, and (may be null: off) every member's figures every few windows. {@code rawSource}: the
    * Kafka cluster a rejected sample's raw bytes are read back from ({@link RawBytesFromSource}), so that
@@ -49,45 +61,45 @@ public final class SubsetJob {
   public static void build(StreamExecutionEnvironment env, Source<SampleEvent, ?, ?> source, Sinks sinks,
       StreamConfig config) {
     DataStream<SampleEvent> records = env.fromSource(source, EventClock.of(source, config), "samples")
-        .uid("samples-source");
+        .uid(uid("samples-source"));
     if (config.embedding() != null) { // FM inference for samples that carry an image instead of an embedding
       records = AsyncDataStream.orderedWait(records, new EmbedImages(config), config.embedding().timeoutMs(),
-          java.util.concurrent.TimeUnit.MILLISECONDS, config.embedding().capacity()).name("embed").uid("embed");
+          java.util.concurrent.TimeUnit.MILLISECONDS, config.embedding().capacity()).name("embed").uid(uid("embed"));
     }
     SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords(), config.failAttempts(), sinks.rawSource() != null))
-        .name("decode-validate").uid("decode-validate");
+        .name("decode-validate").uid(uid("decode-validate"));
     SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id)
         .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate(config.windowMs()))
-        .uid("per-sample-changes");
+        .uid(uid("per-sample-changes"));
     SingleOutputStreamOperator<CentroidUpdate> sums = changes.keyBy(c -> c.label)
-        .transform("class-sums", TypeInformation.of(CentroidUpdate.class), new ClassSums(config)).uid("class-sums");
+        .transform("class-sums", TypeInformation.of(CentroidUpdate.class), new ClassSums(config)).uid(uid("class-sums"));
     SingleOutputStreamOperator<MemberEvent> events = changes.keyBy(c -> c.label).connect(sums.broadcast())
         .transform("class-selection", TypeInformation.of(MemberEvent.class), new ClassSelector(config))
-        .uid("class-selection");
+        .uid(uid("class-selection"));
     SingleOutputStreamOperator<SubsetChange> published = events.keyBy(e -> e.id)
-        .process(new PublishMembership(config)).name("publish-membership").uid("publish-membership");
-    published.sinkTo(sinks.subset()).name("subset-sink").uid("subset-sink");
+        .process(new PublishMembership(config)).name("publish-membership").uid(uid("publish-membership"));
+    published.sinkTo(sinks.subset()).name("subset-sink").uid(uid("subset-sink"));
     // its own chain: at parallelism 1 it would chain to publish-membership, and the chain's state would be saved
     // with its max parallelism of 1, so that a savepoint taken at parallelism 1 could not be restored at more
-    published.transform("window-marks", TypeInformation.of(SubsetWindow.class), new WindowMarks()).uid("window-marks")
+    published.transform("window-marks", TypeInformation.of(SubsetWindow.class), new WindowMarks()).uid(uid("window-marks"))
         .setParallelism(1).setMaxParallelism(1).startNewChain()
-        .sinkTo(sinks.windows()).name("windows-sink").uid("windows-sink").setParallelism(1);
-    events.getSideOutput(ClassSelector.CLASSES).sinkTo(sinks.classes()).name("classes-sink").uid("classes-sink");
+        .sinkTo(sinks.windows()).name("windows-sink").uid(uid("windows-sink")).setParallelism(1);
+    events.getSideOutput(ClassSelector.CLASSES).sinkTo(sinks.classes()).name("classes-sink").uid(uid("classes-sink"));
     if (sinks.explain() != null && config.explainEvery() > 0) {
-      events.getSideOutput(ClassSelector.EXPLAIN).sinkTo(sinks.explain()).name("explain-sink").uid("explain-sink");
+      events.getSideOutput(ClassSelector.EXPLAIN).sinkTo(sinks.explain()).name("explain-sink").uid(uid("explain-sink"));
     }
     DataStream<Rejected> rejects = valid.getSideOutput(ValidateSamples.REJECTS)
         .union(changes.getSideOutput(ValidateSamples.REJECTS))
         .transform("rejects", TypeInformation.of(Rejected.class), new CountRejects(
             source.getBoundedness() == Boundedness.BOUNDED ? 0 : config.rejectsLogIntervalMs()))
-        .uid("count-rejects").setParallelism(1).setMaxParallelism(1);
+        .uid(uid("count-rejects")).setParallelism(1).setMaxParallelism(1);
     if (sinks.rawSource() != null) { // late rejects travelled without their raw bytes: read them back
-      rejects = rejects.map(new RawBytesFromSource(sinks.rawSource())).name("rejects-raw-bytes").uid("rejects-raw-bytes")
+      rejects = rejects.map(new RawBytesFromSource(sinks.rawSource())).name("rejects-raw-bytes").uid(uid("rejects-raw-bytes"))
           .setParallelism(1).setMaxParallelism(1);
     }
-    rejects.sinkTo(sinks.rejects()).name("rejects-sink").uid("rejects-sink").setParallelism(1);
+    rejects.sinkTo(sinks.rejects()).name("rejects-sink").uid(uid("rejects-sink")).setParallelism(1);
     events.getSideOutput(ClassSelector.PROGRESS).connect(changes.getSideOutput(EventTimeGate.NEWEST))
-        .transform("freshness", Types.VOID, new Freshness(config.windowMs())).uid("freshness")
+        .transform("freshness", Types.VOID, new Freshness(config.windowMs())).uid(uid("freshness"))
         .setParallelism(1).setMaxParallelism(1);
   }
 
