@@ -31,18 +31,24 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The class stage: keyed by class (input 1: member changes), with every class's centroid sums broadcast
- * to it (input 2). At every window end where the class or any centroid changed it runs
- * {@link ClassWindowStep} and sends the membership events to the publisher. This operator only declares
- * state, timers and metrics around that step.
+ * The class stage: keyed by class (input 1: member changes from the {@link MemberStore}, same key and subtask),
+ * with every class's centroid sums and the published window ends broadcast to it from the {@link PublishClock}
+ * (input 2). At every window end it computes (every-window mode: each with a change; latest mode: each the clock
+ * announces) where the class or any centroid changed, it runs {@link ClassWindowStep} and sends the membership
+ * events to the publisher. This operator only declares state, timers and metrics around that step.
  *
- * <p>State per class: its members (metadata and embedding, one value per member, written once), the ids
- * it has selected, and when it last computed. A window's changes arrive just before the watermark closes
- * it and wait on the heap; those still open when a checkpoint comes are written to state just before
- * the barrier. Centroids arrive as versioned sums (one version per class and window end), so a window's
- * computation sees every class as of that window end however the inputs interleave. Timers: one per
- * window end with changes, and a wake-up at the next window end where some centroid changed while the
- * class has members.
+ * <p>Embeddings are not stored here: the member store holds the one stored copy and hands each change on with
+ * its embedding. Each class's members are kept decoded on the heap ({@link MemberCache}, within a budget); a
+ * table the budget cannot keep is spilled into this stage's state and read back (and dropped from state) at the
+ * class's next computation. After a restore the member store sends every member again
+ * ({@link MemberChange#PRESENT}) and the tables are rebuilt from that before any computation.
+ *
+ * <p>State per class: each member's metadata and whether it is selected (small values), the spilled tables,
+ * the changes waiting when a checkpoint came (without embeddings), and when it last computed. A window's changes
+ * arrive just before the watermark closes it and wait on the heap. Centroids arrive as versioned sums (one
+ * version per class and window end), so a window's computation sees every class as of that window end however
+ * the inputs interleave. Timers: one per window end with changes, and a wake-up at the next window end where
+ * some centroid changed while the class has members.
  *
  * <p>Outputs: the membership events ({@link MemberEvent}, to {@link PublishMembership}); on side outputs
  * a {@link ClassWindow} per class whose subset changed, every member's figures at explain windows, and
@@ -54,6 +60,9 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
 
   static final MapStateDescriptor<Long, CentroidHistory> CENTROIDS =
       new MapStateDescriptor<>("centroids", Types.LONG, TypeInformation.of(CentroidHistory.class));
+  /** The window ends announced for publishing (latest mode) that a deferred computation may still need. */
+  static final MapStateDescriptor<Long, Boolean> PUBLISHED =
+      new MapStateDescriptor<>("published-ends", Types.LONG, Types.BOOLEAN);
   /** Each class's size and selection after each of its computations (for the job's totals). */
   static final OutputTag<ClassProgress> PROGRESS = new OutputTag<>("class-progress", TypeInformation.of(ClassProgress.class));
   /** One record per class whose subset changed at a window end. */
@@ -66,14 +75,29 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   private final StreamConfig config;
   private transient SelectionMethod method;
   private transient io.fmselect.select.PseudoLabeler.Stats labelerStats;
-  private transient MapState<String, byte[]> members;
+  private transient MapState<String, byte[]> metadata;
   private transient MapState<String, Boolean> selected;
+  private transient MapState<String, byte[]> spilled;
   private transient ValueState<Long> lastComputed;
-  private transient MapState<Long, List<MemberChange>> flushed;
+  private transient MapState<Long, byte[]> flushed;
   private transient BroadcastState<Long, CentroidHistory> centroids;
+  private transient BroadcastState<Long, Boolean> published;
   private transient InternalTimerService<VoidNamespace> timers;
-  /** Per class and window end, the changes waiting for the window to close (not in state unless flushed). */
-  private transient Map<Long, Map<Long, Map<String, MemberChange>>> open;
+  /** Per class, the changes waiting for its next computation (with embeddings; in state without, if flushed). */
+  private transient Map<Long, NetChanges> open;
+  /** Per class, the window ends of {@link #open} written to state at a checkpoint. */
+  private transient Map<Long, java.util.Set<Long>> inState;
+  /** After a restore: the classes whose waiting changes in state are not yet on the heap. */
+  private transient boolean restored;
+  private transient java.util.Set<Long> reloaded;
+  /** After a restore: the class whose members the member store is sending, and those received so far. */
+  private transient long presentLabel;
+  private transient TreeMap<String, byte[]> presentRows;
+  /** Latest mode: the newest announced end pruned from {@link #published} (every end before is older). */
+  private transient long prunedEnd;
+  /** {@link #published}'s ends, ascending. */
+  private transient java.util.TreeSet<Long> ends;
+  private transient boolean latest;
   /** Per class, its members decoded as of its last computation (a cache of the state above, within a budget). */
   private transient MemberCache tables;
   private transient Map<Long, ClassStats> stats;
@@ -105,15 +129,27 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     io.fmselect.select.Warmup.startOnce();
     labelerStats = new io.fmselect.select.PseudoLabeler.Stats();
     method = config.createMethod(labelerStats);
-    members = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("members", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    metadata = getRuntimeContext().getMapState(
+        new MapStateDescriptor<>("metadata", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     selected = getRuntimeContext().getMapState(new MapStateDescriptor<>("selected", Types.STRING, Types.BOOLEAN));
+    spilled = getRuntimeContext().getMapState(
+        new MapStateDescriptor<>("spilled", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     lastComputed = getRuntimeContext().getState(new ValueStateDescriptor<>("last-computed", Types.LONG));
     flushed = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-changes", Types.LONG,
-        new ListTypeInfo<>(MemberChange.class)));
+        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     centroids = getOperatorStateBackend().getBroadcastState(CENTROIDS);
+    published = getOperatorStateBackend().getBroadcastState(PUBLISHED);
+    ends = new java.util.TreeSet<>();
+    for (Map.Entry<Long, Boolean> e : published.entries()) {
+      ends.add(e.getKey());
+    }
     timers = getInternalTimerService("class-windows", VoidNamespaceSerializer.INSTANCE, this);
     open = new HashMap<>();
+    inState = new HashMap<>();
+    reloaded = new java.util.HashSet<>();
+    presentLabel = MemberChange.NONE;
+    latest = config.publish() == Publish.LATEST;
+    prunedEnd = Long.MIN_VALUE;
     tables = new MemberCache(config.memberCacheBytes() == StreamConfig.DEFAULT_SHARE_OF_HEAP
         ? MemberCache.defaultBudget(StreamConfig.DEFAULT_HEAP_SHARE) : config.memberCacheBytes());
     stats = new HashMap<>();
@@ -130,7 +166,11 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   /** After the timers up to the watermark have fired: the window they computed is done, log it now. */
   @Override
   public void processWatermark(org.apache.flink.streaming.api.watermark.Watermark mark) throws Exception {
+    finishPresent();
     super.processWatermark(mark);
+    if (latest) {
+      prunePublished(timers.currentWatermark());
+    }
     if (window != null) {
       window.log();
     }
@@ -215,19 +255,29 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   @Override
   public void processElement1(StreamRecord<MemberChange> r) throws Exception {
     MemberChange c = r.getValue();
-    Map<Long, Map<String, MemberChange>> windows = open.computeIfAbsent(c.label, l -> new HashMap<>());
-    Map<String, MemberChange> w = windows.get(c.eventTime);
-    if (w == null) { // one timer per class and window (a timer is a RocksDB write)
-      w = new HashMap<>();
-      windows.put(c.eventTime, w);
-      timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime);
+    if (c.kind == MemberChange.PRESENT) {
+      if (c.label != presentLabel) {
+        finishPresent();
+        presentLabel = c.label;
+        presentRows = new TreeMap<>(Ids.ORDER);
+      }
+      presentRows.put(c.id, c.values);
+      return;
     }
-    w.put(c.id, c);
+    finishPresent();
+    if (open.computeIfAbsent(c.label, l -> new NetChanges()).add(c)) {
+      timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime); // one per class and window: a RocksDB write
+    }
   }
 
   @Override
   public void processElement2(StreamRecord<CentroidUpdate> r) throws Exception {
     CentroidUpdate u = r.getValue();
+    if (u.publish) {
+      published.put(u.windowEnd, Boolean.TRUE);
+      ends.add(u.windowEnd);
+      return;
+    }
     CentroidHistory h = centroids.get(u.label);
     centroids.put(u.label, (h == null ? new CentroidHistory() : h).with(u, timers.currentWatermark()));
     centroidsCache = null;
@@ -236,10 +286,24 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   @Override
   public void onEventTime(InternalTimer<Long, VoidNamespace> timer) throws Exception {
     long label = timer.getKey();
+    long wm = timers.currentWatermark();
     long t = timer.getTimestamp();
-    TreeMap<String, MemberChange> changes = takeChanges(label, t);
+    if (latest) { // the first announced end at or after the timer, once the watermark has reached it
+      Long at = nextPublished(t);
+      if (at == null || at > wm) {
+        if (wm != Long.MAX_VALUE) { // no end announced so far can come before it: wait for the next watermark
+          timers.registerEventTimeTimer(VoidNamespace.INSTANCE, wm + 1);
+        }
+        return;
+      }
+      t = at;
+    }
     Long lastValue = lastComputed.value();
     long last = lastValue == null ? Long.MIN_VALUE : lastValue;
+    if (t <= last) {
+      return; // computed at that end already (its other timers up to it)
+    }
+    TreeMap<String, MemberChange> changes = takeChanges(label, t);
     boolean centroidsChanged = false;
     long nextChange = Long.MAX_VALUE;
     for (Map.Entry<Long, CentroidHistory> e : centroids.immutableEntries()) {
@@ -250,20 +314,18 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
         }
       }
     }
-    boolean explain = config.explainEvery() > 0
-        && Math.floorMod(Math.floorDiv(t, config.windowMs()), config.explainEvery()) == 0;
+    boolean explain = explains(t);
     int size;
     if (!changes.isEmpty() || centroidsChanged || explain) {
       size = compute(label, t, last, changes, explain);
     } else {
       MemberTable cached = tables.get(label);
-      size = cached != null && cached.computedAt == last ? cached.size() : members.isEmpty() ? 0 : 1;
+      size = cached != null && cached.computedAt == last ? cached.size() : metadata.isEmpty() ? 0 : 1;
     }
     // wake up at the next window end where something may change
     if (size == 0) {
       return;
     }
-    long wm = timers.currentWatermark();
     if (nextChange != Long.MAX_VALUE && nextChange <= wm) {
       timers.registerEventTimeTimer(VoidNamespace.INSTANCE, nextChange); // known change, already final
     } else if (wm != Long.MAX_VALUE) {
@@ -271,27 +333,128 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     }
   }
 
-  /** The window's changes of a class, from the heap and from state (if a checkpoint flushed them), by id. */
+  /** Whether window end t explains every member: it is a multiple of the explain period, or (latest) passed one. */
+  private boolean explains(long t) throws Exception {
+    if (config.explainEvery() <= 0) {
+      return false;
+    }
+    long period = config.explainEvery() * config.windowMs();
+    if (!latest) {
+      return Math.floorMod(t, period) == 0;
+    }
+    Long lower = ends.lower(t);
+    long before = lower == null ? prunedEnd : lower;
+    return before == Long.MIN_VALUE ? Math.floorMod(t, period) == 0 : Math.floorDiv(t, period) > Math.floorDiv(before, period);
+  }
+
+  /** The first announced window end at or after t, or null. */
+  private Long nextPublished(long t) {
+    return ends.ceiling(t);
+  }
+
+  /** After the timers up to the watermark fired: announced ends behind it are needed no more (latest mode). */
+  private void prunePublished(long wm) throws Exception {
+    while (!ends.isEmpty() && ends.first() <= wm) {
+      long e = ends.pollFirst();
+      published.remove(e);
+      prunedEnd = Math.max(prunedEnd, e);
+    }
+  }
+
+  /** The net changes of a class up to t, from the heap and from state (after a restore), by id. */
   private TreeMap<String, MemberChange> takeChanges(long label, long t) throws Exception {
-    TreeMap<String, MemberChange> changes = new TreeMap<>(Ids.ORDER);
-    List<MemberChange> stored = flushed.get(t);
-    if (stored != null) {
-      for (MemberChange c : stored) {
-        changes.put(c.id, c);
-      }
-      flushed.remove(t);
+    reloadWaiting(label, null);
+    NetChanges waiting = open.get(label);
+    if (waiting == null) {
+      return new TreeMap<>(Ids.ORDER);
     }
-    Map<Long, Map<String, MemberChange>> windows = open.get(label);
-    if (windows != null) {
-      Map<String, MemberChange> w = windows.remove(t);
-      if (w != null) {
-        changes.putAll(w);
+    java.util.SortedMap<Long, Map<String, MemberChange>> taken = waiting.takeUpTo(t);
+    if (waiting.isEmpty()) {
+      open.remove(label);
+    }
+    java.util.Set<Long> written = inState.get(label);
+    if (written != null) {
+      for (long w : taken.keySet()) {
+        if (written.remove(w)) {
+          flushed.remove(w);
+        }
       }
-      if (windows.isEmpty()) {
-        open.remove(label);
+      if (written.isEmpty()) {
+        inState.remove(label);
       }
     }
-    return changes;
+    return NetChanges.net(taken);
+  }
+
+  /**
+   * After a restore, once per class: its changes waiting in state go back on the heap, with their embeddings from
+   * the member store's rows ({@code rows}, null if it sent none for the class).
+   */
+  private void reloadWaiting(long label, Map<String, byte[]> rows) throws Exception {
+    if (!restored || !reloaded.add(label)) {
+      return;
+    }
+    for (Map.Entry<Long, byte[]> e : flushed.entries()) {
+      inState.computeIfAbsent(label, l -> new java.util.HashSet<>()).add(e.getKey());
+      for (MemberChange c : NetChanges.decode(e.getValue())) {
+        if (c.kind == MemberChange.ADD || c.kind == MemberChange.REPLACE) {
+          c.values = rows == null ? null : rows.get(c.id);
+          if (c.values == null) {
+            throw new IllegalStateException("the member store sent no embedding of member '" + c.id + "' of class "
+                + label + " after the restore");
+          }
+        }
+        open.computeIfAbsent(label, l -> new NetChanges()).add(c);
+      }
+    }
+  }
+
+  /**
+   * After a restore: the member store has sent one class's members (as they stand with every waiting change
+   * applied). Its table as of its last computation is rebuilt from them, undoing the waiting changes, and kept
+   * (or spilled) like any other.
+   */
+  private void finishPresent() throws Exception {
+    if (presentRows == null) {
+      return;
+    }
+    long label = presentLabel;
+    TreeMap<String, byte[]> rows = presentRows;
+    presentRows = null;
+    presentLabel = MemberChange.NONE;
+    Object key = getCurrentKey();
+    setCurrentKey(label);
+    reloadWaiting(label, rows);
+    spilled.clear(); // stale: the rows just sent are the truth
+    NetChanges waiting = open.get(label);
+    TreeMap<String, MemberChange> pending = waiting == null ? new TreeMap<>(Ids.ORDER)
+        : NetChanges.net(new TreeMap<>(toMap(waiting)));
+    byte[] placeholder = new byte[4 * config.totalDim()];
+    TreeMap<String, MemberTable.Row> before = new TreeMap<>(Ids.ORDER);
+    for (Map.Entry<String, byte[]> e : rows.entrySet()) {
+      MemberChange c = pending.get(e.getKey());
+      if (c == null || c.kind != MemberChange.ADD) {
+        before.put(e.getKey(), new MemberTable.Row(e.getValue(), MemberChange.NONE));
+      }
+    }
+    for (MemberChange c : pending.values()) {
+      if (c.kind == MemberChange.REMOVE || c.kind == MemberChange.MOVE_OUT) { // left after the last computation
+        before.put(c.id, new MemberTable.Row(placeholder, MemberChange.NONE));
+      }
+    }
+    Long last = lastComputed.value();
+    keep(label, tableOf(before, last == null ? Long.MIN_VALUE : last));
+    if (key != null) {
+      setCurrentKey(key);
+    }
+  }
+
+  private static Map<Long, Map<String, MemberChange>> toMap(NetChanges waiting) {
+    Map<Long, Map<String, MemberChange>> m = new HashMap<>();
+    for (Map.Entry<Long, Map<String, MemberChange>> w : waiting.windows()) {
+      m.put(w.getKey(), w.getValue());
+    }
+    return m;
   }
 
   /** Computes one class at window end t; returns its size after. */
@@ -302,16 +465,13 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     recomputes.inc();
     MemberTable table = table(label, last);
     ClassWindowStep.Outcome o = ClassWindowStep.run(label, t, table, changes, centroidsAt(t), config.fraction(),
-        explain, id -> {
-          byte[] r = members.get(id);
-          return r == null ? null : MemberRecord.metadata(r);
-        });
+        explain, id -> Metadata.unstored(metadata.get(id)));
     for (Map.Entry<String, MemberChange> e : changes.entrySet()) {
       MemberChange c = e.getValue();
       if (c.kind == MemberChange.ADD || c.kind == MemberChange.REPLACE) {
-        members.put(e.getKey(), MemberRecord.encode(c.metadata, c.values));
+        metadata.put(e.getKey(), Metadata.stored(c.metadata));
       } else {
-        members.remove(e.getKey());
+        metadata.remove(e.getKey());
         selected.remove(e.getKey());
       }
     }
@@ -348,31 +508,55 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     if (table.size() == 0) {
       tables.drop(label);
     } else {
-      tables.keep(label, table, t - config.windowMs());
+      keep(label, table);
     }
     window.done(table.size(), System.nanoTime() - started, o.events().size());
     return table.size();
   }
 
-  /** The class's members as of its last computation: the cached table, or one rebuilt from state. */
+  /** Keeps a class's table on the heap; the tables the budget cannot keep are spilled into state. */
+  private void keep(long label, MemberTable table) throws Exception {
+    for (Map.Entry<Long, MemberTable> out : tables.keep(label, table, table.computedAt - config.windowMs()).entrySet()) {
+      boolean other = out.getKey() != label;
+      if (other) {
+        setCurrentKey(out.getKey());
+      }
+      MemberTable m = out.getValue();
+      for (int i = 0; i < m.size(); i++) {
+        spilled.put(m.id(i), m.values(i));
+      }
+      if (other) {
+        setCurrentKey(label);
+      }
+    }
+  }
+
+  /** The class's members as of its last computation: the cached table, or one read back from its spill. */
   private MemberTable table(long label, long last) throws Exception {
     MemberTable m = tables.get(label);
-    if (m == null || m.computedAt != last) {
-      m = new MemberTable(config.dims(), config.offsets(), last);
-      TreeMap<String, MemberTable.Row> rows = new TreeMap<>(Ids.ORDER);
-      for (Map.Entry<String, byte[]> e : members.entries()) {
-        rows.put(e.getKey(), new MemberTable.Row(MemberRecord.values(e.getValue()), MemberChange.NONE));
-      }
-      m.apply(rows);
-      for (String id : selected.keys()) {
-        int row = m.indexOf(id);
-        if (row >= 0) {
-          m.setSelected(row, true);
-        }
-      }
-      m.incremental = method.incremental();
-      tables.loaded();
+    if (m != null && m.computedAt == last) {
+      return m;
     }
+    TreeMap<String, MemberTable.Row> rows = new TreeMap<>(Ids.ORDER);
+    for (Map.Entry<String, byte[]> e : spilled.entries()) {
+      rows.put(e.getKey(), new MemberTable.Row(e.getValue(), MemberChange.NONE));
+    }
+    spilled.clear();
+    tables.loaded();
+    return tableOf(rows, last);
+  }
+
+  /** A table of these rows as of window end {@code last}, with the selection flags in state. */
+  private MemberTable tableOf(TreeMap<String, MemberTable.Row> rows, long last) throws Exception {
+    MemberTable m = new MemberTable(config.dims(), config.offsets(), last);
+    m.apply(rows);
+    for (String id : selected.keys()) {
+      int row = m.indexOf(id);
+      if (row >= 0) {
+        m.setSelected(row, true);
+      }
+    }
+    m.incremental = method.incremental();
     return m;
   }
 
@@ -417,22 +601,27 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   @Override
   public void onProcessingTime(InternalTimer<Long, VoidNamespace> timer) {}
 
-  /** The open changes go into state before the barrier, so that the checkpoint holds them. */
+  @Override
+  public void initializeState(org.apache.flink.runtime.state.StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    restored = context.isRestored();
+  }
+
+  /**
+   * The waiting changes go into state before the barrier (without embeddings: after a restore the member store
+   * sends them again), so that the checkpoint holds them; they stay on the heap for the computation.
+   */
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     super.prepareSnapshotPreBarrier(checkpointId);
-    for (Map.Entry<Long, Map<Long, Map<String, MemberChange>>> c : open.entrySet()) {
+    finishPresent();
+    for (Map.Entry<Long, NetChanges> c : open.entrySet()) {
       setCurrentKey(c.getKey());
-      for (Map.Entry<Long, Map<String, MemberChange>> w : c.getValue().entrySet()) {
-        List<MemberChange> all = new ArrayList<>();
-        List<MemberChange> before = flushed.get(w.getKey());
-        if (before != null) {
-          all.addAll(before);
-        }
-        all.addAll(w.getValue().values());
-        flushed.put(w.getKey(), all);
+      java.util.Set<Long> written = inState.computeIfAbsent(c.getKey(), l -> new java.util.HashSet<>());
+      for (Map.Entry<Long, Map<String, MemberChange>> w : c.getValue().windows()) {
+        flushed.put(w.getKey(), NetChanges.encode(w.getValue().values()));
+        written.add(w.getKey());
       }
     }
-    open.clear();
   }
 }

@@ -1,6 +1,7 @@
 package io.fmselect.stream;
 
 import io.fmselect.stream.SampleVersions.Record;
+import io.fmselect.stream.SampleVersions.Stored;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,12 +57,13 @@ import org.apache.flink.util.OutputTag;
  *       through, when that moved on, for the job's freshness gauges.
  * </ul>
  *
- * <p>State per id: the sample as it stands (label, embedding, metadata), written when a window changes
- * it. A window's records wait on the heap, per window and id, and are applied when the watermark passes
+ * <p>State per id: the sample as it stands, 17 bytes ({@link Stored}: label and a hash of embedding and
+ * metadata), written when a window changes it; the embedding goes on to the class side, which stores it once. A window's records wait on the heap, per window and id, and are applied when the watermark passes
  * the window's end, with no timer and no state access until then; records still waiting when a
  * checkpoint comes (or when more than {@value #PENDING_BYTES} bytes wait) are appended to state under
  * their window with one timer per id and window, which applies them if no later record of that id and
- * window does first (after a restore, say). So each embedding is written once in the common case.
+ * window does first (after a restore, say). So an embedding is written here only if a checkpoint finds it
+ * waiting.
  */
 final class EventTimeGate extends AbstractStreamOperator<MemberChange>
     implements OneInputStreamOperator<SampleEvent, MemberChange>, Triggerable<String, VoidNamespace> {
@@ -210,7 +212,7 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
 
   private void apply(String id, long w, List<Record> records) throws Exception {
     byte[] stored = sample.value();
-    Record before = stored == null ? null : SampleVersions.single(stored);
+    Stored before = stored == null ? null : Stored.decode(stored);
     SampleChanges.Applied a = SampleChanges.apply(id, w, before, records,
         c -> output.collect(new StreamRecord<>(c, w)),
         e -> output.collect(ValidateSamples.REJECTS, new StreamRecord<>(ValidateSamples.reject(e), w)));
@@ -219,8 +221,8 @@ final class EventTimeGate extends AbstractStreamOperator<MemberChange>
       if (stored != null) {
         sample.clear();
       }
-    } else if (!a.now().sameAs(before)) {
-      sample.update(SampleVersions.append(null, a.now()));
+    } else if (!a.now().equals(before)) {
+      sample.update(a.now().encode());
     }
   }
 

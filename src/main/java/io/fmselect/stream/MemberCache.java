@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The class stage's decoded member tables of one subtask, within a memory budget: the JVM's budget
- * (a TaskManager's) split evenly among its class-stage subtasks. A class not kept is rebuilt from
- * RocksDB (the source of truth) when it next computes.
+ * (a TaskManager's) split evenly among its class-stage subtasks. A table not kept is spilled by the class
+ * stage into its state and read back when the class next computes.
  *
  * <p>Which tables go when a computation leaves the subtask over its share: first those of classes not
  * computed in this window or the previous one; then the table just computed. In a busy stream every
@@ -62,8 +62,10 @@ final class MemberCache {
   /**
    * Keeps (or updates the size of) a class's table after its computation (at {@code t.computedAt});
    * {@code staleBefore}: classes last computed before this are the first to go (see the class comment).
+   * Returns the tables that went (the caller spills them), {@code t} too if it was not kept.
    */
-  void keep(long label, MemberTable t, long staleBefore) {
+  Map<Long, MemberTable> keep(long label, MemberTable t, long staleBefore) {
+    Map<Long, MemberTable> out = new java.util.LinkedHashMap<>();
     tables.put(label, t);
     long bytes = t.bytes();
     Long before = accounted.put(label, bytes);
@@ -79,13 +81,16 @@ final class MemberCache {
           it.remove();
           release(e.getKey());
           evictions++;
+          out.put(e.getKey(), e.getValue());
         }
       }
     }
     if (mine > limit) {
       drop(label);
       evictions++;
+      out.put(label, t);
     }
+    return out;
   }
 
   /** Forgets a class's table (emptied, or not to be kept). */

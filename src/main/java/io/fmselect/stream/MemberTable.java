@@ -17,8 +17,9 @@ import java.util.SortedMap;
  *
  * <p>Embeddings live in slots of one float32 matrix per FM; a window's changes write the new rows into
  * free slots and the class is handed to the selection core as a view in sample order, so a window
- * copies only what changed. RocksDB state stays the source of truth: a table is a cache, rebuilt from
- * state whenever it is missing (after a restore, or evicted to stay within the memory budget).
+ * copies only what changed. The member store's RocksDB state stays the source of truth: after a restore a
+ * table is rebuilt from the members it sends again; one evicted to stay within the memory budget is spilled
+ * into the class stage's state and read back.
  */
 final class MemberTable {
   private final int[] dims;
@@ -80,6 +81,20 @@ final class MemberTable {
       }
     }
     return -1;
+  }
+
+  /** Row i's embedding as a change carries it: every FM, little-endian float32. */
+  byte[] values(int i) {
+    int total = 0;
+    for (int d : dims) {
+      total += d;
+    }
+    ByteBuffer b = ByteBuffer.allocate(4 * total).order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer v = b.asFloatBuffer();
+    for (int f = 0; f < dims.length; f++) {
+      v.put(offsets[f], store[f].floatBlock(slots[i]), store[f].offset(slots[i]), dims[f]);
+    }
+    return b.array();
   }
 
   boolean selected(int i) {

@@ -47,4 +47,20 @@ final class Metadata {
     }
     return m;
   }
+
+  /** Metadata (null if none) as the class stage keeps it in state: a flag byte, then the bytes. */
+  static byte[] stored(byte[] metadata) {
+    if (metadata == null) {
+      return new byte[] {0};
+    }
+    byte[] b = new byte[metadata.length + 1];
+    b[0] = 1;
+    System.arraycopy(metadata, 0, b, 1, metadata.length);
+    return b;
+  }
+
+  /** The metadata of a {@link #stored} value (null if none, or if there is no value). */
+  static byte[] unstored(byte[] stored) {
+    return stored == null || stored[0] == 0 ? null : java.util.Arrays.copyOfRange(stored, 1, stored.length);
+  }
 }

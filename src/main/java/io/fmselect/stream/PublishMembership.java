@@ -21,7 +21,9 @@ import org.apache.flink.util.Collector;
  *
  * <p>A relabel involves two classes: the old one knows the sample was selected, the new one whether it
  * is. Both report here; once the watermark passes the window end (every class has reported), the pair
- * becomes RELABELED (selected in both), LEFT (selected before, not in the new class) or nothing. Going
+ * becomes RELABELED (selected in both), LEFT (selected before, not in the new class) or nothing. With
+ * window ends folded (latest mode) a sample may also have moved on and been deleted since the last published
+ * end: then only its old class reports it, and it LEFT. Going
  * through one subtask per id also keeps a sample's records in order in its Kafka partition, so the
  * topic's latest value per key is the sample's membership. {@code version} is the window end.
  */
@@ -80,8 +82,8 @@ final class PublishMembership extends KeyedProcessFunction<String, MemberEvent, 
         in = e;
       }
     }
-    if (in == null) {
-      return null; // a selected sample moved out: the class it moved to always reports it
+    if (in == null) { // a selected sample moved out, and no class reports it now: it left the data set since
+      return out == null ? null : record(out, MembershipEvent.LEFT, null);
     }
     if (out == null) {
       return in.kind == MemberEvent.MOVED_IN_UNSELECTED ? null

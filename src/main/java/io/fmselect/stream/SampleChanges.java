@@ -1,6 +1,7 @@
 package io.fmselect.stream;
 
 import io.fmselect.stream.SampleVersions.Record;
+import io.fmselect.stream.SampleVersions.Stored;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
@@ -17,18 +18,19 @@ final class SampleChanges {
   private SampleChanges() {}
 
   /** What one window did to one sample: the sample after it (null: absent) and its replays. */
-  record Applied(Record now, int replays) {}
+  record Applied(Stored now, int replays) {}
 
   /**
    * Applies one window's records of sample {@code id} to the sample as it stood ({@code before}, null if
    * absent); the net change goes to {@code out}, a DELETE of an absent sample to {@code rejects}.
    */
-  static Applied apply(String id, long w, Record before, List<Record> records, Consumer<MemberChange> out,
+  static Applied apply(String id, long w, Stored before, List<Record> records, Consumer<MemberChange> out,
       Consumer<SampleEvent> rejects) {
     if (records.size() > 1) {
       records.sort(java.util.Comparator.comparingLong(Record::eventTime)); // stable: arrival order among equal times
     }
-    Record now = before;
+    Stored now = before;
+    Record last = null;
     int replays = 0;
     for (Record r : records) {
       if (r.delete()) {
@@ -45,36 +47,41 @@ final class SampleChanges {
           rejects.accept(e);
         }
         now = null;
+        last = null;
       } else {
-        if (r.sameAs(now)) {
+        Stored s = r.stored();
+        if (s.equals(now)) {
           replays++;
         }
-        now = r;
+        now = s;
+        last = r;
       }
     }
-    emit(id, w, before, now, out);
+    emit(id, w, before, now, last, out);
     return new Applied(now, replays);
   }
 
-  /** The net change of one window, from the sample as it stood ({@code before}) to {@code now}. */
-  static void emit(String id, long w, Record before, Record now, Consumer<MemberChange> out) {
-    if (before == null && now == null || now != null && now.sameAs(before)) {
+  /**
+   * The net change of one window, from the sample as it stood ({@code before}) to {@code now}; {@code last}: the
+   * upsert that made {@code now} (its embedding and metadata go on).
+   */
+  static void emit(String id, long w, Stored before, Stored now, Record last, Consumer<MemberChange> out) {
+    if (before == null && now == null || now != null && now.equals(before)) {
       return;
     }
     if (now == null) {
-      out.accept(MemberChange.of(before.label(), id, w, MemberChange.REMOVE, before.values()));
+      out.accept(MemberChange.of(before.label(), id, w, MemberChange.REMOVE, null));
     } else if (before == null) {
-      out.accept(add(id, w, now, MemberChange.NONE));
+      out.accept(add(id, w, last, MemberChange.NONE));
     } else if (before.label() == now.label()) {
-      MemberChange c = MemberChange.of(now.label(), id, w, MemberChange.REPLACE, now.values());
-      c.oldValues = before.values();
-      c.metadata = now.metadata();
+      MemberChange c = MemberChange.of(now.label(), id, w, MemberChange.REPLACE, last.values());
+      c.metadata = last.metadata();
       out.accept(c);
     } else {
-      MemberChange moved = MemberChange.of(before.label(), id, w, MemberChange.MOVE_OUT, before.values());
+      MemberChange moved = MemberChange.of(before.label(), id, w, MemberChange.MOVE_OUT, null);
       moved.otherLabel = now.label();
       out.accept(moved);
-      out.accept(add(id, w, now, before.label()));
+      out.accept(add(id, w, last, before.label()));
     }
   }
 

@@ -6,14 +6,18 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * Records of one sample id as the per-sample stage keeps them in state: the sample as it stands (one
- * record), or the records of one window still waiting when a checkpoint came (in arrival order; the
- * per-window step orders them by event time).
+ * What the per-sample stage keeps of one sample id: the sample as it stands, reduced to what ordering and
+ * replays need ({@link Stored}: label and a 64-bit hash of embedding and metadata, 17 bytes; the embedding
+ * itself is stored once, on the class side), and the records of one window still waiting when a checkpoint
+ * came (in arrival order, whole: their embeddings are still to be sent on).
  */
 final class SampleVersions {
   /** One record: an upsert (label, embedding, metadata) or a delete (with what a reject needs). */
@@ -25,14 +29,66 @@ final class SampleVersions {
           : new Record(false, e.eventTime, e.label, e.values, e.metadata, null, null, 0, 0);
     }
 
-    /** The same sample state: label, embedding and metadata equal. */
-    boolean sameAs(Record o) {
-      return o != null && !delete && !o.delete && label == o.label && Arrays.equals(values, o.values)
-          && Arrays.equals(metadata, o.metadata);
+    /** The sample this upsert makes. */
+    Stored stored() {
+      return new Stored(label, hash(values, metadata));
     }
   }
 
+  /**
+   * A sample as it stands: its label and a 64-bit hash of its embedding and metadata. Two upserts with the same
+   * label and hash are taken for the same sample (a replay); a different embedding or metadata with the same
+   * hash has a chance of 2^-64.
+   */
+  record Stored(long label, long hash) {
+    private static final byte FORMAT = 1;
+
+    byte[] encode() {
+      return ByteBuffer.allocate(17).put(FORMAT).putLong(label).putLong(hash).array();
+    }
+
+    static Stored decode(byte[] b) {
+      ByteBuffer in = ByteBuffer.wrap(b);
+      byte format = in.get();
+      if (format != FORMAT) {
+        throw new IllegalStateException("a sample's state has format " + format + ", this release reads " + FORMAT);
+      }
+      return new Stored(in.getLong(), in.getLong());
+    }
+  }
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
   private SampleVersions() {}
+
+  /** A 64-bit hash of an embedding and metadata (either may be null; null and empty differ). */
+  static long hash(byte[] values, byte[] metadata) {
+    return mix(hash(metadata, hash(values, 0x9E3779B97F4A7C15L)));
+  }
+
+  private static long hash(byte[] b, long h) {
+    if (b == null) {
+      return mix(h ^ 0x5851F42D4C957F2DL);
+    }
+    int i = 0;
+    for (; i + 8 <= b.length; i += 8) {
+      h = (h ^ mix((long) LONGS.get(b, i))) * 0xBF58476D1CE4E5B9L;
+      h = Long.rotateLeft(h, 31);
+    }
+    long tail = 0;
+    for (int k = b.length - 1; k >= i; k--) {
+      tail = tail << 8 | (b[k] & 0xFF);
+    }
+    h = (h ^ mix(tail ^ b.length)) * 0x94D049BB133111EBL;
+    return h;
+  }
+
+  /** A full-avalanche 64-bit finalizer (the splitmix64 constants). */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
 
   static byte[] append(byte[] entry, Record r) {
     ByteArrayOutputStream b = new ByteArrayOutputStream((entry == null ? 0 : entry.length) + 64
@@ -75,11 +131,6 @@ final class SampleVersions {
       throw new UncheckedIOException(e);
     }
     return out;
-  }
-
-  /** The one record of an entry that holds the sample as it stands. */
-  static Record single(byte[] entry) {
-    return records(entry).get(0);
   }
 
   private static void bytes(DataOutputStream out, byte[] b) throws IOException {

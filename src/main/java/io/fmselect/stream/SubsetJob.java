@@ -19,6 +19,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -53,8 +54,9 @@ public final class SubsetJob {
       Sink<SubsetChange> explain, Sink<SubsetWindow> windows, Properties rawSource) {}
 
   /**
-   * Wires decode -> (embed) -> validate -> event-time gate and per-sample changes -> class sums
-   * (broadcast) -> class selection -> membership publisher -> sinks, with the rejects counted on their way
+   * Wires decode -> (embed) -> validate -> event-time gate and per-sample changes -> member store (embeddings
+   * and class sums; the sums go through the publish clock, broadcast) -> class selection -> membership
+   * publisher -> sinks, with the rejects counted on their way
    * out and the job's freshness gauges beside. Event time follows {@link EventClock}: for a bounded source
    * without idleness or idle flush (its end flushes every window).
    */
@@ -71,9 +73,16 @@ public final class SubsetJob {
     SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id)
         .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate(config.windowMs()))
         .uid(uid("per-sample-changes"));
-    SingleOutputStreamOperator<CentroidUpdate> sums = changes.keyBy(c -> c.label)
-        .transform("class-sums", TypeInformation.of(CentroidUpdate.class), new ClassSums(config)).uid(uid("class-sums"));
-    SingleOutputStreamOperator<MemberEvent> events = changes.keyBy(c -> c.label).connect(sums.broadcast())
+    // the class side: the member store keeps the one stored copy of each embedding and the class sums; the class
+    // selection stage, same key and same subtask, gets each change from it over a forward hop
+    SingleOutputStreamOperator<MemberChange> stored = changes.keyBy(c -> c.label)
+        .transform("member-store", TypeInformation.of(MemberChange.class), new MemberStore(config))
+        .uid(uid("member-store"));
+    DataStream<CentroidUpdate> sums = stored.getSideOutput(MemberStore.SUMS)
+        .transform("publish-clock", TypeInformation.of(CentroidUpdate.class), new PublishClock(config))
+        .uid(uid("publish-clock")).setParallelism(1).setMaxParallelism(1);
+    SingleOutputStreamOperator<MemberEvent> events = DataStreamUtils.reinterpretAsKeyedStream(stored, c -> c.label, Types.LONG)
+        .connect(sums.broadcast())
         .transform("class-selection", TypeInformation.of(MemberEvent.class), new ClassSelector(config))
         .uid(uid("class-selection"));
     SingleOutputStreamOperator<SubsetChange> published = events.keyBy(e -> e.id)

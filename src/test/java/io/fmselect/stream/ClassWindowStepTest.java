@@ -98,8 +98,9 @@ class ClassWindowStepTest {
       Sample before = live.get(s.id());
       var out = new java.util.ArrayList<MemberChange>();
       byte[] meta = Metadata.encode(Map.of("uri", "file:" + s.id() + "@" + w));
-      SampleChanges.emit(s.id(), w, before == null ? null : record(before, metadata.get(s.id())),
-          s.delete() ? null : record(s, meta), out::add);
+      SampleVersions.Record was = before == null ? null : record(before, metadata.get(s.id()));
+      SampleVersions.Record now = s.delete() ? null : record(s, meta);
+      SampleChanges.emit(s.id(), w, was == null ? null : was.stored(), now == null ? null : now.stored(), now, out::add);
       for (MemberChange c : out) {
         changes.computeIfAbsent(c.label, l -> new TreeMap<>(Ids.ORDER)).put(c.id, c);
       }

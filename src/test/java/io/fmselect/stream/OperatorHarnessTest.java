@@ -317,29 +317,38 @@ class OperatorHarnessTest {
     }
   }
 
+  static KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, MemberChange> store(StreamConfig config)
+      throws Exception {
+    return new KeyedOneInputStreamOperatorTestHarness<>(new MemberStore(config), c -> c.label, Types.LONG);
+  }
+
+  static List<CentroidUpdate> sums(KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, MemberChange> h) {
+    var out = h.getSideOutput(MemberStore.SUMS);
+    return out == null ? List.of() : out.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+  }
+
   @Test
-  void classSumsPublishesExactSumsAndForgetsAnEmptyClass() throws Exception {
+  void memberStoreKeepsEachEmbeddingOnceAndPublishesExactSums() throws Exception {
     StreamConfig config = config();
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
-        c -> c.label, Types.LONG)) {
+    try (var h = store(config)) {
       h.open();
       h.processElement(MemberChange.of(7, "x", 100, MemberChange.ADD, bytes(1, 2)), 100);
       h.processElement(MemberChange.of(7, "y", 100, MemberChange.ADD, bytes(0.1f, 4)), 100);
-      h.processElement(MemberChange.of(7, "x", 200, MemberChange.REMOVE, bytes(1, 2)), 200);
+      h.processElement(MemberChange.of(7, "x", 200, MemberChange.REMOVE, null), 200); // its embedding is read back
       h.processWatermark(100);
-      List<CentroidUpdate> first = h.extractOutputValues();
+      List<CentroidUpdate> first = sums(h);
       assertEquals(1, first.size());
       assertEquals(100, first.get(0).windowEnd);
       assertEquals(2, first.get(0).count);
       assertArrayEquals(new double[] {1.0 + (double) 0.1f, 6}, first.get(0).sums, 0.0);
-      MemberChange replace = MemberChange.of(7, "y", 200, MemberChange.REPLACE, bytes(3, 3));
-      replace.oldValues = bytes(0.1f, 4);
-      h.processElement(replace, 200);
+      h.processElement(MemberChange.of(7, "y", 200, MemberChange.REPLACE, bytes(3, 3)), 200); // the old one from state
       h.processWatermark(200);
-      assertArrayEquals(new double[] {3, 3}, h.extractOutputValues().get(1).sums, 0.0);
-      h.processElement(MemberChange.of(7, "y", 300, MemberChange.REMOVE, bytes(3, 3)), 300);
+      assertArrayEquals(new double[] {3, 3}, sums(h).get(1).sums, 0.0);
+      assertEquals(4, h.extractOutputValues().size(), "every change goes on to the class stage");
+      assertEquals(null, h.extractOutputValues().get(2).values, "a removal goes on without an embedding");
+      h.processElement(MemberChange.of(7, "y", 300, MemberChange.MOVE_OUT, null), 300);
       h.processWatermark(300);
-      List<CentroidUpdate> all = h.extractOutputValues();
+      List<CentroidUpdate> all = sums(h);
       assertEquals(3, all.size());
       assertEquals(0, all.get(2).count);
       assertEquals(0, h.numEventTimeTimers());
@@ -348,27 +357,32 @@ class OperatorHarnessTest {
   }
 
   @Test
-  void classSumsKeepsAWindowOpenAcrossACheckpointAndRestore() throws Exception {
+  void memberStoreKeepsAWindowOpenAcrossACheckpointAndSendsItsMembersAfterARestore() throws Exception {
     StreamConfig config = config();
     org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
-        c -> c.label, Types.LONG)) {
+    try (var h = store(config)) {
       h.open();
       h.processElement(MemberChange.of(7, "w", 0, MemberChange.ADD, bytes(10, 20)), 0);
       h.processWatermark(0); // a closed window: its total lives on the heap until the barrier
       h.processElement(MemberChange.of(7, "x", 100, MemberChange.ADD, bytes(1, 2)), 100);
+      h.processElement(MemberChange.of(9, "z", 100, MemberChange.ADD, bytes(5, 5)), 100);
       h.prepareSnapshotPreBarrier(1);
       snapshot = h.snapshot(1, 1);
     }
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, MemberChange, CentroidUpdate>(new ClassSums(config),
-        c -> c.label, Types.LONG)) {
+    try (var h = store(config)) {
       h.initializeState(snapshot);
       h.open();
       h.processElement(MemberChange.of(7, "y", 100, MemberChange.ADD, bytes(2, 2)), 100);
       h.processWatermark(100);
-      assertArrayEquals(new double[] {13, 24}, h.extractOutputValues().get(0).sums, 0.0,
+      List<MemberChange> out = h.extractOutputValues();
+      assertEquals(List.of("7:w", "7:x", "9:z"), out.subList(0, 3).stream().map(c -> c.label + ":" + c.id).sorted().toList(),
+          "every stored member first, class by class");
+      assertTrue(out.subList(0, 3).stream().allMatch(c -> c.kind == MemberChange.PRESENT && c.values != null));
+      assertEquals("y", out.get(3).id, "then the changes");
+      List<CentroidUpdate> s = sums(h).stream().filter(u -> u.label == 7).toList();
+      assertArrayEquals(new double[] {13, 24}, s.get(0).sums, 0.0,
           "the total and the delta flushed before the barrier, and the delta after it");
-      assertEquals(3, h.extractOutputValues().get(0).count);
+      assertEquals(3, s.get(0).count);
     }
   }
 

@@ -2,12 +2,15 @@ package io.fmselect.stream;
 
 import io.fmselect.select.ExactAccumulator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
@@ -16,27 +19,42 @@ import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
 /**
- * Keyed by class: the exact per-dimension sums of the class's embeddings ({@link ExactAccumulator}, so
- * adds and removes in any order give the batch's centroid bit for bit). At every window end where the
- * class changed it publishes a {@link CentroidUpdate}, which is broadcast to every class.
+ * Keyed by class, the first class-side stage: the one stored copy of every member's embedding, and the exact
+ * per-dimension sums of the class's embeddings ({@link ExactAccumulator}, so adds and removes in any order give
+ * the batch's centroid bit for bit).
  *
- * <p>A window's changes arrive just before the watermark closes it; they are summed into one delta per
- * class and window on the heap and never stored one by one. A delta still open when a checkpoint comes
- * is written to state (compact) just before the barrier, and read back when its window closes. Totals
- * stay on the heap too (the {@value #TOTALS} most recently used classes): a total is written to state
- * (compact) before a barrier if it changed since the last, or when it leaves the heap.
+ * <p>A change is applied as it arrives: an ADD is one write, a REPLACE, REMOVE or MOVE_OUT first reads the
+ * embedding it replaces or removes by point lookup (the per-sample stage keeps only a hash of it). Its effect
+ * on the sums goes into one delta per class and window on the heap, and the change goes on to the class
+ * selection stage ({@link ClassSelector}, same key, same subtask: a forward hop), without the old embedding.
+ * At every window end where the class changed, the delta joins the class's total and a {@link CentroidUpdate}
+ * goes out on {@link #SUMS}, to be broadcast to every class. A delta still open when a checkpoint comes is
+ * written to state (compact) just before the barrier, and read back when its window closes. Totals stay on the
+ * heap too (the {@value #TOTALS} most recently used classes): a total is written to state (compact) before a
+ * barrier if it changed since the last, or when it leaves the heap.
+ *
+ * <p>After a restore the class stage has lost its decoded tables with the old process: before anything else
+ * this stage sends it every member it holds ({@link MemberChange#PRESENT}), class by class.
  */
-final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
-    implements OneInputStreamOperator<MemberChange, CentroidUpdate>, Triggerable<Long, VoidNamespace> {
+final class MemberStore extends AbstractStreamOperator<MemberChange>
+    implements OneInputStreamOperator<MemberChange, MemberChange>, Triggerable<Long, VoidNamespace> {
   private static final long serialVersionUID = 1L;
   private final int dim;
   /** How many classes' totals stay decoded on the heap. */
   static final int TOTALS = 512;
 
+  /** Every class's sums at each window end where it changed, for the broadcast. */
+  static final OutputTag<CentroidUpdate> SUMS = new OutputTag<>("class-sums", TypeInformation.of(CentroidUpdate.class));
+
+  private transient MapState<String, byte[]> embeddings;
   private transient ValueState<byte[]> total;
+  /** Whether the members are still to be sent to the class stage (after a restore). */
+  private transient boolean resend;
   private transient MapState<Long, byte[]> flushed;
   private transient InternalTimerService<VoidNamespace> timers;
   /** Per class and window end, the open delta (not in state unless flushed). */
@@ -45,13 +63,21 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
   private transient java.util.LinkedHashMap<Long, ExactAccumulator> totals;
   private transient java.util.Set<Long> dirty;
 
-  ClassSums(StreamConfig config) {
+  MemberStore(StreamConfig config) {
     this.dim = config.totalDim();
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    resend = context.isRestored();
   }
 
   @Override
   public void open() throws Exception {
     super.open();
+    embeddings = getRuntimeContext().getMapState(new MapStateDescriptor<>("embeddings", Types.STRING,
+        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     total = getRuntimeContext().getState(new ValueStateDescriptor<>("total",
         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     flushed = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-deltas", Types.LONG,
@@ -64,6 +90,7 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
 
   @Override
   public void processElement(StreamRecord<MemberChange> r) throws Exception {
+    resendAfterRestore();
     MemberChange c = r.getValue();
     Map<Long, ExactAccumulator> windows = open.computeIfAbsent(c.label, l -> new HashMap<>());
     ExactAccumulator delta = windows.get(c.eventTime);
@@ -72,13 +99,48 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
       windows.put(c.eventTime, delta);
       timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime);
     }
-    switch (c.kind) {
-      case MemberChange.ADD -> delta.addLittleEndian(c.values);
-      case MemberChange.REPLACE -> {
-        delta.removeLittleEndian(c.oldValues);
+    if (c.kind == MemberChange.ADD) {
+      embeddings.put(c.id, c.values);
+      delta.addLittleEndian(c.values);
+    } else {
+      byte[] old = embeddings.get(c.id);
+      if (old == null) {
+        throw new IllegalStateException("class " + c.label + " holds no embedding of member '" + c.id + "'");
+      }
+      if (c.kind != MemberChange.REPLACE) {
+        embeddings.remove(c.id);
+        delta.removeLittleEndian(old);
+      } else if (!java.util.Arrays.equals(old, c.values)) { // else only its metadata changed
+        embeddings.put(c.id, c.values);
+        delta.removeLittleEndian(old);
         delta.addLittleEndian(c.values);
       }
-      default -> delta.removeLittleEndian(c.values);
+    }
+    output.collect(r);
+  }
+
+  @Override
+  public void processWatermark(Watermark mark) throws Exception {
+    resendAfterRestore();
+    super.processWatermark(mark);
+  }
+
+  /** Once after a restore, before anything else goes out: every member, class by class. */
+  private void resendAfterRestore() throws Exception {
+    if (!resend) {
+      return;
+    }
+    resend = false;
+    List<Long> labels;
+    try (var keys = getKeyedStateBackend().<VoidNamespace>getKeys("embeddings", VoidNamespace.INSTANCE)) {
+      labels = keys.map(k -> (Long) k).distinct().toList();
+    }
+    for (long label : labels) {
+      setCurrentKey(label);
+      for (Map.Entry<String, byte[]> e : embeddings.entries()) {
+        output.collect(new StreamRecord<>(MemberChange.of(label, e.getKey(), Long.MIN_VALUE, MemberChange.PRESENT,
+            e.getValue())));
+      }
     }
   }
 
@@ -115,7 +177,7 @@ final class ClassSums extends AbstractStreamOperator<CentroidUpdate>
     u.windowEnd = w;
     u.count = acc.count();
     u.sums = acc.count() == 0 ? new double[dim] : acc.sums();
-    output.collect(new StreamRecord<>(u, w));
+    output.collect(SUMS, new StreamRecord<>(u, w));
     dirty.add(label);
     if (totals.size() > TOTALS) { // the least recently used total leaves the heap, into state
       Map.Entry<Long, ExactAccumulator> eldest = totals.entrySet().iterator().next();
