@@ -139,6 +139,9 @@ public final class RunCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** The roles of the started job's operators (their uids without the layout's version): a refused savepoint's line names them. */
+  private java.util.Set<String> roles = java.util.Set.of();
+
   Configuration configuration() {
     Path dir = confDir;
     if (dir == null) {
@@ -250,7 +253,7 @@ public final class RunCommand implements Callable<Integer> {
       try {
         result = job.client().getJobExecutionResult().get();
       } catch (Exception e) {
-        throw failure(job.conf(), e);
+        throw failure(job.conf(), e, roles);
       }
       if (job.windows() != null) {
         finishWindowLines(job.windows(), timeout.of(kafka.properties()), spec.commandLine().getErr());
@@ -352,6 +355,7 @@ public final class RunCommand implements Callable<Integer> {
           conf.get(StreamOptions.REJECTS_TOPIC), conf.get(StreamOptions.CLASSES_TOPIC),
           conf.get(StreamOptions.EXPLAIN_TOPIC), prefix), config);
     }
+    roles = SavepointRefusal.roles(env);
     if (inCluster) {
       // the models open on the TaskManagers, not here: a JobManager need not hold them
       var client = env.executeAsync("fmselect " + config.method());
@@ -396,13 +400,26 @@ public final class RunCommand implements Callable<Integer> {
       if (models != null) {
         ModelService.release(models);
       }
-      throw failure(conf, e);
+      throw failure(conf, e, roles);
     }
   }
 
-  /** A failed job as one line: the cause, where the details are. */
+  /** {@link #failure(Configuration, Exception, java.util.Collection)} knowing the previous layout's roles only. */
   static Exception failure(Configuration conf, Exception e) {
+    return failure(conf, e, java.util.Set.of());
+  }
+
+  /**
+   * A failed job as one line: the cause, where the details are. A savepoint Flink refused because it holds
+   * state for an operator the job lacks is a user's error ({@link SavepointRefusal}); ROLES: the job's
+   * operators' roles, which name the operator.
+   */
+  static Exception failure(Configuration conf, Exception e, java.util.Collection<String> roles) {
     org.slf4j.LoggerFactory.getLogger("io.fmselect.trace").error("the job failed", e);
+    var refused = SavepointRefusal.of(e, roles);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     if (JobFailed.rootCause(e).contains("Could not start rest endpoint")) {
       return new UserError("no free port for the Flink web UI in " + LocalPorts.range(conf)
           + " (other jobs hold them): --no-web-ui, or -D rest.bind-port=RANGE");
