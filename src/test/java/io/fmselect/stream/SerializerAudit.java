@@ -18,7 +18,7 @@ import org.apache.flink.streaming.api.graph.StreamNode;
 final class SerializerAudit {
   private SerializerAudit() {}
 
-  /** One line per offending serializer: {@code <operator>: <serializer class>}. */
+  /** One line per offending serializer: {@code <operator>: PojoSerializer<record class>} or the Kryo one. */
   static List<String> pojoOrKryo(StreamGraph graph) {
     List<String> found = new ArrayList<>();
     for (StreamNode n : graph.getStreamNodes()) {
@@ -41,8 +41,10 @@ final class SerializerAudit {
     } else if (s instanceof MapSerializer<?, ?> m) {
       check(operator, m.getKeySerializer(), found);
       check(operator, m.getValueSerializer(), found);
-    } else if (s instanceof PojoSerializer<?> || s instanceof KryoSerializer<?>) {
-      found.add(operator + ": " + s.getClass().getSimpleName());
+    } else if (s instanceof PojoSerializer<?> p) {
+      found.add(operator + ": PojoSerializer<" + p.createInstance().getClass().getSimpleName() + ">");
+    } else if (s instanceof KryoSerializer<?>) {
+      found.add(operator + ": " + s);
     }
   }
 }

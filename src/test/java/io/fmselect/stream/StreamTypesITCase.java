@@ -78,7 +78,7 @@ class StreamTypesITCase {
     CloseableIterator<MemberChange> it = shuffled(env, TypeInformation.of(MemberChange.class),
         List.of(RecordSamples.memberChange())).collectAsync();
     List<String> found = SerializerAudit.pojoOrKryo(env.getStreamGraph(false));
-    assertTrue(!found.isEmpty() && found.stream().allMatch(f -> f.endsWith(": PojoSerializer")), found.toString());
+    assertTrue(!found.isEmpty() && found.stream().allMatch(f -> f.endsWith(": PojoSerializer<MemberChange>")), found.toString());
     env.execute("pojo member change"); // runs: the switch refuses Kryo only, hence the audit above
     assertTrue(RecordSamples.same(RecordSamples.memberChange(), it.next()));
     it.close();
