@@ -59,16 +59,16 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   private static final long serialVersionUID = 1L;
 
   static final MapStateDescriptor<Long, CentroidHistory> CENTROIDS =
-      new MapStateDescriptor<>("centroids", Types.LONG, TypeInformation.of(CentroidHistory.class));
+      new MapStateDescriptor<>("centroids", Types.LONG, StreamTypes.CENTROID_HISTORY);
   /** The window ends announced for publishing (latest mode) that a deferred computation may still need. */
   static final MapStateDescriptor<Long, Boolean> PUBLISHED =
       new MapStateDescriptor<>("published-ends", Types.LONG, Types.BOOLEAN);
   /** Each class's size and selection after each of its computations (for the job's totals). */
-  static final OutputTag<ClassProgress> PROGRESS = new OutputTag<>("class-progress", TypeInformation.of(ClassProgress.class));
+  static final OutputTag<ClassProgress> PROGRESS = new OutputTag<>("class-progress", StreamTypes.CLASS_PROGRESS);
   /** One record per class whose subset changed at a window end. */
-  static final OutputTag<ClassWindow> CLASSES = new OutputTag<>("class-windows", TypeInformation.of(ClassWindow.class));
+  static final OutputTag<ClassWindow> CLASSES = new OutputTag<>("class-windows", StreamTypes.CLASS_WINDOW);
   /** Every member's figures at explain windows. */
-  static final OutputTag<SubsetChange> EXPLAIN = new OutputTag<>("explain", TypeInformation.of(SubsetChange.class));
+  static final OutputTag<SubsetChange> EXPLAIN = new OutputTag<>("explain", StreamTypes.SUBSET_CHANGE);
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClassSelector.class);
 

@@ -61,7 +61,7 @@ final class Freshness extends AbstractStreamOperator<Void> implements TwoInputSt
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     classesState = context.getOperatorStateStore()
-        .getListState(new ListStateDescriptor<>("classes", TypeInformation.of(ClassProgress.class)));
+        .getListState(new ListStateDescriptor<>("classes", StreamTypes.CLASS_PROGRESS));
     timesState = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("times", Types.LONG));
     classes = new HashMap<>();
     pending = new TreeMap<>();

@@ -49,7 +49,7 @@ final class MemberStore extends AbstractStreamOperator<MemberChange>
   static final int TOTALS = 512;
 
   /** Every class's sums at each window end where it changed, for the broadcast. */
-  static final OutputTag<CentroidUpdate> SUMS = new OutputTag<>("class-sums", TypeInformation.of(CentroidUpdate.class));
+  static final OutputTag<CentroidUpdate> SUMS = new OutputTag<>("class-sums", StreamTypes.CENTROID_UPDATE);
 
   private transient MapState<String, byte[]> embeddings;
   private transient ValueState<byte[]> total;

@@ -42,7 +42,7 @@ final class PublishMembership extends KeyedProcessFunction<String, MemberEvent, 
   @Override
   public void open(OpenContext openContext) {
     pending = getRuntimeContext().getListState(
-        new ListStateDescriptor<>("events", TypeInformation.of(MemberEvent.class)));
+        new ListStateDescriptor<>("events", StreamTypes.MEMBER_EVENT));
     published = getRuntimeContext().getMetricGroup().counter("membershipEvents");
   }
 

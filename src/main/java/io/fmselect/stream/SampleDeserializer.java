@@ -163,6 +163,6 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
 
   @Override
   public TypeInformation<SampleEvent> getProducedType() {
-    return TypeInformation.of(SampleEvent.class);
+    return StreamTypes.SAMPLE_EVENT;
   }
 }

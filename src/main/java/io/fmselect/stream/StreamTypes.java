@@ -130,7 +130,6 @@ public final class StreamTypes {
       out.writeLong(c.eventTime);
       out.writeInt(c.kind);
       writeBytes(c.values, out);
-      writeBytes(c.oldValues, out);
       writeBytes(c.metadata, out);
       out.writeLong(c.otherLabel);
     }
@@ -143,7 +142,6 @@ public final class StreamTypes {
       c.eventTime = in.readLong();
       c.kind = in.readInt();
       c.values = readBytes(in);
-      c.oldValues = readBytes(in);
       c.metadata = readBytes(in);
       c.otherLabel = in.readLong();
       return c;
@@ -170,6 +168,7 @@ public final class StreamTypes {
       out.writeLong(u.windowEnd);
       out.writeLong(u.count);
       writeDoubles(u.sums, out);
+      out.writeBoolean(u.publish);
     }
 
     @Override
@@ -179,6 +178,7 @@ public final class StreamTypes {
       u.windowEnd = in.readLong();
       u.count = in.readLong();
       u.sums = readDoubles(in);
+      u.publish = in.readBoolean();
       return u;
     }
   }

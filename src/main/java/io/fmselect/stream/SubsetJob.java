@@ -66,31 +66,31 @@ public final class SubsetJob {
         .uid(uid("samples-source"));
     if (config.embedding() != null) { // FM inference for samples that carry an image instead of an embedding
       records = AsyncDataStream.orderedWait(records, new EmbedImages(config), config.embedding().timeoutMs(),
-          java.util.concurrent.TimeUnit.MILLISECONDS, config.embedding().capacity()).name("embed").uid(uid("embed"));
+          java.util.concurrent.TimeUnit.MILLISECONDS, config.embedding().capacity()).returns(StreamTypes.SAMPLE_EVENT).name("embed").uid(uid("embed"));
     }
-    SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords(), config.failAttempts(), sinks.rawSource() != null))
+    SingleOutputStreamOperator<SampleEvent> valid = records.process(new ValidateSamples(config.failAfterRecords(), config.failAttempts(), sinks.rawSource() != null), StreamTypes.SAMPLE_EVENT)
         .name("decode-validate").uid(uid("decode-validate"));
     SingleOutputStreamOperator<MemberChange> changes = valid.keyBy(e -> e.id)
-        .transform("per-sample-changes", TypeInformation.of(MemberChange.class), new EventTimeGate(config.windowMs()))
+        .transform("per-sample-changes", StreamTypes.MEMBER_CHANGE, new EventTimeGate(config.windowMs()))
         .uid(uid("per-sample-changes"));
     // the class side: the member store keeps the one stored copy of each embedding and the class sums; the class
     // selection stage, same key and same subtask, gets each change from it over a forward hop
     SingleOutputStreamOperator<MemberChange> stored = changes.keyBy(c -> c.label)
-        .transform("member-store", TypeInformation.of(MemberChange.class), new MemberStore(config))
+        .transform("member-store", StreamTypes.MEMBER_CHANGE, new MemberStore(config))
         .uid(uid("member-store"));
     DataStream<CentroidUpdate> sums = stored.getSideOutput(MemberStore.SUMS)
-        .transform("publish-clock", TypeInformation.of(CentroidUpdate.class), new PublishClock(config))
+        .transform("publish-clock", StreamTypes.CENTROID_UPDATE, new PublishClock(config))
         .uid(uid("publish-clock")).setParallelism(1).setMaxParallelism(1);
     SingleOutputStreamOperator<MemberEvent> events = DataStreamUtils.reinterpretAsKeyedStream(stored, c -> c.label, Types.LONG)
         .connect(sums.broadcast())
-        .transform("class-selection", TypeInformation.of(MemberEvent.class), new ClassSelector(config))
+        .transform("class-selection", StreamTypes.MEMBER_EVENT, new ClassSelector(config))
         .uid(uid("class-selection"));
     SingleOutputStreamOperator<SubsetChange> published = events.keyBy(e -> e.id)
-        .process(new PublishMembership(config)).name("publish-membership").uid(uid("publish-membership"));
+        .process(new PublishMembership(config), StreamTypes.SUBSET_CHANGE).name("publish-membership").uid(uid("publish-membership"));
     published.sinkTo(sinks.subset()).name("subset-sink").uid(uid("subset-sink"));
     // its own chain: at parallelism 1 it would chain to publish-membership, and the chain's state would be saved
     // with its max parallelism of 1, so that a savepoint taken at parallelism 1 could not be restored at more
-    published.transform("window-marks", TypeInformation.of(SubsetWindow.class), new WindowMarks()).uid(uid("window-marks"))
+    published.transform("window-marks", StreamTypes.SUBSET_WINDOW, new WindowMarks()).uid(uid("window-marks"))
         .setParallelism(1).setMaxParallelism(1).startNewChain()
         .sinkTo(sinks.windows()).name("windows-sink").uid(uid("windows-sink")).setParallelism(1);
     events.getSideOutput(ClassSelector.CLASSES).sinkTo(sinks.classes()).name("classes-sink").uid(uid("classes-sink"));
@@ -99,7 +99,7 @@ public final class SubsetJob {
     }
     DataStream<Rejected> rejects = valid.getSideOutput(ValidateSamples.REJECTS)
         .union(changes.getSideOutput(ValidateSamples.REJECTS))
-        .transform("rejects", TypeInformation.of(Rejected.class), new CountRejects(
+        .transform("rejects", StreamTypes.REJECTED, new CountRejects(
             source.getBoundedness() == Boundedness.BOUNDED ? 0 : config.rejectsLogIntervalMs()))
         .uid(uid("count-rejects")).setParallelism(1).setMaxParallelism(1);
     if (sinks.rawSource() != null) { // late rejects travelled without their raw bytes: read them back

@@ -76,7 +76,6 @@ final class RecordSamples {
 
   static MemberChange memberChange() {
     MemberChange c = MemberChange.of(-5, "m1", 2000, MemberChange.REPLACE, new byte[] {1, 2, 3, 4});
-    c.oldValues = new byte[] {5, 6, 7, 8};
     c.metadata = new byte[] {};
     c.otherLabel = 9;
     return c;
@@ -88,6 +87,7 @@ final class RecordSamples {
     u.windowEnd = 5000;
     u.count = 17;
     u.sums = new double[] {1.5, -0.0, Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY};
+    u.publish = true;
     return u;
   }
 

@@ -89,6 +89,7 @@ class StreamExactnessITCase {
     conf.set(StreamOptions.FMS, twoFms ? List.of("a=12", "b=6") : List.of("a=12"));
     conf.set(StreamOptions.METHOD, method);
     conf.set(StreamOptions.FRACTION, 0.2);
+    conf.set(StreamOptions.PUBLISH, System.getProperty("publish", "every-window"));
     conf.set(StreamOptions.WINDOW, Duration.ofMillis(WINDOW));
     if (memberCache.equals("off")) {
       conf.set(StreamOptions.MEMBER_CACHE, false);

@@ -7,7 +7,6 @@ import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class SubsetJobTypesTest {
   @Test
-  @Disabled("enable when SubsetJob, the operators and SampleDeserializer use StreamTypes (today: PojoSerializer edges)")
+
   void noEdgeOfTheJobUsesAPojoOrKryoSerializer() {
     Configuration c = new Configuration();
     c.set(StreamOptions.FMS, List.of("a=2"));
