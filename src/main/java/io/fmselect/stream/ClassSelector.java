@@ -18,7 +18,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
@@ -383,12 +382,19 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
         inState.remove(label);
       }
     }
-    return NetChanges.net(taken);
+    TreeMap<String, MemberChange> net = NetChanges.net(taken);
+    for (MemberChange c : net.values()) {
+      if ((c.kind == MemberChange.ADD || c.kind == MemberChange.REPLACE) && c.values == null) {
+        throw new IllegalStateException("class " + label + ": no embedding of member '" + c.id + "' after the restore");
+      }
+    }
+    return net;
   }
 
   /**
    * After a restore, once per class: its changes waiting in state go back on the heap, with their embeddings from
-   * the member store's rows ({@code rows}, null if it sent none for the class).
+   * the member store's rows ({@code rows}, null if it sent none for the class: then its table is the one spilled
+   * at the checkpoint, and no waiting change of it adds a member that is still there).
    */
   private void reloadWaiting(long label, Map<String, byte[]> rows) throws Exception {
     if (!restored || !reloaded.add(label)) {
@@ -397,12 +403,8 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     for (Map.Entry<Long, byte[]> e : flushed.entries()) {
       inState.computeIfAbsent(label, l -> new java.util.HashSet<>()).add(e.getKey());
       for (MemberChange c : NetChanges.decode(e.getValue())) {
-        if (c.kind == MemberChange.ADD || c.kind == MemberChange.REPLACE) {
-          c.values = rows == null ? null : rows.get(c.id);
-          if (c.values == null) {
-            throw new IllegalStateException("the member store sent no embedding of member '" + c.id + "' of class "
-                + label + " after the restore");
-          }
+        if ((c.kind == MemberChange.ADD || c.kind == MemberChange.REPLACE) && rows != null) {
+          c.values = rows.get(c.id); // null if a later waiting change removed it again
         }
         open.computeIfAbsent(label, l -> new NetChanges()).add(c);
       }
@@ -534,7 +536,11 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
   /** The class's members as of its last computation: the cached table, or one read back from its spill. */
   private MemberTable table(long label, long last) throws Exception {
     MemberTable m = tables.get(label);
-    if (m != null && m.computedAt == last) {
+    if (m != null) {
+      if (m.computedAt != last) {
+        throw new IllegalStateException("class " + label + ": its table reflects window end " + m.computedAt
+            + ", its state " + last);
+      }
       return m;
     }
     TreeMap<String, MemberTable.Row> rows = new TreeMap<>(Ids.ORDER);
