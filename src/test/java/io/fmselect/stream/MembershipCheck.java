@@ -160,23 +160,25 @@ public final class MembershipCheck {
    * {@code last} holds exactly the membership events since the previous window end, so every window end with a
    * change is published.
    */
-  public static void assertEveryWindow(List<SubsetChange> published, List<ClassWindow> classes, LongFunction<BatchAt> batch,
-      long window, long last, boolean figures) {
+  public static List<Long> assertEveryWindow(List<SubsetChange> published, List<ClassWindow> classes,
+      LongFunction<BatchAt> batch, long window, long last, boolean figures) {
     List<Long> ends = new ArrayList<>();
     for (long t = window; t <= last; t += window) {
       ends.add(t);
     }
-    assertPublishedEnds(published, classes, batch, ends, window, figures);
+    return assertPublishedEnds(published, classes, batch, ends, window, figures);
   }
 
   /**
    * {@link #assertEveryWindow}, and the windows topic (as {@link #windows} read it) names exactly the window
-   * ends that have records, with their counts.
+   * ends that have records, with their counts: every window end whose subset differs from the previous window
+   * end's, and no other.
    */
   public static void assertEveryWindow(List<SubsetChange> published, List<ClassWindow> classes, List<SubsetWindow> marks,
       LongFunction<BatchAt> batch, long window, long last, boolean figures) {
-    assertEveryWindow(published, classes, batch, window, last, figures);
+    List<Long> changed = assertEveryWindow(published, classes, batch, window, last, figures);
     assertMarks(published, marks);
+    assertEquals(changed, ends(marks), "every window end with a change is published, and only those");
   }
 
   /**
@@ -236,13 +238,15 @@ public final class MembershipCheck {
    * previous one (the first against the empty subset): the records at an end are exactly the samples whose
    * membership differs between the batch at the previous published end and the batch at this end (one each:
    * JOINED, LEFT or RELABELED, with the figures at this end), the classes topic (null: not checked) has one
-   * record per class whose subset changed, and no record lies at an end not listed.
+   * record per class whose subset changed, and no record lies at an end not listed. Returns the ends with a
+   * membership event.
    */
-  public static void assertPublishedEnds(List<SubsetChange> published, List<ClassWindow> classes,
+  public static List<Long> assertPublishedEnds(List<SubsetChange> published, List<ClassWindow> classes,
       LongFunction<BatchAt> batch, List<Long> ends, long window, boolean figures) {
     BatchAt prev = BatchAt.EMPTY;
     long prevEnd = Long.MIN_VALUE;
     int events = 0;
+    List<Long> withEvents = new ArrayList<>();
     for (long t : ends) {
       assertTrue(t > prevEnd, "published ends increase: " + t + " after " + prevEnd);
       prevEnd = t;
@@ -296,6 +300,9 @@ public final class MembershipCheck {
       }
       assertEquals(expected, here.keySet(), "exactly the membership events at " + t);
       events += expected.size();
+      if (!expected.isEmpty()) {
+        withEvents.add(t);
+      }
       TreeMap<String, SubsetChange> state = StreamExactnessITCase.stateAt(published, t);
       assertEquals(new TreeSet<>(now.selected().keySet()), Samples.selected(state), "subset at " + t);
       if (classes != null) {
@@ -331,5 +338,6 @@ public final class MembershipCheck {
             "a class record at window end " + w.getWindowEnd().toEpochMilli() + " was checked");
       }
     }
+    return withEvents;
   }
 }
