@@ -255,6 +255,7 @@ class ClusterFailoverITCase {
     List<String> args = new ArrayList<>(List.of("--bootstrap-servers", broker.address(), "--input-topic",
         "samples-" + tag, "--output-topic", "subset-" + tag, "--rejects-topic", "rejects-" + tag, "--group-id", tag,
         "--fm", "dinov2=16", "--fm", "clip=8", "--fraction", "0.1", "--window", "2s", "--idle-flush", "5s",
+        "--publish", "every-window", // check() checks every window end
         // the job starts before the producer: a partition whose first records come a little after the other's
         // must not have been declared idle meanwhile, or those records could be late
         "--idleness", "60s", "-D", "execution.checkpointing.interval=1s", "-D",

@@ -121,8 +121,8 @@ class RunLinesITCase {
       long logFrom = Files.exists(LOG) ? Files.size(LOG) : 0;
       // the job fails once after 200 records and restarts: the figures are still exact
       LauncherITCase.Result r = LauncherITCase.launch("run", "--bootstrap-servers", kafka.bootstrapServers(), "--fm",
-          "dinov2=8", "--window", "1s", "--bounded", "--no-web-ui", "-D", "execution.checkpointing.interval=500ms",
-          "-D", "fmselect.chaos.fail-after-records=200");
+          "dinov2=8", "--window", "1s", "--publish", "every-window", "--bounded", "--no-web-ui", "-D",
+          "execution.checkpointing.interval=500ms", "-D", "fmselect.chaos.fail-after-records=200");
       assertEquals(0, r.code(), r.out() + r.err());
       assertTrue(r.err().contains("restarts from its last checkpoint"), r.err());
       Map<String, String> first = firstRejects(kafka);

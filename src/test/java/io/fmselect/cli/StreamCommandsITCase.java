@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fmselect.io.PythonReader;
 import io.fmselect.kafka.InJvmKafka;
+import io.fmselect.stream.MembershipCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,6 +56,11 @@ class StreamCommandsITCase {
         assertTrue(r.out().contains("done (job net runtime "), r.out());
         assertSubsetIsTheBatchSelection(bs, d, dir);
         List<String> want = Files.readAllLines(dir.resolve("stream.txt"));
+        // run without --publish: the default, latest (a bounded replay, so window ends may be folded); the windows
+        // topic's last mark is the end of the data (event time 14.99 s), with the batch selection's size
+        List<io.fmselect.avro.SubsetWindow> marks = MembershipCheck.windows(kafka.readCommitted("subset-windows"));
+        assertEquals(16_000, marks.get(marks.size() - 1).getWindowEnd().toEpochMilli(), "the last published end");
+        assertEquals(want.size(), marks.get(marks.size() - 1).getSelected(), "the subset's size at the last end");
         for (String f : List.of("followed.txt", "py.txt", "windows.txt")) {
           awaitContent(dir.resolve(f), want);
         }

@@ -54,12 +54,19 @@ class EventTimeITCase {
     final String in;
     final String out;
     final String rejects;
+    final InJvmKafka kafka;
     final KafkaProducer<String, byte[]> producer;
     final List<Sample> sent = new ArrayList<>();
     final List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
     JobClient job;
 
     Run(String tag, int partitions) throws Exception {
+      this(EventTimeITCase.kafka, tag, partitions);
+    }
+
+    /** On KAFKA (another test class's broker). */
+    Run(InJvmKafka kafka, String tag, int partitions) throws Exception {
+      this.kafka = kafka;
       in = "samples-" + tag;
       out = "subset-" + tag;
       rejects = "rejects-" + tag;
@@ -89,9 +96,19 @@ class EventTimeITCase {
       sends.clear();
     }
 
-    /** Starts the job: p subtasks, RocksDB, checkpoints every 300 ms, unbounded. */
+    /**
+     * Starts the job publishing every window end (the tests here check every window end): p subtasks, RocksDB,
+     * checkpoints every 300 ms, unbounded.
+     */
     void start(int parallelism, Duration outOfOrderness, Duration idleness, Duration idleFlush) throws Exception {
+      start(parallelism, outOfOrderness, idleness, idleFlush, Publish.EVERY_WINDOW.option());
+    }
+
+    /** As above, with fmselect.publish = PUBLISH. */
+    void start(int parallelism, Duration outOfOrderness, Duration idleness, Duration idleFlush, String publish)
+        throws Exception {
       Configuration conf = new Configuration();
+      conf.set(StreamOptions.PUBLISH, publish);
       conf.set(StreamOptions.OUT_OF_ORDERNESS, outOfOrderness);
       conf.set(StreamOptions.IDLENESS, idleness);
       conf.set(StreamOptions.IDLE_FLUSH, idleFlush);
@@ -136,6 +153,11 @@ class EventTimeITCase {
 
   /** Every rejected record, as (key, reason), in topic order. */
   static List<String> rejects(String topic) throws Exception {
+    return rejects(kafka, topic);
+  }
+
+  /** As above, on KAFKA. */
+  static List<String> rejects(InJvmKafka kafka, String topic) throws Exception {
     List<String> got = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : kafka.readCommitted(topic)) {
       got.add(r.key() + " " + Rejected.fromByteBuffer(ByteBuffer.wrap(r.value())).getReason());

@@ -56,20 +56,22 @@ class StreamExactnessITCase {
   }
 
   /** What a run committed: the subset topic's and the classes topic's records, in topic order. */
-  record Output(List<SubsetChange> subset, List<io.fmselect.avro.ClassWindow> classes, List<SubsetChange> explained) {}
+  record Output(List<SubsetChange> subset, List<io.fmselect.avro.ClassWindow> classes, List<SubsetChange> explained,
+      List<io.fmselect.avro.SubsetWindow> marks) {}
 
   /** Runs the job over a freshly produced topic; returns every committed record. */
-  static Output runJob(String method, int parallelism, boolean twoFms, String memberCache) throws Exception {
-    return runJob(method, parallelism, twoFms, memberCache, 0);
+  static Output runJob(String method, int parallelism, boolean twoFms, String memberCache, String publish)
+      throws Exception {
+    return runJob(method, parallelism, twoFms, memberCache, 0, publish);
   }
 
   /** As above; {@code explainEvery} > 0: also every member's figures every that many windows. */
   /**
    * As above; {@code memberCache}: "on" (the default budget), "off", or a budget ("2kb": smaller than any
-   * class, so every class is read back from RocksDB at every window).
+   * class, so every class is read back from RocksDB at every window); {@code publish}: fmselect.publish.
    */
-  static Output runJob(String method, int parallelism, boolean twoFms, String memberCache, int explainEvery)
-      throws Exception {
+  static Output runJob(String method, int parallelism, boolean twoFms, String memberCache, int explainEvery,
+      String publish) throws Exception {
     String tag = method + "-" + parallelism + "-" + System.nanoTime();
     String in = "samples-" + tag;
     String out = "subset-" + tag;
@@ -89,7 +91,7 @@ class StreamExactnessITCase {
     conf.set(StreamOptions.FMS, twoFms ? List.of("a=12", "b=6") : List.of("a=12"));
     conf.set(StreamOptions.METHOD, method);
     conf.set(StreamOptions.FRACTION, 0.2);
-    conf.set(StreamOptions.PUBLISH, System.getProperty("publish", "every-window"));
+    conf.set(StreamOptions.PUBLISH, publish);
     conf.set(StreamOptions.WINDOW, Duration.ofMillis(WINDOW));
     if (memberCache.equals("off")) {
       conf.set(StreamOptions.MEMBER_CACHE, false);
@@ -116,7 +118,8 @@ class StreamExactnessITCase {
         explained.add(SubsetChange.fromByteBuffer(java.nio.ByteBuffer.wrap(r.value())));
       }
     }
-    return new Output(MembershipCheck.subset(kafka, out), MembershipCheck.classes(kafka, out + "-classes"), explained);
+    return new Output(MembershipCheck.subset(kafka, out), MembershipCheck.classes(kafka, out + "-classes"), explained,
+        MembershipCheck.windows(kafka, out));
   }
 
   /** The state at window end t: latest change per id among those with windowEnd <= t. */
@@ -142,22 +145,35 @@ class StreamExactnessITCase {
     return MembershipCheck.batch(ids, l, f, method, 0.2);
   }
 
-  @ParameterizedTest(name = "{0} at parallelism {1}, member cache {2}")
-  @CsvSource({"ram-apl,1,on", "ram-apl,2,on", "ram-apl,2,off", "ram-apl,2,3kb", "min,1,on", "min,2,on",
-      "moderate-ds,1,on", "moderate-ds,2,on", "kcenter,1,on", "kcenter,2,on", "graphcut,1,on",
-      "graphcut,2,on", "facility-location,1,on", "facility-location,2,on", "uniform,1,on", "uniform,2,on"})
-  void publishedSubsetEqualsTheBatchSelectorAtEveryWindowEnd(String method, int parallelism, String memberCache)
-      throws Exception {
+  /**
+   * every-window: every window end holds the membership events since the one before; latest (a bounded replay,
+   * so window ends may be folded): every end the windows topic names holds the net events since the previous
+   * one, and the last is the batch's over all the data.
+   */
+  @ParameterizedTest(name = "{0} at parallelism {1}, member cache {2}, publish {3}")
+  @CsvSource({"ram-apl,1,on,every-window", "ram-apl,2,on,every-window", "ram-apl,2,off,every-window",
+      "ram-apl,2,3kb,every-window", "min,1,on,every-window", "min,2,on,every-window", "moderate-ds,1,on,every-window",
+      "moderate-ds,2,on,every-window", "kcenter,1,on,every-window", "kcenter,2,on,every-window",
+      "graphcut,1,on,every-window", "graphcut,2,on,every-window", "facility-location,1,on,every-window",
+      "facility-location,2,on,every-window", "uniform,1,on,every-window", "uniform,2,on,every-window",
+      "ram-apl,1,on,latest", "ram-apl,2,on,latest"})
+  void publishedSubsetEqualsTheBatchSelectorAtEveryPublishedWindowEnd(String method, int parallelism,
+      String memberCache, String publish) throws Exception {
     boolean twoFms = method.equals("ram-apl");
-    Output out = runJob(method, parallelism, twoFms, memberCache);
-    long lastTime = (ROWS - 1) * INTERVAL;
-    MembershipCheck.assertEveryWindow(out.subset(), out.classes(),
-        t -> batch(method, (int) Math.min(ROWS, t / INTERVAL + 1), twoFms), WINDOW, lastTime + WINDOW, true);
+    Output out = runJob(method, parallelism, twoFms, memberCache, publish);
+    long last = ((ROWS - 1) * INTERVAL / WINDOW + 1) * WINDOW; // the window end of the last sample
+    java.util.function.LongFunction<MembershipCheck.BatchAt> at =
+        t -> batch(method, (int) Math.min(ROWS, t / INTERVAL + 1), twoFms);
+    if (publish.equals("every-window")) {
+      MembershipCheck.assertEveryWindow(out.subset(), out.classes(), out.marks(), at, WINDOW, last, true);
+    } else {
+      MembershipCheck.assertLatest(out.subset(), out.classes(), out.marks(), at, WINDOW, last, true);
+    }
   }
 
   @org.junit.jupiter.api.Test
   void anExplainTopicGetsEveryMembersFiguresEveryFewWindows() throws Exception {
-    Output out = runJob("ram-apl", 2, true, "on", 2);
+    Output out = runJob("ram-apl", 2, true, "on", 2, "every-window");
     long lastTime = (ROWS - 1) * INTERVAL;
     int windows = 0;
     for (long t = WINDOW; t <= lastTime + WINDOW; t += WINDOW) {
