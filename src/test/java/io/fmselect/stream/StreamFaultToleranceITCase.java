@@ -37,7 +37,8 @@ class StreamFaultToleranceITCase {
   /** The run's committed subset records, and the same as sortable lines. */
   record Run(List<SubsetChange> records, List<String> lines, List<io.fmselect.avro.SubsetWindow> marks) {}
 
-  static Run run(InJvmKafka kafka, String tag, long failAfter, String publish, int parallelism) throws Exception {
+  static Run run(InJvmKafka kafka, String tag, long failAfter, String publish, int parallelism, String memberCache)
+      throws Exception {
     kafka.createTopic("subset-" + tag, 2);
     kafka.createTopic("rejects-" + tag, 1);
     Configuration conf = new Configuration();
@@ -45,6 +46,9 @@ class StreamFaultToleranceITCase {
     conf.set(StreamOptions.FMS, List.of("a=16", "b=8"));
     conf.set(StreamOptions.FRACTION, 0.1);
     conf.set(StreamOptions.PUBLISH, publish);
+    if (!memberCache.equals("on")) { // a budget smaller than any class: every table is spilled and read back
+      conf.set(StreamOptions.MEMBER_CACHE_SIZE, org.apache.flink.configuration.MemorySize.parse(memberCache));
+    }
     conf.set(StreamOptions.WINDOW, Duration.ofMillis(1000));
     conf.set(StreamOptions.FAIL_AFTER_RECORDS, failAfter);
     conf.set(StreamOptions.OUT_OF_ORDERNESS, Duration.ofMillis(200));
@@ -69,9 +73,9 @@ class StreamFaultToleranceITCase {
     return new Run(records, out, MembershipCheck.windows(kafka, "subset-" + tag));
   }
 
-  @ParameterizedTest(name = "publish {0} at parallelism {1}")
-  @CsvSource({"every-window,2", "latest,1", "latest,2"})
-  void aRestoreLosesAndRepeatsNothing(String publish, int parallelism) throws Exception {
+  @ParameterizedTest(name = "publish {0} at parallelism {1}, member cache {2}")
+  @CsvSource({"every-window,2,on", "every-window,2,3kb", "latest,1,on", "latest,2,on"})
+  void aRestoreLosesAndRepeatsNothing(String publish, int parallelism, String memberCache) throws Exception {
     ExampleData.write(data, 4000, 10, new int[] {16, 8}, new String[] {"a", "b"}, 1.5, 0.05, 3);
     try (InJvmKafka kafka = InJvmKafka.start()) {
       kafka.createTopic("samples", 2);
@@ -80,9 +84,9 @@ class StreamFaultToleranceITCase {
           "a=" + data.resolve("a.npy"), "--features", "b=" + data.resolve("b.npy"), "--interval-ms", "5"));
       boolean everyWindow = publish.equals("every-window");
       long failures = ValidateSamples.INJECTED_FAILURES.get();
-      List<String> clean = everyWindow ? run(kafka, "clean", 0, publish, parallelism).lines() : null;
+      List<String> clean = everyWindow ? run(kafka, "clean", 0, publish, parallelism, memberCache).lines() : null;
       assertEquals(failures, ValidateSamples.INJECTED_FAILURES.get(), "the clean run did not fail");
-      Run failed = run(kafka, "failed", 1000, publish, parallelism);
+      Run failed = run(kafka, "failed", 1000, publish, parallelism, memberCache);
       assertTrue(ValidateSamples.INJECTED_FAILURES.get() > failures, "the job failed and was restored");
       if (everyWindow) {
         assertEquals(clean.size(), failed.lines().size(), "same number of committed records");
