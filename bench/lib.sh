@@ -21,3 +21,6 @@ produce_samples() {
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# Bytes written to the machine's disks so far (whole disks in /proc/diskstats, 512-byte sectors).
+disk_written() { awk '$3 ~ /^(sd[a-z]+|vd[a-z]+|xvd[a-z]+|nvme[0-9]+n[0-9]+)$/ {s += $10} END {printf "%.0f\n", s * 512}' /proc/diskstats; }
