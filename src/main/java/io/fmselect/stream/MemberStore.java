@@ -4,6 +4,8 @@ import io.fmselect.select.ExactAccumulator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -55,6 +57,9 @@ final class MemberStore extends AbstractStreamOperator<MemberChange>
   private transient ValueState<byte[]> total;
   /** Whether the members are still to be sent to the class stage (after a restore). */
   private transient boolean resend;
+  /** The classes of this subtask that have had members (RocksDB cannot list the keys of a map state). */
+  private transient java.util.Set<Long> classes;
+  private transient ListState<Long> classesState;
   private transient MapState<Long, byte[]> flushed;
   private transient InternalTimerService<VoidNamespace> timers;
   /** Per class and window end, the open delta (not in state unless flushed). */
@@ -71,6 +76,24 @@ final class MemberStore extends AbstractStreamOperator<MemberChange>
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     resend = context.isRestored();
+    classesState = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("classes", Types.LONG));
+    classes = new java.util.HashSet<>();
+    var task = getRuntimeContext().getTaskInfo();
+    int maxParallelism = task.getMaxNumberOfParallelSubtasks();
+    org.apache.flink.runtime.state.KeyGroupRange mine = org.apache.flink.runtime.state.KeyGroupRangeAssignment
+        .computeKeyGroupRangeForOperatorIndex(maxParallelism, task.getNumberOfParallelSubtasks(),
+            task.getIndexOfThisSubtask());
+    for (Long label : classesState.get()) { // every old subtask's: this one keeps its own key groups'
+      if (mine.contains(org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignToKeyGroup(label, maxParallelism))) {
+        classes.add(label);
+      }
+    }
+  }
+
+  @Override
+  public void snapshotState(org.apache.flink.runtime.state.StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    classesState.update(new java.util.ArrayList<>(classes));
   }
 
   @Override
@@ -100,6 +123,7 @@ final class MemberStore extends AbstractStreamOperator<MemberChange>
       timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.eventTime);
     }
     if (c.kind == MemberChange.ADD) {
+      classes.add(c.label);
       embeddings.put(c.id, c.values);
       delta.addLittleEndian(c.values);
     } else {
@@ -131,16 +155,16 @@ final class MemberStore extends AbstractStreamOperator<MemberChange>
       return;
     }
     resend = false;
-    List<Long> labels;
-    try (var keys = getKeyedStateBackend().<VoidNamespace>getKeys("embeddings", VoidNamespace.INSTANCE)) {
-      labels = keys.map(k -> (Long) k).distinct().toList();
-    }
-    for (long label : labels) {
+    Object key = getCurrentKey(); // the element's, set by Flink: it is kept
+    for (long label : new java.util.TreeSet<>(classes)) {
       setCurrentKey(label);
       for (Map.Entry<String, byte[]> e : embeddings.entries()) {
         output.collect(new StreamRecord<>(MemberChange.of(label, e.getKey(), Long.MIN_VALUE, MemberChange.PRESENT,
             e.getValue())));
       }
+    }
+    if (key != null) {
+      setCurrentKey(key);
     }
   }
 
@@ -177,6 +201,9 @@ final class MemberStore extends AbstractStreamOperator<MemberChange>
     u.windowEnd = w;
     u.count = acc.count();
     u.sums = acc.count() == 0 ? new double[dim] : acc.sums();
+    if (acc.count() == 0) {
+      classes.remove(label);
+    }
     output.collect(SUMS, new StreamRecord<>(u, w));
     dirty.add(label);
     if (totals.size() > TOTALS) { // the least recently used total leaves the heap, into state

@@ -106,10 +106,7 @@ final class NetChanges {
         out.writeLong(c.label);
         out.writeLong(c.eventTime);
         out.writeLong(c.otherLabel);
-        out.writeInt(c.metadata == null ? -1 : c.metadata.length);
-        if (c.metadata != null) {
-          out.write(c.metadata);
-        }
+        RecordType.Fields.writeBytes(c.metadata, out);
       }
       out.writeBoolean(false);
     } catch (IOException e) {
@@ -131,10 +128,7 @@ final class NetChanges {
         long label = in.readLong();
         MemberChange c = MemberChange.of(label, id, in.readLong(), kind, null);
         c.otherLabel = in.readLong();
-        int m = in.readInt();
-        if (m >= 0) {
-          c.metadata = in.readNBytes(m);
-        }
+        c.metadata = RecordType.Fields.readBytes(in);
         out.add(c);
       }
     } catch (IOException e) {

@@ -312,7 +312,7 @@ public final class RecordType<T> extends TypeInformation<T> {
       return StringValue.readString(in);
     }
 
-    public static void writeBytes(byte[] b, DataOutputView out) throws IOException {
+    public static void writeBytes(byte[] b, java.io.DataOutput out) throws IOException {
       if (b == null) {
         out.writeInt(-1);
       } else {
@@ -321,7 +321,7 @@ public final class RecordType<T> extends TypeInformation<T> {
       }
     }
 
-    public static byte[] readBytes(DataInputView in) throws IOException {
+    public static byte[] readBytes(java.io.DataInput in) throws IOException {
       int n = in.readInt();
       if (n < 0) {
         return null;

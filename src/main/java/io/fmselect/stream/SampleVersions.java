@@ -100,14 +100,14 @@ final class SampleVersions {
       out.writeBoolean(r.delete);
       out.writeLong(r.eventTime);
       if (r.delete) {
-        bytes(out, r.raw);
+        RecordType.Fields.writeBytes(r.raw, out);
         out.writeUTF(r.topic == null ? "" : r.topic);
         out.writeInt(r.partition);
         out.writeLong(r.offset);
       } else {
         out.writeLong(r.label);
-        bytes(out, r.values);
-        bytes(out, r.metadata);
+        RecordType.Fields.writeBytes(r.values, out);
+        RecordType.Fields.writeBytes(r.metadata, out);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -122,31 +122,14 @@ final class SampleVersions {
         boolean delete = in.readBoolean();
         long t = in.readLong();
         if (delete) {
-          out.add(new Record(true, t, 0, null, null, bytes(in), in.readUTF(), in.readInt(), in.readLong()));
+          out.add(new Record(true, t, 0, null, null, RecordType.Fields.readBytes(in), in.readUTF(), in.readInt(), in.readLong()));
         } else {
-          out.add(new Record(false, t, in.readLong(), bytes(in), bytes(in), null, null, 0, 0));
+          out.add(new Record(false, t, in.readLong(), RecordType.Fields.readBytes(in), RecordType.Fields.readBytes(in), null, null, 0, 0));
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return out;
-  }
-
-  private static void bytes(DataOutputStream out, byte[] b) throws IOException {
-    out.writeInt(b == null ? -1 : b.length);
-    if (b != null) {
-      out.write(b);
-    }
-  }
-
-  private static byte[] bytes(DataInputStream in) throws IOException {
-    int n = in.readInt();
-    if (n < 0) {
-      return null;
-    }
-    byte[] b = new byte[n];
-    in.readFully(b);
-    return b;
   }
 }

@@ -80,7 +80,8 @@ public final class SubsetJob {
         .uid(uid("member-store"));
     DataStream<CentroidUpdate> sums = stored.getSideOutput(MemberStore.SUMS)
         .transform("publish-clock", StreamTypes.CENTROID_UPDATE, new PublishClock(config))
-        .uid(uid("publish-clock")).setParallelism(1).setMaxParallelism(1);
+        .uid(uid("publish-clock")).setParallelism(1).setMaxParallelism(1)
+        .startNewChain(); // at parallelism 1 it would chain to the member store, whose state would take its max parallelism of 1
     SingleOutputStreamOperator<MemberEvent> events = DataStreamUtils.reinterpretAsKeyedStream(stored, c -> c.label, Types.LONG)
         .connect(sums.broadcast())
         .transform("class-selection", StreamTypes.MEMBER_EVENT, new ClassSelector(config))

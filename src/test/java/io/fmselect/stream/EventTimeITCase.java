@@ -59,6 +59,8 @@ class EventTimeITCase {
     final List<Sample> sent = new ArrayList<>();
     final List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
     JobClient job;
+    /** If set, the next {@link #start} restores this savepoint. */
+    String savepoint;
 
     Run(String tag, int partitions) throws Exception {
       this(EventTimeITCase.kafka, tag, partitions);
@@ -116,6 +118,9 @@ class EventTimeITCase {
       conf.set(StreamOptions.FMS, List.of("a=" + DIM));
       conf.set(StreamOptions.FRACTION, FRACTION);
       conf.set(StreamOptions.WINDOW, Duration.ofMillis(WINDOW));
+      if (savepoint != null) {
+        conf.set(org.apache.flink.configuration.StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+      }
       StreamConfig config = StreamConfig.from(conf);
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
       env.enableCheckpointing(300, CheckpointingMode.EXACTLY_ONCE);
@@ -123,6 +128,14 @@ class EventTimeITCase {
       SubsetJob.build(env, SubsetJob.kafkaSource(props, in, "g-" + in, config, false),
           SubsetJob.kafkaSinks(props, out, rejects, "t-" + in), config);
       job = env.executeAsync("event time " + in);
+    }
+
+    /** Stops the job with a savepoint in DIR (no drain: open windows stay open); returns its path. */
+    String stopWithSavepoint(java.nio.file.Path dir) throws Exception {
+      String path = job.stopWithSavepoint(false, dir.toUri().toString(),
+          org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get();
+      job = null;
+      return path;
     }
 
     @Override

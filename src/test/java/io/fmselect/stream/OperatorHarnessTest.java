@@ -384,6 +384,19 @@ class OperatorHarnessTest {
           "the total and the delta flushed before the barrier, and the delta after it");
       assertEquals(3, s.get(0).count);
     }
+    // the first change after a restore reads its own class's embedding, whichever class was sent last
+    for (String[] first : new String[][] {{"7", "w"}, {"9", "z"}}) {
+      try (var h = store(config)) {
+        h.initializeState(snapshot);
+        h.open();
+        h.processElement(MemberChange.of(Long.parseLong(first[0]), first[1], 200, MemberChange.REMOVE, null), 200);
+        h.processWatermark(200);
+        CentroidUpdate u = sums(h).stream().filter(c -> c.label == Long.parseLong(first[0]) && c.windowEnd == 200)
+            .findFirst().orElseThrow();
+        assertEquals(first[0].equals("7") ? 1 : 0, u.count, "class " + first[0] + " lost one member");
+        assertArrayEquals(first[0].equals("7") ? new double[] {1, 2} : new double[] {0, 0}, u.sums, 0.0);
+      }
+    }
   }
 
   static MemberEvent ev(String id, long label, long w, int kind, long other) {

@@ -166,4 +166,64 @@ class PublishCadenceITCase {
           "every window end with a change is published while the job keeps up");
     }
   }
+
+  /**
+   * Latest mode through stop-with-savepoint and a restore at another parallelism: a job at parallelism 2 takes
+   * in a first part, is stopped with a savepoint while windows are still open, and a job at parallelism 1
+   * resumes from it with the rest. Every end published by either is exact, and the last is the batch answer.
+   */
+  @Test
+  void latestIsExactThroughStopWithSavepointAndARescale(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    final long window = EventTimeITCase.WINDOW;
+    SplittableRandom r = new SplittableRandom(21);
+    try (EventTimeITCase.Run run = new EventTimeITCase.Run(kafka, "savepoint", 2);
+        CommittedReader subset = new CommittedReader(kafka, "subset-savepoint");
+        CommittedReader windows = new CommittedReader(kafka, SubsetJob.windowsTopic("subset-savepoint"))) {
+      List<Sample> accepted = new ArrayList<>();
+      int n = 0;
+      for (; n < 400; n++) { // event times 0 .. 3990: windows 1000 .. 4000
+        Sample s = Samples.upsert(EventTimeITCase.id(n), 10L * n, n % 3, EventTimeITCase.point(r, n % 3));
+        run.send(n % 2, s);
+        accepted.add(s);
+      }
+      run.flush();
+      run.start(2, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(1), Publish.LATEST.option());
+      assertTrue(windows.awaitUntil(ws -> {
+        try {
+          List<Long> ends = MembershipCheck.ends(MembershipCheck.windows(ws));
+          return !ends.isEmpty() && ends.get(ends.size() - 1) >= 4000;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, Duration.ofSeconds(60)), "the first part is published");
+      run.savepoint = run.stopWithSavepoint(dir);
+      for (int i = 0; i < 400; i++, n++) { // relabels and new samples, event times 4010 .. 8000
+        String id = EventTimeITCase.id(i % 3 == 0 ? i : n);
+        Sample s = Samples.upsert(id, 4010 + 10L * i, (n + 1) % 3, EventTimeITCase.point(r, (n + 1) % 3));
+        run.send(i % 2, s);
+        accepted.add(s);
+      }
+      run.flush();
+      run.start(1, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(1), Publish.LATEST.option());
+      boolean done = windows.awaitUntil(ws -> {
+        try {
+          List<Long> ends = MembershipCheck.ends(MembershipCheck.windows(ws));
+          return !ends.isEmpty() && ends.get(ends.size() - 1) == 8000
+              && subset.poll().size() == MembershipCheck.windows(ws).stream().mapToInt(SubsetWindow::getEvents).sum();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, Duration.ofSeconds(45));
+      run.close();
+      List<SubsetWindow> got = MembershipCheck.windows(windows.poll());
+      assertTrue(done, "the last window end (8000) is published after the restore; published: "
+          + MembershipCheck.ends(got) + ", events " + got.stream().mapToInt(SubsetWindow::getEvents).sum()
+          + ", subset records " + subset.poll().size() + ", rejects " + EventTimeITCase.rejects(kafka, run.rejects));
+      assertEquals(List.of(), EventTimeITCase.rejects(kafka, run.rejects), "nothing is late or future");
+      MembershipCheck.assertLatest(MembershipCheck.subset(subset.poll()),
+          MembershipCheck.classes(kafka, "subset-savepoint-classes"), MembershipCheck.windows(windows.poll()),
+          batchAt(accepted), window, 8000, true);
+    }
+  }
 }
