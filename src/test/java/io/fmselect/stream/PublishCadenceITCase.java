@@ -50,6 +50,20 @@ class PublishCadenceITCase {
   }
 
   /** The batch answer at window end t on the samples, each end computed once. */
+  /** Waits until the windows topic's last end is {@code end} and the subset topic holds every record its marks count. */
+  static boolean lastEndPublished(CommittedReader windows, CommittedReader subset, long end, Duration timeout)
+      throws Exception {
+    return windows.awaitUntil(ws -> {
+      try {
+        List<Long> ends = MembershipCheck.ends(MembershipCheck.windows(ws));
+        return !ends.isEmpty() && ends.get(ends.size() - 1) == end
+            && subset.poll().size() == MembershipCheck.windows(ws).stream().mapToInt(SubsetWindow::getEvents).sum();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, timeout);
+  }
+
   static LongFunction<MembershipCheck.BatchAt> batchAt(List<Sample> samples) {
     Map<Long, MembershipCheck.BatchAt> memo = new HashMap<>();
     return t -> memo.computeIfAbsent(t, at -> MembershipCheck.batch(Samples.dataSetAt(samples, at), "ram-apl",
@@ -145,15 +159,7 @@ class PublishCadenceITCase {
       }
       run.flush();
       // the idle flush publishes the last window; wait until the subset topic holds what the marks name
-      boolean done = windows.awaitUntil(ws -> {
-        try {
-          List<Long> ends = MembershipCheck.ends(MembershipCheck.windows(ws));
-          return !ends.isEmpty() && ends.get(ends.size() - 1) == 5000
-              && subset.poll().size() == MembershipCheck.windows(ws).stream().mapToInt(SubsetWindow::getEvents).sum();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }, Duration.ofSeconds(60));
+      boolean done = lastEndPublished(windows, subset, 5000, Duration.ofSeconds(60));
       run.close();
       assertTrue(done, "the last window end (5000) is published");
       assertEquals(List.of(), EventTimeITCase.rejects(kafka, run.rejects), "nothing is late or future");
@@ -206,15 +212,7 @@ class PublishCadenceITCase {
       }
       run.flush();
       run.start(1, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(1), Publish.LATEST.option());
-      boolean done = windows.awaitUntil(ws -> {
-        try {
-          List<Long> ends = MembershipCheck.ends(MembershipCheck.windows(ws));
-          return !ends.isEmpty() && ends.get(ends.size() - 1) == 8000
-              && subset.poll().size() == MembershipCheck.windows(ws).stream().mapToInt(SubsetWindow::getEvents).sum();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }, Duration.ofSeconds(45));
+      boolean done = lastEndPublished(windows, subset, 8000, Duration.ofSeconds(45));
       run.close();
       List<SubsetWindow> got = MembershipCheck.windows(windows.poll());
       assertTrue(done, "the last window end (8000) is published after the restore; published: "
