@@ -430,7 +430,7 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     spilled.clear(); // stale: the rows just sent are the truth
     NetChanges waiting = open.get(label);
     TreeMap<String, MemberChange> pending = waiting == null ? new TreeMap<>(Ids.ORDER)
-        : NetChanges.net(new TreeMap<>(toMap(waiting)));
+        : waiting.net();
     byte[] placeholder = new byte[4 * config.totalDim()];
     TreeMap<String, MemberTable.Row> before = new TreeMap<>(Ids.ORDER);
     for (Map.Entry<String, byte[]> e : rows.entrySet()) {
@@ -449,14 +449,6 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     if (key != null) {
       setCurrentKey(key);
     }
-  }
-
-  private static Map<Long, Map<String, MemberChange>> toMap(NetChanges waiting) {
-    Map<Long, Map<String, MemberChange>> m = new HashMap<>();
-    for (Map.Entry<Long, Map<String, MemberChange>> w : waiting.windows()) {
-      m.put(w.getKey(), w.getValue());
-    }
-    return m;
   }
 
   /** Computes one class at window end t; returns its size after. */

@@ -54,6 +54,11 @@ final class NetChanges {
     return head;
   }
 
+  /** The net change per id of every window waiting, in id order (they stay). */
+  TreeMap<String, MemberChange> net() {
+    return net(windows);
+  }
+
   /** The net change per id of {@code taken}'s windows, in id order. */
   static TreeMap<String, MemberChange> net(SortedMap<Long, Map<String, MemberChange>> taken) {
     TreeMap<String, MemberChange> first = new TreeMap<>(Ids.ORDER);
