@@ -3,7 +3,7 @@
 
 Run with the Debian packages (python3-torchvision, python3-numpy, python3-pil):
 
-  /usr/bin/python3 tools/make_preprocess_goldens.py [--out src/test/resources/preprocess]
+  /usr/bin/python3 tools/make_preprocess_goldens.py [--out fmselect-embed/src/test/resources/preprocess]
 
 For each small seeded test image (written as PNG, so that Java reads the very same pixels) and each
 (interpolation, antialias) pair it writes what torchvision gives after Resize(resize) + CenterCrop(crop):
@@ -78,7 +78,7 @@ def to_float(u8_hwc):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", type=pathlib.Path, default=pathlib.Path("src/test/resources/preprocess"))
+    p.add_argument("--out", type=pathlib.Path, default=pathlib.Path("fmselect-embed/src/test/resources/preprocess"))
     a = p.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, PIL {Image.__version__}")
