@@ -79,6 +79,11 @@ public final class BatchSelector {
       return classes[classOf[row]].apl(memberIndex[row]);
     }
 
+    /** {class index, member index within the class} of a row. */
+    public int[] locate(int row) {
+      return new int[] {classOf[row], memberIndex[row]};
+    }
+
     /** Selected row indexes, ascending. */
     public int[] selectedRows() {
       return IntStream.range(0, classOf.length).filter(this::selected).toArray();
