@@ -37,7 +37,7 @@ class DocsTest {
 
   /** The top-level folders of the repository whose paths the README may name in backticks. */
   private static final Pattern REPO_PATH =
-      Pattern.compile("`((?:\\.ci|bench|bin|clients|docker|docs|flink-conf|fmselect-[a-z]+|schemas|tools)/[^`\\s]*)`");
+      Pattern.compile("`((?:\\.ci|bench|bin|clients|docker|docs|flink-conf|fmselect-(?:core|wire|embed|stream|app|bench)|schemas|tools)/[^`\\s]*)`");
 
   @Test
   void readmeNamesNoTestClassAndNoBuildMachine() throws IOException {
