@@ -6,7 +6,7 @@ import io.fmselect.embed.ModelSpec;
 import io.fmselect.embed.Preprocessor;
 import io.fmselect.embed.TinyEncoder;
 import io.fmselect.stream.EmbedImages;
-import io.fmselect.stream.SampleEvent;
+import io.fmselect.stream.window.SampleEvent;
 import io.fmselect.stream.StreamConfig;
 import io.fmselect.stream.StreamOptions;
 import java.awt.image.BufferedImage;

@@ -1,6 +1,5 @@
 package io.fmselect.cli;
 
-import io.fmselect.stream.RecomputeBench;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.fmselect.stream.Reasons;
+import io.fmselect.stream.window.Reasons;
 import io.fmselect.stream.StreamConfig;
 import java.io.IOException;
 import java.io.StringReader;

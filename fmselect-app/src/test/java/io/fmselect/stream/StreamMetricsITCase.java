@@ -7,6 +7,7 @@ import io.fmselect.avro.Rejected;
 import io.fmselect.cli.Main;
 import io.fmselect.io.ExampleData;
 import io.fmselect.kafka.InJvmKafka;
+import io.fmselect.stream.window.Reasons;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -4,10 +4,19 @@ import io.fmselect.avro.ClassWindow;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.select.Centroids;
 import io.fmselect.select.SelectionMethod;
+import io.fmselect.stream.window.CentroidHistory;
+import io.fmselect.stream.window.CentroidUpdate;
+import io.fmselect.stream.window.ClassProgress;
+import io.fmselect.stream.window.ClassWindowStep;
+import io.fmselect.stream.window.Ids;
+import io.fmselect.stream.window.MemberChange;
+import io.fmselect.stream.window.MemberEvent;
+import io.fmselect.stream.window.MemberTable;
+import io.fmselect.stream.window.Metadata;
+import io.fmselect.stream.window.NetChanges;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -574,25 +583,10 @@ final class ClassSelector extends AbstractStreamOperator<MemberEvent>
     }
     long[] labels = sums.keySet().stream().mapToLong(Long::longValue).toArray();
     int[] sizes = counts.values().stream().mapToInt(Long::intValue).toArray();
-    Centroids[] out = perFm(labels, sizes, new ArrayList<>(sums.values()), config.dims(), config.offsets());
+    Centroids[] out = ClassWindowStep.centroidsPerFm(labels, sizes, new ArrayList<>(sums.values()), config.dims(),
+        config.offsets());
     centroidsCache = out;
     centroidsCacheAt = t;
-    return out;
-  }
-
-  /**
-   * One centroid table per FM from each class's sums over the concatenated embedding ({@code labels}
-   * ascending, {@code sums} and {@code sizes} aligned with them).
-   */
-  static Centroids[] perFm(long[] labels, int[] sizes, List<double[]> sums, int[] dims, int[] offsets) {
-    Centroids[] out = new Centroids[dims.length];
-    for (int f = 0; f < out.length; f++) {
-      double[][] s = new double[labels.length][];
-      for (int c = 0; c < labels.length; c++) {
-        s[c] = java.util.Arrays.copyOfRange(sums.get(c), offsets[f], offsets[f] + dims[f]);
-      }
-      out[f] = Centroids.fromSums(labels, sizes, s);
-    }
     return out;
   }
 

@@ -1,6 +1,7 @@
 package io.fmselect.stream;
 
 import io.fmselect.avro.Rejected;
+import io.fmselect.stream.window.Reasons;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

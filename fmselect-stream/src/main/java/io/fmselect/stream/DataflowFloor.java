@@ -1,5 +1,6 @@
 package io.fmselect.stream;
 
+import io.fmselect.stream.window.SampleEvent;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.MapState;

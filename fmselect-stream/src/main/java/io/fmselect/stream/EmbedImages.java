@@ -4,6 +4,8 @@ import io.fmselect.embed.FmEncoder;
 import io.fmselect.embed.ModelService;
 import io.fmselect.embed.ModelSpec;
 import io.fmselect.embed.Preprocessor;
+import io.fmselect.stream.window.Reasons;
+import io.fmselect.stream.window.SampleEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

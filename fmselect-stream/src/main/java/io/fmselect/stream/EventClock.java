@@ -1,5 +1,6 @@
 package io.fmselect.stream;
 
+import io.fmselect.stream.window.SampleEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.TimestampAssigner;

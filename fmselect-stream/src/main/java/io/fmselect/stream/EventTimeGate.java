@@ -1,7 +1,12 @@
 package io.fmselect.stream;
 
-import io.fmselect.stream.SampleVersions.Record;
-import io.fmselect.stream.SampleVersions.Stored;
+import io.fmselect.stream.window.MemberChange;
+import io.fmselect.stream.window.Reasons;
+import io.fmselect.stream.window.SampleChanges;
+import io.fmselect.stream.window.SampleEvent;
+import io.fmselect.stream.window.SampleVersions;
+import io.fmselect.stream.window.SampleVersions.Record;
+import io.fmselect.stream.window.SampleVersions.Stored;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,5 +1,6 @@
 package io.fmselect.stream;
 
+import io.fmselect.stream.window.ClassProgress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.fmselect.stream;
 
+import io.fmselect.stream.window.MemberTable;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;

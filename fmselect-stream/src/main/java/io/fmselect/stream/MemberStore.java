@@ -1,6 +1,8 @@
 package io.fmselect.stream;
 
 import io.fmselect.select.ExactAccumulator;
+import io.fmselect.stream.window.CentroidUpdate;
+import io.fmselect.stream.window.MemberChange;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.fmselect.stream;
 
+import io.fmselect.stream.window.CentroidUpdate;
 import java.util.List;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;

@@ -2,6 +2,8 @@ package io.fmselect.stream;
 
 import io.fmselect.avro.MembershipEvent;
 import io.fmselect.avro.SubsetChange;
+import io.fmselect.stream.window.MemberEvent;
+import io.fmselect.stream.window.Metadata;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

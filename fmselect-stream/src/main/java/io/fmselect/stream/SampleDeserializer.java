@@ -2,6 +2,9 @@ package io.fmselect.stream;
 
 import io.fmselect.avro.LabeledSample;
 import io.fmselect.avro.Op;
+import io.fmselect.stream.window.Metadata;
+import io.fmselect.stream.window.Reasons;
+import io.fmselect.stream.window.SampleEvent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;

@@ -1,6 +1,7 @@
 package io.fmselect.stream;
 
 import io.fmselect.avro.Rejected;
+import io.fmselect.stream.window.SampleEvent;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.fmselect.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fmselect.avro.Rejected;
+import io.fmselect.stream.window.Reasons;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

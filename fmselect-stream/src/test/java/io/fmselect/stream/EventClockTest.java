@@ -2,6 +2,8 @@ package io.fmselect.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.fmselect.stream.window.Reasons;
+import io.fmselect.stream.window.SampleEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

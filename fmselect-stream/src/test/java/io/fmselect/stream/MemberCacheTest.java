@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.fmselect.stream.window.Ids;
+import io.fmselect.stream.window.MemberChange;
+import io.fmselect.stream.window.MemberTable;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 

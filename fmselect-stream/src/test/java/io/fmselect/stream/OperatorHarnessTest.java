@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fmselect.avro.Rejected;
+import io.fmselect.stream.window.CentroidUpdate;
+import io.fmselect.stream.window.MemberChange;
+import io.fmselect.stream.window.MemberEvent;
+import io.fmselect.stream.window.Reasons;
+import io.fmselect.stream.window.SampleEvent;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;

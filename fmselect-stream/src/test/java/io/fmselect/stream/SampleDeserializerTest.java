@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.fmselect.avro.LabeledSample;
+import io.fmselect.stream.window.Reasons;
+import io.fmselect.stream.window.SampleEvent;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;

@@ -6,6 +6,7 @@ import io.fmselect.avro.SubsetChange;
 import io.fmselect.select.BatchSelector;
 import io.fmselect.select.Embeddings;
 import io.fmselect.select.Methods;
+import io.fmselect.stream.window.Ids;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
@@ -17,21 +18,21 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** Hand-made LabeledSamples for the stream tests, and the batch answer they should give. */
-final class Samples {
+public final class Samples {
   private Samples() {}
 
   /** One upsert (label and values set) or delete (label null). */
-  record Sample(String id, long time, Long label, float[] values) {
-    boolean delete() {
+  public record Sample(String id, long time, Long label, float[] values) {
+    public boolean delete() {
       return label == null;
     }
   }
 
-  static Sample upsert(String id, long time, long label, float... values) {
+  public static Sample upsert(String id, long time, long label, float... values) {
     return new Sample(id, time, label, values);
   }
 
-  static Sample delete(String id, long time) {
+  public static Sample delete(String id, long time) {
     return new Sample(id, time, null, null);
   }
 
@@ -47,7 +48,7 @@ final class Samples {
   }
 
   /** Little-endian float32, as LabeledSample.embeddings carries them. */
-  static ByteBuffer vec(float[] v) {
+  public static ByteBuffer vec(float[] v) {
     ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
     for (float f : v) {
       b.putFloat(f);

@@ -11,6 +11,7 @@ import io.fmselect.io.PythonReader;
 import io.fmselect.wire.SubsetView;
 import io.fmselect.kafka.InJvmKafka;
 import io.fmselect.stream.Samples.Sample;
+import io.fmselect.stream.window.Reasons;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;

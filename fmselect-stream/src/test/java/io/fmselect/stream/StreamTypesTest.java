@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fmselect.stream.window.CentroidHistory;
+import io.fmselect.stream.window.CentroidUpdate;
+import io.fmselect.stream.window.ClassProgress;
+import io.fmselect.stream.window.MemberChange;
+import io.fmselect.stream.window.MemberEvent;
+import io.fmselect.stream.window.SampleEvent;
 import java.io.IOException;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;

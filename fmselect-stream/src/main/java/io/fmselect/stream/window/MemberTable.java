@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 import io.fmselect.select.ClassMembers;
 import io.fmselect.select.Embeddings;
@@ -21,13 +21,13 @@ import java.util.SortedMap;
  * table is rebuilt from the members it sends again; one evicted to stay within the memory budget is spilled
  * into the class stage's state and read back.
  */
-final class MemberTable {
+public final class MemberTable {
   private final int[] dims;
   private final int[] offsets;
   /** The window end of the computation this table reflects. */
-  long computedAt;
+  public long computedAt;
   /** The selection method's state for this class (pseudo-label memos, ...), fed the row mapping. */
-  IncrementalSelection incremental;
+  public IncrementalSelection incremental;
   private String[] ids = new String[0];
   private long[] keys = new long[0];
   private int[] slots = new int[0];
@@ -39,7 +39,8 @@ final class MemberTable {
   private int[] free = new int[0];
   private int freeCount;
 
-  MemberTable(int[] dims, int[] offsets, long computedAt) {
+  /** An empty table for FMs of dimensions {@code dims} at {@code offsets} in a change's embedding. */
+  public MemberTable(int[] dims, int[] offsets, long computedAt) {
     this.dims = dims;
     this.offsets = offsets;
     this.computedAt = computedAt;
@@ -48,7 +49,7 @@ final class MemberTable {
   }
 
   /** Bytes of heap the table holds (its embedding slots and per-row arrays). */
-  long bytes() {
+  public long bytes() {
     long perSlot = 0;
     for (int d : dims) {
       perSlot += 4L * d;
@@ -56,16 +57,18 @@ final class MemberTable {
     return capacity * perSlot + ids.length * 64L;
   }
 
-  int size() {
+  /** The members. */
+  public int size() {
     return ids.length;
   }
 
-  String id(int i) {
+  /** Row i's sample id. */
+  public String id(int i) {
     return ids[i];
   }
 
   /** The row of an id, or -1. */
-  int indexOf(String id) {
+  public int indexOf(String id) {
     int lo = 0;
     int hi = ids.length - 1;
     while (lo <= hi) {
@@ -84,7 +87,7 @@ final class MemberTable {
   }
 
   /** Row i's embedding as a change carries it: every FM, little-endian float32. */
-  byte[] values(int i) {
+  public byte[] values(int i) {
     int total = 0;
     for (int d : dims) {
       total += d;
@@ -101,7 +104,8 @@ final class MemberTable {
     return selected[i];
   }
 
-  void setSelected(int i, boolean s) {
+  /** Marks row i as selected at this computation, or not. */
+  public void setSelected(int i, boolean s) {
     selected[i] = s;
   }
 
@@ -110,7 +114,7 @@ final class MemberTable {
   }
 
   /** One member's new state for {@link #apply}: its embedding (all FMs, little-endian float32), or null to remove it. */
-  record Row(byte[] values, long cameFrom) {}
+  public record Row(byte[] values, long cameFrom) {}
 
   /**
    * Applies one window's changes, in id order: a row adds the member or replaces its embedding, a null
@@ -118,7 +122,7 @@ final class MemberTable {
    * new embedding), for the selection method's incremental state. Rows keep their selection flag; new
    * ones start unselected.
    */
-  int[] apply(SortedMap<String, Row> changes) {
+  public int[] apply(SortedMap<String, Row> changes) {
     int n = ids.length;
     Arrays.fill(cameFrom, MemberChange.NONE);
     if (changes.isEmpty()) { // most classes of a window: only the centroids moved
@@ -201,7 +205,7 @@ final class MemberTable {
   }
 
   /** The class as the selection core takes it: a view of the slots, in sample order. */
-  ClassMembers members(long label) {
+  public ClassMembers members(long label) {
     Embeddings[] x = new Embeddings[dims.length];
     for (int f = 0; f < dims.length; f++) {
       x[f] = store[f].rows(slots);

@@ -1,7 +1,7 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
-import io.fmselect.stream.SampleVersions.Record;
-import io.fmselect.stream.SampleVersions.Stored;
+import io.fmselect.stream.window.SampleVersions.Record;
+import io.fmselect.stream.window.SampleVersions.Stored;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
@@ -12,19 +12,19 @@ import java.util.function.Consumer;
  * ADD, REPLACE (new embedding or metadata), MOVE_OUT plus ADD (relabel), or REMOVE. An upsert equal to
  * the sample is a replay and changes nothing; a DELETE of an id that does not exist at its event time is
  * rejected ("unknown-delete"). Windows matter only at their ends, so the net change per window is exact.
- * Run by {@link EventTimeGate}, which keeps the records and the sample.
+ * Run by the stream package's {@code EventTimeGate}, which keeps the records and the sample.
  */
-final class SampleChanges {
+public final class SampleChanges {
   private SampleChanges() {}
 
   /** What one window did to one sample: the sample after it (null: absent) and its replays. */
-  record Applied(Stored now, int replays) {}
+  public record Applied(Stored now, int replays) {}
 
   /**
    * Applies one window's records of sample {@code id} to the sample as it stood ({@code before}, null if
    * absent); the net change goes to {@code out}, a DELETE of an absent sample to {@code rejects}.
    */
-  static Applied apply(String id, long w, Stored before, List<Record> records, Consumer<MemberChange> out,
+  public static Applied apply(String id, long w, Stored before, List<Record> records, Consumer<MemberChange> out,
       Consumer<SampleEvent> rejects) {
     if (records.size() > 1) {
       records.sort(java.util.Comparator.comparingLong(Record::eventTime)); // stable: arrival order among equal times

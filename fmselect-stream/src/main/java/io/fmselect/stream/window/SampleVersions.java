@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -19,12 +19,13 @@ import java.util.List;
  * itself is stored once, on the class side), and the records of one window still waiting when a checkpoint
  * came (in arrival order, whole: their embeddings are still to be sent on).
  */
-final class SampleVersions {
+public final class SampleVersions {
   /** One record: an upsert (label, embedding, metadata) or a delete (with what a reject needs). */
-  record Record(boolean delete, long eventTime, long label, byte[] values, byte[] metadata, byte[] raw,
+  public record Record(boolean delete, long eventTime, long label, byte[] values, byte[] metadata, byte[] raw,
       String topic, int partition, long offset) {
 
-    static Record of(SampleEvent e) {
+    /** The record a validated sample event makes. */
+    public static Record of(SampleEvent e) {
       return e.delete ? new Record(true, e.eventTime, 0, null, null, e.raw, e.topic, e.partition, e.offset)
           : new Record(false, e.eventTime, e.label, e.values, e.metadata, null, null, 0, 0);
     }
@@ -40,14 +41,16 @@ final class SampleVersions {
    * label and hash are taken for the same sample (a replay); a different embedding or metadata with the same
    * hash has a chance of 2^-64.
    */
-  record Stored(long label, long hash) {
+  public record Stored(long label, long hash) {
     private static final byte FORMAT = 1;
 
-    byte[] encode() {
+    /** The 17 bytes the per-sample stage stores: a format byte, the label, the hash. */
+    public byte[] encode() {
       return ByteBuffer.allocate(17).put(FORMAT).putLong(label).putLong(hash).array();
     }
 
-    static Stored decode(byte[] b) {
+    /** The sample of {@link #encode}'s bytes; throws if their format is not this release's. */
+    public static Stored decode(byte[] b) {
       ByteBuffer in = ByteBuffer.wrap(b);
       byte format = in.get();
       if (format != FORMAT) {
@@ -90,7 +93,8 @@ final class SampleVersions {
     return z ^ (z >>> 31);
   }
 
-  static byte[] append(byte[] entry, Record r) {
+  /** A waiting-records entry (null: none yet) with {@code r} appended. */
+  public static byte[] append(byte[] entry, Record r) {
     ByteArrayOutputStream b = new ByteArrayOutputStream((entry == null ? 0 : entry.length) + 64
         + (r.values == null ? 0 : r.values.length));
     try (DataOutputStream out = new DataOutputStream(b)) {
@@ -100,14 +104,14 @@ final class SampleVersions {
       out.writeBoolean(r.delete);
       out.writeLong(r.eventTime);
       if (r.delete) {
-        RecordType.Fields.writeBytes(r.raw, out);
+        NullableBytes.write(r.raw, out);
         out.writeUTF(r.topic == null ? "" : r.topic);
         out.writeInt(r.partition);
         out.writeLong(r.offset);
       } else {
         out.writeLong(r.label);
-        RecordType.Fields.writeBytes(r.values, out);
-        RecordType.Fields.writeBytes(r.metadata, out);
+        NullableBytes.write(r.values, out);
+        NullableBytes.write(r.metadata, out);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -115,16 +119,17 @@ final class SampleVersions {
     return b.toByteArray();
   }
 
-  static List<Record> records(byte[] entry) {
+  /** The records of an {@link #append}ed entry, in arrival order. */
+  public static List<Record> records(byte[] entry) {
     List<Record> out = new ArrayList<>(1);
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(entry))) {
       while (in.available() > 0) {
         boolean delete = in.readBoolean();
         long t = in.readLong();
         if (delete) {
-          out.add(new Record(true, t, 0, null, null, RecordType.Fields.readBytes(in), in.readUTF(), in.readInt(), in.readLong()));
+          out.add(new Record(true, t, 0, null, null, NullableBytes.read(in), in.readUTF(), in.readInt(), in.readLong()));
         } else {
-          out.add(new Record(false, t, in.readLong(), RecordType.Fields.readBytes(in), RecordType.Fields.readBytes(in), null, null, 0, 0));
+          out.add(new Record(false, t, in.readLong(), NullableBytes.read(in), NullableBytes.read(in), null, null, 0, 0));
         }
       }
     } catch (IOException e) {

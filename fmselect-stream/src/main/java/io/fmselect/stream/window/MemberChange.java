@@ -1,9 +1,9 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 /**
  * A change of one class's membership at one window end, as the per-sample stage derives it: at most
  * one per sample, class and window (the net effect of the sample's records in that window). It carries an
- * embedding only where one arrives (ADD, REPLACE): the class-side member store ({@link MemberStore}) keeps
+ * embedding only where one arrives (ADD, REPLACE): the class-side member store ({@code MemberStore}) keeps
  * the one stored copy and reads the old one back itself.
  */
 public class MemberChange {
@@ -38,7 +38,8 @@ public class MemberChange {
 
   public MemberChange() {}
 
-  static MemberChange of(long label, String id, long eventTime, int kind, byte[] values) {
+  /** A change without metadata, from {@link #NONE} (the caller sets those it has). */
+  public static MemberChange of(long label, String id, long eventTime, int kind, byte[] values) {
     MemberChange c = new MemberChange();
     c.label = label;
     c.id = id;

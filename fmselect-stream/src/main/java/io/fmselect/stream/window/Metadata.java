@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -12,10 +12,11 @@ import java.util.TreeMap;
  * A sample's metadata (free-form string pairs from its LabeledSample) as compact bytes, so that it
  * travels through the job and sits in state as one array (null when there is none).
  */
-final class Metadata {
+public final class Metadata {
   private Metadata() {}
 
-  static byte[] encode(Map<String, String> m) {
+  /** The bytes of a metadata map, keys in order (null for none or an empty map). */
+  public static byte[] encode(Map<String, String> m) {
     if (m == null || m.isEmpty()) {
       return null;
     }
@@ -32,7 +33,8 @@ final class Metadata {
     return b.toByteArray();
   }
 
-  static Map<String, String> decode(byte[] bytes) {
+  /** The map of {@link #encode}'s bytes (empty for null). */
+  public static Map<String, String> decode(byte[] bytes) {
     TreeMap<String, String> m = new TreeMap<>();
     if (bytes == null) {
       return m;
@@ -49,7 +51,7 @@ final class Metadata {
   }
 
   /** Metadata (null if none) as the class stage keeps it in state: a flag byte, then the bytes. */
-  static byte[] stored(byte[] metadata) {
+  public static byte[] stored(byte[] metadata) {
     if (metadata == null) {
       return new byte[] {0};
     }
@@ -60,7 +62,7 @@ final class Metadata {
   }
 
   /** The metadata of a {@link #stored} value (null if none, or if there is no value). */
-  static byte[] unstored(byte[] stored) {
+  public static byte[] unstored(byte[] stored) {
     return stored == null || stored[0] == 0 ? null : java.util.Arrays.copyOfRange(stored, 1, stored.length);
   }
 }

@@ -1,8 +1,9 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 import io.fmselect.select.Centroids;
 import io.fmselect.select.ClassSelection;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -18,12 +19,12 @@ import java.util.TreeMap;
  * one relabeled in and not selected MOVED_IN_UNSELECTED (the publisher pairs these into one record). A
  * change of figures alone is no event. Each event carries the figures at this window end.
  */
-final class ClassWindowStep {
+public final class ClassWindowStep {
   private ClassWindowStep() {}
 
   /** A member's metadata as stored (null if none). */
   @FunctionalInterface
-  interface MetadataLookup {
+  public interface MetadataLookup {
     byte[] of(String id) throws Exception;
   }
 
@@ -36,7 +37,7 @@ final class ClassWindowStep {
    * @param joined, left membership events counted for this class
    * @param aplShare share of members with APL > 0 (NaN for methods without pseudo-labels)
    */
-  record Outcome(List<MemberEvent> events, List<MemberEvent> explained, int members, int budget, int selected,
+  public record Outcome(List<MemberEvent> events, List<MemberEvent> explained, int members, int budget, int selected,
       int joined, int left, double aplShare) {}
 
   /**
@@ -47,7 +48,7 @@ final class ClassWindowStep {
    * @param explain true: also return every member's figures
    * @param metadata where a member's stored metadata is read (before this window's changes apply)
    */
-  static Outcome run(long label, long windowEnd, MemberTable table, SortedMap<String, MemberChange> changes,
+  public static Outcome run(long label, long windowEnd, MemberTable table, SortedMap<String, MemberChange> changes,
       Centroids[] centroids, double fraction, boolean explain, MetadataLookup metadata) throws Exception {
     List<MemberEvent> events = new ArrayList<>();
     int left = 0;
@@ -109,6 +110,22 @@ final class ClassWindowStep {
     }
     return new Outcome(events, explained, n, sel.budget(), sel.selectedCount(), joined, left,
         sel.hasRamApl() ? (double) apl / n : Double.NaN);
+  }
+
+  /**
+   * One centroid table per FM from each class's sums over the concatenated embedding ({@code labels}
+   * ascending, {@code sums} and {@code sizes} aligned with them).
+   */
+  public static Centroids[] centroidsPerFm(long[] labels, int[] sizes, List<double[]> sums, int[] dims, int[] offsets) {
+    Centroids[] out = new Centroids[dims.length];
+    for (int f = 0; f < out.length; f++) {
+      double[][] s = new double[labels.length][];
+      for (int c = 0; c < labels.length; c++) {
+        s[c] = Arrays.copyOfRange(sums.get(c), offsets[f], offsets[f] + dims[f]);
+      }
+      out[f] = Centroids.fromSums(labels, sizes, s);
+    }
+    return out;
   }
 
   private static MemberEvent event(String id, long label, long windowEnd, int kind, byte[] metadata) {

@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 /** One class's size and selection after its computation at a window end, for the job's totals. */
 public class ClassProgress {
@@ -9,7 +9,8 @@ public class ClassProgress {
 
   public ClassProgress() {}
 
-  static ClassProgress of(long label, long windowEnd, int members, int selected) {
+  /** A class's figures after its computation at {@code windowEnd}. */
+  public static ClassProgress of(long label, long windowEnd, int members, int selected) {
     ClassProgress p = new ClassProgress();
     p.label = label;
     p.windowEnd = windowEnd;

@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -22,16 +22,17 @@ import java.util.TreeMap;
  * embedding and metadata may have changed), present then absent the last change (REMOVE, or MOVE_OUT to its
  * class), absent then absent nothing. Each carries the last embedding and metadata it had.
  */
-final class NetChanges {
+public final class NetChanges {
   /** Per window end, per id, the change (arrival order of ids kept). */
   private final TreeMap<Long, Map<String, MemberChange>> windows = new TreeMap<>();
 
-  boolean isEmpty() {
+  /** True if no window waits. */
+  public boolean isEmpty() {
     return windows.isEmpty();
   }
 
   /** Adds a change of window {@code c.eventTime}; true if that window had none yet. */
-  boolean add(MemberChange c) {
+  public boolean add(MemberChange c) {
     Map<String, MemberChange> w = windows.get(c.eventTime);
     boolean first = w == null;
     if (first) {
@@ -43,24 +44,24 @@ final class NetChanges {
   }
 
   /** The windows with changes, ascending. */
-  Iterable<Map.Entry<Long, Map<String, MemberChange>>> windows() {
+  public Iterable<Map.Entry<Long, Map<String, MemberChange>>> windows() {
     return windows.entrySet();
   }
 
   /** The windows at or before {@code t}, taken out. */
-  SortedMap<Long, Map<String, MemberChange>> takeUpTo(long t) {
+  public SortedMap<Long, Map<String, MemberChange>> takeUpTo(long t) {
     SortedMap<Long, Map<String, MemberChange>> head = new TreeMap<>(windows.headMap(t, true));
     windows.headMap(t, true).clear();
     return head;
   }
 
   /** The net change per id of every window waiting, in id order (they stay). */
-  TreeMap<String, MemberChange> net() {
+  public TreeMap<String, MemberChange> net() {
     return net(windows);
   }
 
   /** The net change per id of {@code taken}'s windows, in id order. */
-  static TreeMap<String, MemberChange> net(SortedMap<Long, Map<String, MemberChange>> taken) {
+  public static TreeMap<String, MemberChange> net(SortedMap<Long, Map<String, MemberChange>> taken) {
     TreeMap<String, MemberChange> first = new TreeMap<>(Ids.ORDER);
     TreeMap<String, MemberChange> last = new TreeMap<>(Ids.ORDER);
     TreeMap<String, Long> addedFrom = new TreeMap<>(Ids.ORDER);
@@ -100,7 +101,7 @@ final class NetChanges {
   }
 
   /** A window's changes as the class stage's state keeps them: without embeddings (the member store has them). */
-  static byte[] encode(Iterable<MemberChange> changes) {
+  public static byte[] encode(Iterable<MemberChange> changes) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(b)) {
       out.writeByte(1); // format
@@ -111,7 +112,7 @@ final class NetChanges {
         out.writeLong(c.label);
         out.writeLong(c.eventTime);
         out.writeLong(c.otherLabel);
-        RecordType.Fields.writeBytes(c.metadata, out);
+        NullableBytes.write(c.metadata, out);
       }
       out.writeBoolean(false);
     } catch (IOException e) {
@@ -120,7 +121,8 @@ final class NetChanges {
     return b.toByteArray();
   }
 
-  static List<MemberChange> decode(byte[] bytes) {
+  /** The changes of an {@link #encode}d window, without embeddings. */
+  public static List<MemberChange> decode(byte[] bytes) {
     List<MemberChange> out = new ArrayList<>();
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       int format = in.readByte();
@@ -133,7 +135,7 @@ final class NetChanges {
         long label = in.readLong();
         MemberChange c = MemberChange.of(label, id, in.readLong(), kind, null);
         c.otherLabel = in.readLong();
-        c.metadata = RecordType.Fields.readBytes(in);
+        c.metadata = NullableBytes.read(in);
         out.add(c);
       }
     } catch (IOException e) {

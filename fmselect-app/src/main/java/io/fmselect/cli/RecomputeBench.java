@@ -1,8 +1,12 @@
-package io.fmselect.stream;
+package io.fmselect.cli;
 
 import io.fmselect.select.Centroids;
 import io.fmselect.select.ExactAccumulator;
 import io.fmselect.select.RamApl;
+import io.fmselect.stream.window.ClassWindowStep;
+import io.fmselect.stream.window.Ids;
+import io.fmselect.stream.window.MemberChange;
+import io.fmselect.stream.window.MemberTable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -22,7 +26,7 @@ import java.util.function.LongConsumer;
  * Each window adds {@code fraction} of the current member count as new samples, and both ways are
  * timed on the resulting state: <b>incremental</b> applies the window's changes to each class's cached
  * {@link MemberTable} and runs RAM-APL with the previous window's pseudo-label memos (as
- * {@link ClassSelector} does with its cache on); <b>full</b> decodes every member from its stored
+ * the stream's {@code ClassSelector} does with its cache on); <b>full</b> decodes every member from its stored
  * bytes into a fresh table and runs RAM-APL without memos (as after a restore, or with the cache off).
  * Both give the same selection, which is checked. Centroids come from exact sums, as in the job.
  */
@@ -136,6 +140,6 @@ public final class RecomputeBench {
       counts[c] = (int) a.count();
       all.add(a.sums());
     }
-    return ClassSelector.perFm(labels, counts, all, dims, offsets);
+    return ClassWindowStep.centroidsPerFm(labels, counts, all, dims, offsets);
   }
 }

@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 /**
  * One record of the samples topic as it travels the job: decoded from Avro, then validated. A POJO

@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 /**
  * The versions of one class's sums that may still be asked for, oldest first. A class's window-T
@@ -13,7 +13,7 @@ public class CentroidHistory {
   public CentroidHistory() {}
 
   /** Index of the latest version with windowEnd <= t, or -1. */
-  int at(long t) {
+  public int at(long t) {
     int found = -1;
     for (int i = 0; i < windowEnds.length; i++) {
       if (windowEnds[i] <= t) {
@@ -24,7 +24,7 @@ public class CentroidHistory {
   }
 
   /** True if some version has windowEnd in (after, upTo]. */
-  boolean changedIn(long after, long upTo) {
+  public boolean changedIn(long after, long upTo) {
     for (long w : windowEnds) {
       if (w > after && w <= upTo) {
         return true;
@@ -34,7 +34,7 @@ public class CentroidHistory {
   }
 
   /** A copy with {@code u} added (replacing a version of the same window) and old versions pruned. */
-  CentroidHistory with(CentroidUpdate u, long watermark) {
+  public CentroidHistory with(CentroidUpdate u, long watermark) {
     int keepFrom = 0;
     for (int i = 0; i < windowEnds.length; i++) {
       if (windowEnds[i] <= watermark && windowEnds[i] < u.windowEnd) {

@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 /**
  * What one class says about one sample at one window end, for the publisher to merge into at most one

@@ -1,4 +1,4 @@
-package io.fmselect.stream;
+package io.fmselect.stream.window;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +10,7 @@ import io.fmselect.select.Embeddings;
 import io.fmselect.select.Methods;
 import io.fmselect.select.RamApl;
 import io.fmselect.select.SelectionMethod;
+import io.fmselect.stream.Samples;
 import io.fmselect.stream.Samples.Sample;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,7 +86,7 @@ class ClassWindowStepTest {
       sizes[c] = (int) a.count();
       sums.add(a.sums());
     }
-    return ClassSelector.perFm(labels, sizes, sums, new int[] {DIM}, new int[] {0});
+    return ClassWindowStep.centroidsPerFm(labels, sizes, sums, new int[] {DIM}, new int[] {0});
   }
 
   /**
@@ -139,7 +140,7 @@ class ClassWindowStepTest {
   }
 
   static SampleVersions.Record record(Sample s, byte[] metadata) {
-    return new SampleVersions.Record(false, s.time(), s.label(), OperatorHarnessTest.bytes(s.values()), metadata, null,
+    return new SampleVersions.Record(false, s.time(), s.label(), Samples.vec(s.values()).array(), metadata, null,
         null, 0, 0);
   }
 
