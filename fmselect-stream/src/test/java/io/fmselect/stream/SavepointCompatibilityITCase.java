@@ -103,7 +103,7 @@ class SavepointCompatibilityITCase {
 
   /**
    * Writes the resource into the directory named by {@code -Dfmselect.savepoint.write} (its {@code savepoint/}
-   * replaced, and one {@code .records} file per output topic). Run from the repository root:
+   * replaced, one {@code .records} file per output topic, and the codecs' formats, {@link SavepointResourceTest}). Run from the repository root:
    * <pre>
    * mvn -B -o verify -pl fmselect-stream -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
    *   -Dit.test='SavepointCompatibilityITCase#writesTheResource' -Dfailsafe.failIfNoSpecifiedTests=false \
@@ -135,6 +135,7 @@ class SavepointCompatibilityITCase {
       for (String topic : OUTPUTS) {
         writeRecords(kafka.readCommitted(topic), out.resolve(topic + ".records"));
       }
+      SavepointResourceTest.writeFormats(out.resolve(SavepointResourceTest.FORMATS));
     }
   }
 
