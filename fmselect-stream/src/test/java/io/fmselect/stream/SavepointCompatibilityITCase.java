@@ -45,12 +45,13 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@link #theCurrentJobResumesFromTheResourceSavepoint}: on a fresh in-JVM broker with the same topic names, the
  * first run's output records go back into the output topics and the first run's samples into the input topic,
  * in the same partitions, so the Kafka source's restored offsets (150 per partition) point just past them; then
- * {@link #SECOND} more samples (event times 3,010 to 5,990; a third of them move a first-run sample to another
- * class) follow them. The job restored from a copy of the resource must read only those, and the subset, classes
+ * {@link #SECOND} more samples (event times 3,010 to 5,990, classes 0 and 1 only; a third of them move a first-run
+ * sample of class 0 to class 1) follow them. The job restored from a copy of the resource must read only those, and the subset, classes
  * and windows topics (old records and new) must hold exactly what the batch selector gives at every window end
  * over the first run's samples and the new ones: the new windows' events are the differences from the batch at
- * 3,000, the classes' sizes count the restored members, a moved sample needs its restored embedding, and the
- * windows topic's running subset size continues from WindowMarks' restored count. A job that ignored the state
+ * 3,000, the classes' sizes count the restored members, a moved sample needs its restored embedding, the figures
+ * of classes 0 and 1 use class 2's centroid as restored (the broadcast state), and the windows topic's running
+ * subset size continues from WindowMarks' restored count. A job that ignored the state
  * would fail at the first move (no stored embedding) or publish other events. Then the restored job is stopped with
  * a savepoint of its own, and every state serializer in it must be a versioned one of fmselect's or a Flink
  * primitive ({@link SerializerAudit#notVersioned}).
@@ -88,10 +89,13 @@ class SavepointCompatibilityITCase {
     for (int n = 0; n < FIRST; n++) { // event times 0 .. 2990: windows 1000 .. 3000
       all.add(Samples.upsert(EventTimeITCase.id(n), 10L * n, n % 3, EventTimeITCase.point(r, n % 3)));
     }
-    for (int i = 0; i < SECOND; i++) { // event times 3010 .. 5990: a third move a first-run sample to another class
+    // event times 3010 .. 5990, classes 0 and 1 only: a third move a first-run sample of class 0 to class 1, the
+    // others are new; class 2 keeps its first-run members, so its centroid is the restored one
+    for (int i = 0; i < SECOND; i++) {
       int n = FIRST + i;
       String id = EventTimeITCase.id(i % 3 == 0 ? i : n);
-      all.add(Samples.upsert(id, 3010 + 10L * i, (n + 1) % 3, EventTimeITCase.point(r, (n + 1) % 3)));
+      long label = i % 3 == 1 ? 0 : 1;
+      all.add(Samples.upsert(id, 3010 + 10L * i, label, EventTimeITCase.point(r, label)));
     }
     return all;
   }
