@@ -44,7 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@link #theCurrentJobResumesFromTheResourceSavepoint}: on a fresh in-JVM broker with the same topic names, the
  * first run's output records go back into the output topics and the first run's samples into the input topic,
- * in the same partitions, so the Kafka source's restored offsets (150 per partition) point just past them; then
+ * in the same partitions, so the Kafka source's restored offsets (150 per partition) point just past them (a
+ * source that read from the start instead would send the first run's samples again, behind the restored
+ * watermark: rejected as late, which fails the test); then
  * {@link #SECOND} more samples (event times 3,010 to 5,990, classes 0 and 1 only; a third of them move a first-run
  * sample of class 0 to class 1) follow them. The job restored from a copy of the resource must read only those, and the subset, classes
  * and windows topics (old records and new) must hold exactly what the batch selector gives at every window end
@@ -56,11 +58,13 @@ import org.junit.jupiter.api.io.TempDir;
  * a savepoint of its own, and every state serializer in it must be a versioned one of fmselect's or a Flink
  * primitive ({@link SerializerAudit#notVersioned}).
  *
- * <p>What it does not prove: the exactly-once sinks' restored transactions are the first broker's, already
- * committed there; on the fresh broker the committer cannot find them (the test shows only that this does not stop
- * the job and commits nothing twice). Nor does it cover state that only other settings create (an embedding
- * stage, latest publishing, an explain topic), nor rescaling (PublishCadenceITCase restores at another
- * parallelism).
+ * <p>What it does not prove: the exactly-once sinks' restored state (transactional ids, committables) names
+ * transactions of the first broker, already committed there, which the fresh broker does not know; the test shows
+ * only that the job restores and runs on with it and that no record appears twice, not how the sinks would resume
+ * on the broker they wrote to (PublishCadenceITCase restores on the same broker). The savepoint's byte-level formats
+ * of the hand-encoded byte[] states (embeddings, class sums, the waiting changes) are checked only through the
+ * output; the codecs' formats, field by field, by {@link SavepointResourceTest}. Nor does it cover state that only
+ * other settings create (an embedding stage, latest publishing, an explain topic), nor rescaling.
  */
 class SavepointCompatibilityITCase {
   static final String RESOURCE = "src/test/resources/savepoints/";
