@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
@@ -44,7 +43,7 @@ final class CountRejects extends AbstractStreamOperator<Rejected> implements One
   private transient Map<String, Counter> counters;
   private transient Counter total;
   private transient RejectTally tally;
-  private transient ListState<String[]> state;
+  private transient ListState<RejectCount> state;
   /** Per reason, the count its last line showed. */
   private transient Map<String, Long> logged;
   /** Whether a timer waits to write the next count lines. */
@@ -61,13 +60,12 @@ final class CountRejects extends AbstractStreamOperator<Rejected> implements One
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     state = context.getOperatorStateStore()
-        .getListState(new ListStateDescriptor<>("reject-tally", BasicArrayTypeInfo.STRING_ARRAY_TYPE_INFO));
+        .getListState(new ListStateDescriptor<>("reject-counts", StreamTypes.REJECT_COUNT));
     tally = new RejectTally();
     logged = new HashMap<>();
-    for (String[] row : state.get()) { // reason, count, first id ("" if none), detail
-      long n = Long.parseLong(row[1]);
-      tally.put(row[0], new RejectTally.Reason(n, row[2].isEmpty() ? null : row[2], row[3]));
-      logged.put(row[0], n); // its lines were written before the restore
+    for (RejectCount c : state.get()) {
+      tally.put(c.reason, c.figures());
+      logged.put(c.reason, c.count); // its lines were written before the restore
     }
   }
 
@@ -136,9 +134,7 @@ final class CountRejects extends AbstractStreamOperator<Rejected> implements One
     super.snapshotState(context);
     state.clear();
     for (Map.Entry<String, RejectTally.Reason> e : tally.getLocalValue().entrySet()) {
-      RejectTally.Reason r = e.getValue();
-      state.add(new String[] {e.getKey(), Long.toString(r.count()), r.firstId() == null ? "" : r.firstId(),
-          r.detail() == null ? "" : r.detail()});
+      state.add(RejectCount.of(e.getKey(), e.getValue()));
     }
   }
 

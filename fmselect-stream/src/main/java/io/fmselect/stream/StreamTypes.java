@@ -52,6 +52,10 @@ public final class StreamTypes {
   public static final TypeInformation<CentroidHistory> CENTROID_HISTORY = new RecordType<>(new CentroidHistoryCodec());
   public static final TypeInformation<MemberEvent> MEMBER_EVENT = new RecordType<>(new MemberEventCodec());
   public static final TypeInformation<ClassProgress> CLASS_PROGRESS = new RecordType<>(new ClassProgressCodec());
+  /** WindowMarks' open windows and subset size (operator list state). */
+  public static final TypeInformation<WindowTally> WINDOW_TALLY = new RecordType<>(new WindowTallyCodec());
+  /** CountRejects' figures per reason (operator list state). */
+  public static final TypeInformation<RejectCount> REJECT_COUNT = new RecordType<>(new RejectCountCodec());
 
   public static final TypeInformation<SubsetChange> SUBSET_CHANGE = new AvroTypeInfo<>(SubsetChange.class);
   public static final TypeInformation<ClassWindow> CLASS_WINDOW = new AvroTypeInfo<>(ClassWindow.class);
@@ -301,6 +305,74 @@ public final class StreamTypes {
       p.members = in.readInt();
       p.selected = in.readInt();
       return p;
+    }
+  }
+
+  /** {@link WindowTally} (WindowMarks' state), v1. */
+  public static final class WindowTallyCodec implements RecordType.Codec<WindowTally> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Class<WindowTally> type() {
+      return WindowTally.class;
+    }
+
+    @Override
+    public int version() {
+      return 1;
+    }
+
+    @Override
+    public void write(WindowTally t, DataOutputView out) throws IOException {
+      out.writeLong(t.windowEnd);
+      out.writeLong(t.events);
+      out.writeLong(t.joined);
+      out.writeLong(t.left);
+      out.writeLong(t.relabeled);
+    }
+
+    @Override
+    public WindowTally read(DataInputView in, int version) throws IOException {
+      WindowTally t = new WindowTally();
+      t.windowEnd = in.readLong();
+      t.events = in.readLong();
+      t.joined = in.readLong();
+      t.left = in.readLong();
+      t.relabeled = in.readLong();
+      return t;
+    }
+  }
+
+  /** {@link RejectCount} (CountRejects' state), v1. */
+  public static final class RejectCountCodec implements RecordType.Codec<RejectCount> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Class<RejectCount> type() {
+      return RejectCount.class;
+    }
+
+    @Override
+    public int version() {
+      return 1;
+    }
+
+    @Override
+    public void write(RejectCount c, DataOutputView out) throws IOException {
+      writeString(c.reason, out);
+      out.writeLong(c.count);
+      writeString(c.firstId, out);
+      writeString(c.detail, out);
+    }
+
+    @Override
+    public RejectCount read(DataInputView in, int version) throws IOException {
+      RejectCount c = new RejectCount();
+      c.reason = readString(in);
+      c.count = in.readLong();
+      c.firstId = readString(in);
+      c.detail = readString(in);
+      return c;
     }
   }
 }

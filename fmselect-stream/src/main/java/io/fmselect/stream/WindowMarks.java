@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -22,7 +21,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * window end and, once the watermark passes a window end (every publisher subtask has sent that
  * window's records), emits its {@link SubsetWindow}. A consumer that has read that many records of the
  * window end has all of it (docs/design.md, "Reading the subset"). Counts of windows still open and the
- * running subset size are checkpointed.
+ * running subset size are checkpointed, one {@link WindowTally} each ({@link StreamTypes#WINDOW_TALLY}).
  */
 final class WindowMarks extends AbstractStreamOperator<SubsetWindow>
     implements OneInputStreamOperator<SubsetChange, SubsetWindow> {
@@ -31,20 +30,20 @@ final class WindowMarks extends AbstractStreamOperator<SubsetWindow>
   /** Per open window end: events, joined, left, relabeled. */
   private transient TreeMap<Long, int[]> open;
   private transient long selected;
-  private transient ListState<long[]> state;
+  private transient ListState<WindowTally> state;
 
   @Override
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     state = context.getOperatorStateStore()
-        .getListState(new ListStateDescriptor<>("window-marks", TypeInformation.of(long[].class)));
+        .getListState(new ListStateDescriptor<>("window-tallies", StreamTypes.WINDOW_TALLY));
     open = new TreeMap<>();
     selected = 0;
-    for (long[] row : state.get()) {
-      if (row.length == 1) {
-        selected = row[0];
+    for (WindowTally t : state.get()) {
+      if (t.windowEnd == WindowTally.SUBSET_SIZE) {
+        selected = t.events;
       } else {
-        open.put(row[0], new int[] {(int) row[1], (int) row[2], (int) row[3], (int) row[4]});
+        open.put(t.windowEnd, new int[] {(int) t.events, (int) t.joined, (int) t.left, (int) t.relabeled});
       }
     }
   }
@@ -53,10 +52,10 @@ final class WindowMarks extends AbstractStreamOperator<SubsetWindow>
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
     state.clear();
-    state.add(new long[] {selected});
+    state.add(WindowTally.of(WindowTally.SUBSET_SIZE, selected, 0, 0, 0));
     for (Map.Entry<Long, int[]> e : open.entrySet()) {
       int[] c = e.getValue();
-      state.add(new long[] {e.getKey(), c[0], c[1], c[2], c[3]});
+      state.add(WindowTally.of(e.getKey(), c[0], c[1], c[2], c[3]));
     }
   }
 

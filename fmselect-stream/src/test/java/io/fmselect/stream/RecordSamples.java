@@ -52,11 +52,18 @@ final class RecordSamples {
     cases.add(new Case<>("MemberEvent", StreamTypes.MEMBER_EVENT, List.of(memberEvent(), new MemberEvent())));
     cases.add(new Case<>("ClassProgress", StreamTypes.CLASS_PROGRESS, List.of(ClassProgress.of(7, 1200, 30, 5),
         new ClassProgress())));
+    cases.add(new Case<>("WindowTally", StreamTypes.WINDOW_TALLY, List.of(WindowTally.of(3000, 9, 4, 3, 2),
+        new WindowTally())));
+    cases.add(new Case<>("RejectCount", StreamTypes.REJECT_COUNT, List.of(rejectCount(), new RejectCount())));
     cases.add(new Case<>("SubsetChange", StreamTypes.SUBSET_CHANGE, List.of(subsetChange(true), subsetChange(false))));
     cases.add(new Case<>("ClassWindow", StreamTypes.CLASS_WINDOW, List.of(classWindow())));
     cases.add(new Case<>("Rejected", StreamTypes.REJECTED, List.of(rejected("s1"), rejected(null))));
     cases.add(new Case<>("SubsetWindow", StreamTypes.SUBSET_WINDOW, List.of(subsetWindow())));
     return cases;
+  }
+
+  static RejectCount rejectCount() {
+    return RejectCount.of("late", new RejectTally.Reason(12, "s-ü7", "window 3000 closed"));
   }
 
   static SampleEvent sampleEvent() {

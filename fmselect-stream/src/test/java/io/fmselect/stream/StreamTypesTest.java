@@ -105,12 +105,15 @@ class StreamTypesTest {
     RecordSamples.assertEveryFieldSet(RecordSamples.centroidHistory(), CentroidHistory::new);
     RecordSamples.assertEveryFieldSet(RecordSamples.memberEvent(), MemberEvent::new);
     RecordSamples.assertEveryFieldSet(ClassProgress.of(7, 1200, 30, 5), ClassProgress::new);
+    RecordSamples.assertEveryFieldSet(WindowTally.of(3000, 9, 4, 3, 2), WindowTally::new);
+    RecordSamples.assertEveryFieldSet(RecordSamples.rejectCount(), RejectCount::new);
   }
 
   @Test
   void theConstantsMakeTypedSerializersWhereTypeExtractionMakesPojoOnes() {
     for (TypeInformation<?> t : List.of(StreamTypes.SAMPLE_EVENT, StreamTypes.MEMBER_CHANGE, StreamTypes.CENTROID_UPDATE,
-        StreamTypes.CENTROID_HISTORY, StreamTypes.MEMBER_EVENT, StreamTypes.CLASS_PROGRESS)) {
+        StreamTypes.CENTROID_HISTORY, StreamTypes.MEMBER_EVENT, StreamTypes.CLASS_PROGRESS, StreamTypes.WINDOW_TALLY,
+        StreamTypes.REJECT_COUNT)) {
       assertInstanceOf(RecordType.Serializer.class, t.createSerializer(noGenericTypes()), t.toString());
       // what the operators use today: Flink's field-by-field POJO serializer (accepted with generic types off)
       assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(t.getTypeClass()), t.toString());
