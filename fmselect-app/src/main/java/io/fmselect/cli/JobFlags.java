@@ -164,8 +164,12 @@ public final class JobFlags implements CommandLine.IModelTransformer {
         try {
           conf.get(f.option()); // parsed now, so that a bad value names its flag
         } catch (IllegalArgumentException e) {
+          Throwable cause = e;
+          while (cause.getCause() != null) {
+            cause = cause.getCause();
+          }
           throw new UserError(f.name() + ": bad " + kind(f.option()) + " '" + last(values) + "': "
-              + JobFailed.rootCause(e));
+              + cause.getMessage());
         }
       }
       default -> throw new AssertionError(f.kind());
