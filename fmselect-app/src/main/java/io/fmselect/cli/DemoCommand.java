@@ -47,7 +47,8 @@ import picocli.CommandLine.Option;
       "Streams labeled images through fmselect, end to end, on this machine.",
       "It runs an embedded Kafka broker, the streaming job on a local Flink (web UI URL printed at start), which"
           + " embeds each image with the encoders in models/ (pulled with npm when missing; small stand-ins"
-          + " otherwise) and keeps 10%% of each class with RAM-APL, and a producer that injects label noise. It"
+          + " otherwise) and keeps " + (int) (StreamOptions.DEFAULT_FRACTION * 100 + 0.5)
+          + "%% of each class with RAM-APL (--fraction, --method), and a producer that injects label noise. It"
           + " leaves the subset's manifest.csv and a report.html in --out, with its working files (--clean removes them)."
           + " Ctrl-C stops it cleanly."
     })
