@@ -172,7 +172,6 @@ public final class JobFlags implements CommandLine.IModelTransformer {
               + cause.getMessage());
         }
       }
-      default -> throw new AssertionError(f.kind());
     }
   }
 

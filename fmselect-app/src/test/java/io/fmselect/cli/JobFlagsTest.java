@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -66,8 +67,15 @@ class JobFlagsTest {
       assertNotNull(o, f.name());
       assertNull(o.userObject(), f.name() + " is made from StreamOptions, not declared as a field");
       String help = String.join(" ", o.description());
-      String summary = JobFlags.summary(f.option());
-      assertTrue(help.toLowerCase().startsWith(summary.substring(0, 12).toLowerCase()), f.name() + ": " + help);
+      String summary = JobFlags.summary(f.option()); // the description's first sentence, keys written as flags
+      for (JobFlags.Flag g : JobFlags.FLAGS) {
+        summary = summary.replace(g.option().key(), g.name());
+      }
+      assertTrue(help.toLowerCase(Locale.ROOT).startsWith(summary.toLowerCase(Locale.ROOT)),
+          f.name() + ": '" + help + "' starts with its option's '" + summary + "'");
+      assertTrue(String.join(" ", f.option().description().getBlocks().stream()
+          .map(b -> ((org.apache.flink.configuration.description.TextElement) b).getFormat()).toList())
+          .startsWith(JobFlags.summary(f.option())), f.name());
       if (f.option().hasDefaultValue()) {
         assertEquals(JobFlags.defaultText(f.option().defaultValue()), o.defaultValue(), f.name());
         assertTrue(help.endsWith("(default: " + JobFlags.defaultText(f.option().defaultValue()) + ")"),
