@@ -22,6 +22,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import io.fmselect.stream.StreamOptions;
+import io.fmselect.stream.Topics;
+import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,6 +32,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,12 +51,7 @@ import picocli.CommandLine.Option;
           + " continual.csv, continual.md and plots/continual.png into --out."
     })
 public final class BenchContinualCommand implements Callable<Integer> {
-  @Option(names = "--pool", paramLabel = "N", defaultValue = "10000",
-      description = "Fashion-MNIST training images streamed, an equal share per class (default: ${DEFAULT-VALUE})")
-  int pool;
-
-  @Option(names = "--test", paramLabel = "N", defaultValue = "10000", description = "test images (default: ${DEFAULT-VALUE})")
-  int test;
+  @Mixin FashionMnistFlags fashionMnist;
 
   @Option(names = "--stages", paramLabel = "N", defaultValue = "5", description = "stages (default: ${DEFAULT-VALUE})")
   int stages;
@@ -61,26 +60,11 @@ public final class BenchContinualCommand implements Callable<Integer> {
       description = "clean, noiseP (P%% symmetric label noise) or tailK (long tail, K to 1) (default: ${DEFAULT-VALUE})")
   String variant;
 
-  @Option(names = "--fraction", paramLabel = "R", defaultValue = "0.1", description = "share of each class kept (default: ${DEFAULT-VALUE})")
-  double fraction;
+  @Mixin SelectionFlags selection;
 
-  @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl", description = "selection method (default: ${DEFAULT-VALUE})")
-  String method;
+  @Mixin EncoderFlags encoder;
 
-  @Option(names = "--models", paramLabel = "DIR",
-      description = "encoder spec folder (default: models/ of fmselect, pulled with npm when empty)")
-  Path models;
-
-  @Option(names = "--input-size", paramLabel = "PX", defaultValue = "96",
-      description = "input size given to every encoder (default: ${DEFAULT-VALUE}; 0 keeps each spec's own)")
-  int inputSize;
-
-  @Option(names = "--seeds", paramLabel = "N,...", hideParamSyntax = true, split = ",", defaultValue = "1,2,3", description = "seeds, one run each (default: ${DEFAULT-VALUE})")
-  List<Long> seeds;
-
-  @Option(names = "--steps", paramLabel = "N", defaultValue = "600",
-      description = "optimizer steps per training, of batch 64 (default: ${DEFAULT-VALUE})")
-  int steps;
+  @Mixin TrainingFlags training;
 
   @Option(names = "--stage-timeout", paramLabel = "S", defaultValue = "900",
       description = "seconds a stage may take to be embedded and selected (default: ${DEFAULT-VALUE})")
@@ -96,26 +80,27 @@ public final class BenchContinualCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter say = spec.commandLine().getOut();
     long started = System.nanoTime();
-    if (stages < 1 || !(fraction > 0 && fraction <= 1) || seeds.isEmpty() || stageTimeout < 1) {
-      throw new UserError("--stages, --stage-timeout at least 1, --fraction in (0, 1], --seeds not empty");
+    List<Long> seeds = training.seeds;
+    if (stages < 1 || seeds.isEmpty() || stageTimeout < 1) {
+      throw new UserError("--stages, --stage-timeout at least 1, --seeds not empty");
     }
+    selection.check();
+    String method = selection.method;
+    double fraction = selection.fraction;
     Study.Variant v;
     Classifier.Recipe recipe;
     StudyData data;
     try {
       v = Study.Variant.parse(variant);
-      recipe = Classifier.Recipe.DEFAULT.withSteps(steps);
-      io.fmselect.select.Methods.create(method, io.fmselect.select.Methods.Params.defaults());
-      data = StudyData.fashionMnist(io.fmselect.demo.DemoData.fashionMnistDir(), pool, test);
+      recipe = Classifier.Recipe.DEFAULT.withSteps(training.steps);
+      data = StudyData.fashionMnist(io.fmselect.demo.DemoData.fashionMnistDir(), fashionMnist.pool, fashionMnist.test);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
     say.println("data: " + data.name() + ", variant " + v.name() + ", " + stages + " stages");
     say.flush();
     Files.createDirectories(out);
-    Path home = Path.of(System.getProperty("fmselect.home", "."));
-    DemoModels.Choice encoders = DemoModels.pretrained(models != null ? models : home.resolve("models"), inputSize,
-        out, spec.root().commandLine(), say, "--models");
+    DemoModels.Choice encoders = DemoModels.pretrained(encoder.dir(), encoder.inputSize, out, spec.root().commandLine(), say, "--models");
     say.println(encoders.description());
     say.flush();
     DemoLogging.quietConsole();
@@ -130,8 +115,7 @@ public final class BenchContinualCommand implements Callable<Integer> {
     Classifier.shuffle(order, new Random(0));
     List<Row> rows = new ArrayList<>();
     double streamSeconds = 0;
-    try (LocalPipeline p = LocalPipeline.start(out, encoders.dir(), "continual",
-        List.of("--method", method, "--fraction", Double.toString(fraction), "--window", "2s"), say)) {
+    try (LocalPipeline p = LocalPipeline.start(out, encoders.dir(), "continual", jobOptions(), say)) {
       Properties props = p.properties();
       props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
@@ -182,6 +166,17 @@ public final class BenchContinualCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The job's options this benchmark sets (after the local pipeline's own): its selection and a 2 s window. */
+  Configuration jobOptions() {
+    Configuration conf = new Configuration();
+    selection.setIn(conf);
+    conf.set(StreamOptions.WINDOW, WINDOW);
+    return conf;
+  }
+
+  /** The job's window: short, so that a stage's last window closes soon after it is sent. */
+  static final java.time.Duration WINDOW = java.time.Duration.ofSeconds(2);
+
   /** Sends positions {@code order[from..to)} of the variant as labeled images; returns the last event time. */
   private static long send(KafkaProducer<String, byte[]> producer, StudyData data, Study.Corrupted c, int[] order,
       int from, int to) throws java.io.IOException {
@@ -196,7 +191,7 @@ public final class BenchContinualCommand implements Callable<Integer> {
       ByteBuffer value = s.toByteBuffer();
       byte[] bytes = new byte[value.remaining()];
       value.get(bytes);
-      producer.send(new ProducerRecord<>("samples", id, bytes));
+      producer.send(new ProducerRecord<>(Topics.SAMPLES, id, bytes));
       last = now;
     }
     producer.flush();

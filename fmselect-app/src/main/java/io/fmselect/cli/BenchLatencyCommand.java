@@ -1,5 +1,6 @@
 package io.fmselect.cli;
 
+import io.fmselect.stream.Topics;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.wire.SubsetRecords;
 import java.nio.ByteBuffer;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Option;
 public final class BenchLatencyCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
-  @Option(names = "--topic", defaultValue = "subset", paramLabel = "TOPIC",
+  @Option(names = "--topic", defaultValue = Topics.SUBSET, paramLabel = "TOPIC",
       description = "subset topic (default: ${DEFAULT-VALUE})") String topic;
 
   @Option(names = "--duration-s", defaultValue = "660", paramLabel = "S", description = "stop after this long (default: ${DEFAULT-VALUE})")

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,25 +46,13 @@ public final class BenchQualityCommand implements Callable<Integer> {
           + " testing) (default: ${DEFAULT-VALUE})")
   String dataSource;
 
-  @Option(names = "--pool", paramLabel = "N", defaultValue = "10000",
-      description = "Fashion-MNIST: training images to select from, an equal share per class (default: ${DEFAULT-VALUE})")
-  int pool;
-
-  @Option(names = "--test", paramLabel = "N", defaultValue = "10000",
-      description = "Fashion-MNIST: test images measured on (default: ${DEFAULT-VALUE}, all)")
-  int test;
+  @Mixin FashionMnistFlags fashionMnist;
 
   @Option(names = "--image-size", paramLabel = "PX", defaultValue = "32",
       description = "a folder's images are squashed to PX x PX RGB for the classifier (default: ${DEFAULT-VALUE})")
   int imageSize;
 
-  @Option(names = "--models", paramLabel = "DIR",
-      description = "encoder spec folder (default: models/ of fmselect, pulled with npm when empty)")
-  Path models;
-
-  @Option(names = "--input-size", paramLabel = "PX", defaultValue = "96",
-      description = "input size given to every encoder (default: ${DEFAULT-VALUE}; 0 keeps each spec's own)")
-  int inputSize;
+  @Mixin EncoderFlags encoder;
 
   @Option(names = "--encoders", paramLabel = "NAME,...", hideParamSyntax = true, split = ",",
       description = "only these encoders of the models folder (default: all)")
@@ -92,12 +81,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
       description = "shares of each class kept (default: ${DEFAULT-VALUE})")
   List<Double> fractions;
 
-  @Option(names = "--seeds", paramLabel = "N,...", hideParamSyntax = true, split = ",", defaultValue = "1,2,3", description = "seeds, one run each (default: ${DEFAULT-VALUE})")
-  List<Long> seeds;
-
-  @Option(names = "--steps", paramLabel = "N", defaultValue = "600",
-      description = "optimizer steps per training, of batch 64 (default: ${DEFAULT-VALUE})")
-  int steps;
+  @Mixin TrainingFlags training;
 
   @Option(names = "--wide", description = "also every baseline on every encoder and RAM-APL on every pair, and"
       + " fraction 0.5")
@@ -117,6 +101,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
     PrintWriter say = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     long started = System.nanoTime();
+    List<Long> seeds = training.seeds;
     int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     List<Study.Variant> vs = new ArrayList<>();
     Classifier.Recipe recipe;
@@ -124,7 +109,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
       for (String v : variants) {
         vs.add(Study.Variant.parse(v));
       }
-      recipe = Classifier.Recipe.DEFAULT.withSteps(steps);
+      recipe = Classifier.Recipe.DEFAULT.withSteps(training.steps);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -143,7 +128,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
     StudyData data;
     try {
       data = dataSource.equals("fashion-mnist")
-          ? StudyData.fashionMnist(io.fmselect.demo.DemoData.fashionMnistDir(), pool, test)
+          ? StudyData.fashionMnist(io.fmselect.demo.DemoData.fashionMnistDir(), fashionMnist.pool, fashionMnist.test)
           : StudyData.folder(Path.of(dataSource), imageSize);
     } catch (IllegalArgumentException e) {
       throw new UserError("--data " + dataSource + ": " + e.getMessage());
@@ -209,8 +194,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
 
   private Map<String, float[][]> encode(StudyData data, int nThreads, PrintWriter say, PrintWriter err)
       throws IOException {
-    Path home = Path.of(System.getProperty("fmselect.home", "."));
-    DemoModels.Choice choice = DemoModels.pretrained(models != null ? models : home.resolve("models"), inputSize, out,
+    DemoModels.Choice choice = DemoModels.pretrained(encoder.dir(), encoder.inputSize, out,
         spec.root().commandLine(), say, "--models or --embeddings");
     List<ModelSpec> all = ModelSpec.loadAll(choice.dir());
     List<ModelSpec> specs = all;

@@ -18,12 +18,17 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import io.fmselect.stream.StreamOptions;
+import io.fmselect.stream.Topics;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,7 +47,8 @@ import picocli.CommandLine.Option;
       "Streams labeled images through fmselect, end to end, on this machine.",
       "It runs an embedded Kafka broker, the streaming job on a local Flink (web UI URL printed at start), which"
           + " embeds each image with the encoders in models/ (pulled with npm when missing; small stand-ins"
-          + " otherwise) and keeps 10%% of each class with RAM-APL, and a producer that injects label noise. It"
+          + " otherwise) and keeps " + (int) (StreamOptions.DEFAULT_FRACTION * 100 + 0.5)
+          + "%% of each class with RAM-APL (--fraction, --method), and a producer that injects label noise. It"
           + " leaves the subset's manifest.csv and a report.html in --out, with its working files (--clean removes them)."
           + " Ctrl-C stops it cleanly."
     })
@@ -54,15 +60,10 @@ public final class DemoCommand implements Callable<Integer> {
       description = "your own images: one sub-folder per class (default: Fashion-MNIST if installed, else generated)")
   Path images;
 
-  @Option(names = "--models", paramLabel = "DIR", description = "encoder spec folder (default: models/ of fmselect)")
-  Path models;
+  @Mixin EncoderFlags encoder;
 
   @Option(names = "--no-pull", description = "do not pull the pretrained encoders when the models folder is empty")
   boolean noPull;
-
-  @Option(names = "--input-size", paramLabel = "PX",
-      description = "input size given to every encoder (default: ${DEFAULT-VALUE}; 0 keeps each spec's own)")
-  int inputSize = 96;
 
   @Option(names = "--rate", paramLabel = "PER_S", defaultValue = "100", description = "samples sent per second (default: ${DEFAULT-VALUE})")
   double rate;
@@ -75,11 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "long tail: largest class K times the smallest (default: ${DEFAULT-VALUE}, as the data comes)")
   double imbalance;
 
-  @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl", description = "selection method (default: ${DEFAULT-VALUE})")
-  String method;
-
-  @Option(names = "--fraction", paramLabel = "R", defaultValue = "0.1", description = "share of each class kept (default: ${DEFAULT-VALUE})")
-  double fraction;
+  @Mixin SelectionFlags selection;
 
   @Option(names = "--window", paramLabel = "DURATION", defaultValue = "2s", description = "window length (default: ${DEFAULT-VALUE})")
   String window;
@@ -110,11 +107,10 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (rate <= 0 || fraction <= 0 || fraction > 1 || noise < 0 || noise >= 1 || imbalance < 1
-        || limit != null && limit < 1) {
-      throw new UserError("--rate must be > 0, --fraction in (0, 1], --noise in [0, 1), --imbalance at least 1,"
-          + " --limit at least 1");
+    if (rate <= 0 || noise < 0 || noise >= 1 || imbalance < 1 || limit != null && limit < 1) {
+      throw new UserError("--rate must be > 0, --noise in [0, 1), --imbalance at least 1, --limit at least 1");
     }
+    selection.check();
     if (bounded && limit == null) {
       limit = 10_000;
     }
@@ -127,9 +123,8 @@ public final class DemoCommand implements Callable<Integer> {
     long started = System.nanoTime();
     DemoData data = DemoData.open(images, noise, imbalance, seed, limit);
     say.println(data.description());
-    Path home = Path.of(System.getProperty("fmselect.home", "."));
-    DemoModels.Choice encoders = DemoModels.choose(models != null ? models : home.resolve("models"), !noPull,
-        inputSize == 0 ? null : inputSize, out, spec.root().commandLine(), say);
+    DemoModels.Choice encoders = DemoModels.choose(encoder.dir(), !noPull,
+        encoder.inputSize == 0 ? null : encoder.inputSize, out, spec.root().commandLine(), say);
     say.println(encoders.description());
     say.flush();
 
@@ -160,8 +155,7 @@ public final class DemoCommand implements Callable<Integer> {
     LocalPipeline pipeline = null;
     Thread producer = null;
     try {
-      pipeline = LocalPipeline.start(out, encoders.dir(), "demo", List.of("--method", method, "--fraction",
-          Double.toString(fraction), "--window", window, "--explain-topic", "explain", "--explain-every", "5"), say);
+      pipeline = LocalPipeline.start(out, encoders.dir(), "demo", jobOptions(), say);
       RunCommand.Started job = pipeline.job();
       DemoFollower follower = pipeline.follower();
       producer = startProducer(pipeline.bootstrap(), data);
@@ -227,6 +221,23 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Every demo window publishes the subset; every fifth the explanations the report shows. */
+  static final int EXPLAIN_EVERY = 5;
+
+  /** The job's options the demo sets (after the local pipeline's own): its selection, window and explain topic. */
+  Configuration jobOptions() {
+    Configuration conf = new Configuration();
+    selection.setIn(conf);
+    try {
+      conf.set(StreamOptions.WINDOW, TimeUtils.parseDuration(window));
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--window: bad duration '" + window + "': " + e.getMessage());
+    }
+    conf.set(StreamOptions.EXPLAIN_TOPIC, Topics.EXPLAIN);
+    conf.set(StreamOptions.EXPLAIN_EVERY, EXPLAIN_EVERY);
+    return conf;
+  }
+
   /**
    * Ctrl-C (SIGINT) asks the demo to stop: the loop ends, the pipeline closes, the report is written and the
    * command returns 0, as when it ends by itself; a second Ctrl-C quits at once (130). Without this the JVM
@@ -265,7 +276,7 @@ public final class DemoCommand implements Callable<Integer> {
     Map<String, Member> explained = new java.util.TreeMap<>();
     follower.explained().forEach((id, c) -> explained.put(id, Member.of(c)));
     DemoReport.Summary s = DemoReport.write(out, data, subset, explained.isEmpty() ? null : explained,
-        follower.windows(), follower.embedded(at), encoders.names(), method, fraction, !clean);
+        follower.windows(), follower.embedded(at), encoders.names(), selection.method, selection.fraction, !clean);
     say.printf(java.util.Locale.ROOT, "subset: %,d selected of %,d embedded (%s), %,d sent; injected noisy labels in it:"
         + " %,d (a random subset of the same size: %.1f)%n", s.selected(), s.embedded(),
         DemoReport.percentOf(s.selected(), s.embedded()), s.sent(), s.noisySelected(), s.noisyExpected());
@@ -296,7 +307,7 @@ public final class DemoCommand implements Callable<Integer> {
           ByteBuffer value = sample.toByteBuffer();
           byte[] bytes = new byte[value.remaining()];
           value.get(bytes);
-          producer.send(new ProducerRecord<>("samples", s.id(), bytes), (meta, ex) -> {
+          producer.send(new ProducerRecord<>(Topics.SAMPLES, s.id(), bytes), (meta, ex) -> {
             if (ex != null) {
               failed.compareAndSet(null, ex);
             }

@@ -3,14 +3,18 @@ package io.fmselect.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import picocli.CommandLine;
+import io.fmselect.stream.StreamOptions;
+import io.fmselect.stream.Topics;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 
 /**
  * The whole pipeline on this machine, as {@code demo} and {@code bench continual} run it: a Kafka broker in
@@ -36,11 +40,13 @@ final class LocalPipeline implements AutoCloseable {
 
   /**
    * Starts the broker, creates the topics (samples, subset, subset-windows, subset-classes, rejects, explain),
-   * starts the job with {@code run}'s flags {@code runArgs} added to the pipeline's own, then the follower.
+   * starts the job with {@link #job}'s settings, then the follower.
    *
    * @param name names the consumer group and transactional ids ({@code fmselect-NAME})
+   * @param options the job's options for this use ({@link StreamOptions}: method, fraction, window, ...), set
+   *     after the pipeline's own
    */
-  static LocalPipeline start(Path work, Path models, String name, List<String> runArgs, PrintWriter say)
+  static LocalPipeline start(Path work, Path models, String name, Configuration options, PrintWriter say)
       throws Exception {
     Path kafkaDir = work.resolve(KAFKA_DIR);
     io.fmselect.embed.Folders.recreate(kafkaDir);
@@ -50,27 +56,44 @@ final class LocalPipeline implements AutoCloseable {
     try {
       try (Admin admin = Admin.create(p.properties())) {
         // the job's topics up front: the follower opens them before the job's first write
-        admin.createTopics(List.of(new NewTopic("samples", 2, (short) 1), new NewTopic("subset", 2, (short) 1),
-            new NewTopic("subset-windows", 1, (short) 1), new NewTopic("subset-classes", 1, (short) 1),
-            new NewTopic("rejects", 1, (short) 1), new NewTopic("explain", 2, (short) 1))).all().get();
+        admin.createTopics(List.of(new NewTopic(Topics.SAMPLES, 2, (short) 1), new NewTopic(Topics.SUBSET, 2, (short) 1),
+            new NewTopic(Topics.windows(Topics.SUBSET), 1, (short) 1), new NewTopic(Topics.classes(Topics.SUBSET), 1, (short) 1),
+            new NewTopic(Topics.REJECTS, 1, (short) 1), new NewTopic(Topics.EXPLAIN, 2, (short) 1))).all().get();
       }
       io.fmselect.embed.Folders.recreate(work.resolve(CHECKPOINTS_DIR));
-      List<String> args = new ArrayList<>(List.of("--bootstrap-servers", p.bootstrap, "--models", models.toString(),
-          "--idle-flush", "2s", "--idleness", "1s", "--parallelism", "2", "--group-id", "fmselect-" + name,
-          "-D", "execution.checkpointing.interval=2s", "-D", "metrics.fetcher.update-interval=1s",
-          "-D", "execution.checkpointing.dir=" + work.resolve(CHECKPOINTS_DIR).toAbsolutePath().toUri(),
-          "-D", "fmselect.transactional-id-prefix=fmselect-" + name + "-" + ProcessHandle.current().pid()));
-      args.addAll(runArgs);
-      RunCommand run = new RunCommand();
-      new CommandLine(run).parseArgs(args.toArray(String[]::new));
-      p.job = run.start(say);
-      p.follower = DemoFollower.start(p.properties(), "subset", "rejects",
-          runArgs.contains("--explain-topic") ? "explain" : null);
+      RunCommand.Job job = job(work, models, name, p.bootstrap, options);
+      Configuration conf = job.conf();
+      p.job = new RunCommand().start(job, say, false);
+      p.follower = DemoFollower.start(p.properties(), conf.get(StreamOptions.OUTPUT_TOPIC),
+          conf.get(StreamOptions.REJECTS_TOPIC), conf.get(StreamOptions.EXPLAIN_TOPIC));
       return p;
     } catch (Exception e) {
       p.close();
       throw e;
     }
+  }
+
+  /**
+   * The job the pipeline runs, typed: {@code run}'s configuration (flink-conf/config.yaml, a local run's
+   * additions) with the pipeline's settings (the encoders of {@code models}, a quick idle flush, two
+   * subtasks, checkpoints every 2 s under {@code work}) and then {@code options}; the topics are the defaults
+   * ({@link Topics}).
+   */
+  static RunCommand.Job job(Path work, Path models, String name, String bootstrap, Configuration options) {
+    Configuration conf = RunCommand.base(null, false);
+    conf.set(StreamOptions.MODELS_DIR, models.toAbsolutePath().toString());
+    conf.set(StreamOptions.IDLE_FLUSH, Duration.ofSeconds(2));
+    conf.set(StreamOptions.IDLENESS, Duration.ofSeconds(1));
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(2));
+    conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, work.resolve(CHECKPOINTS_DIR).toAbsolutePath().toUri().toString());
+    conf.set(StreamOptions.TRANSACTIONAL_ID_PREFIX, "fmselect-" + name + "-" + ProcessHandle.current().pid());
+    conf.addAll(options);
+    RunCommand.local(conf, true);
+    Properties props = new Properties();
+    props.put("bootstrap.servers", bootstrap);
+    return new RunCommand.Job(conf, props, Duration.ofSeconds(BrokerTimeout.DEFAULT_SECONDS), "fmselect-" + name, 2,
+        false, true, false);
   }
 
   private static int freePort() throws IOException {

@@ -1,5 +1,6 @@
 package io.fmselect.cli;
 
+import io.fmselect.stream.Topics;
 import io.fmselect.avro.LabeledSample;
 import io.fmselect.avro.Op;
 import io.fmselect.select.EmbeddingSource;
@@ -44,7 +45,7 @@ import picocli.CommandLine.Option;
 public final class ProduceCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
-  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "samples", description = "topic (default: ${DEFAULT-VALUE})")
+  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.SAMPLES, description = "topic (default: ${DEFAULT-VALUE})")
   String topic;
 
   @Option(names = "--labels", paramLabel = "FILE", description = ".npy, 1-D int32/int64")

@@ -11,7 +11,6 @@ import io.fmselect.stream.ValidateSamples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -24,7 +23,6 @@ import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
-import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +33,7 @@ import picocli.CommandLine.Option;
     name = "run",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    modelTransformer = JobFlags.class, // --input-topic ... --publish: the job's options (StreamOptions)
     description = {
       "Runs the streaming selector, from a topic of labeled samples to a topic of subset changes.",
       "It reads LabeledSamples from --input-topic, keeps the selected subset of every class up to date at each"
@@ -50,66 +49,6 @@ public final class RunCommand implements Callable<Integer> {
 
   /** --timeout-s: the brokers' answer before the job starts, and the last windows' lines after a bounded run. */
   @Mixin BrokerTimeout timeout;
-
-  @Option(names = "--input-topic", paramLabel = "TOPIC", description = "input topic: LabeledSample records (default: samples)")
-  String inputTopic;
-
-  @Option(names = "--output-topic", paramLabel = "TOPIC", description = "output topic: SubsetChange records (default: subset)")
-  String outputTopic;
-
-  @Option(names = "--rejects-topic", paramLabel = "TOPIC", description = "rejects topic: Rejected records, each with its reason (default: rejects)")
-  String rejectsTopic;
-
-  @Option(names = "--classes-topic", paramLabel = "TOPIC",
-      description = "classes topic: a ClassWindow record per class whose subset changed at a window end"
-          + " (default: <output-topic>-classes)")
-  String classesTopic;
-
-  @Option(names = "--explain-topic", paramLabel = "TOPIC",
-      description = "also publish every member's figures to this topic every --explain-every windows (default: off)")
-  String explainTopic;
-
-  @Option(names = "--explain-every", paramLabel = "N", description = "windows between explanations (default: 10)")
-  Integer explainEvery;
-
-  @Option(names = "--fm", paramLabel = "NAME=DIM", description = "a foundation model and its embedding dimension; repeat")
-  List<String> fms;
-
-  @Option(names = "--models", paramLabel = "DIR",
-      description = "FM spec files (NAME.yaml): samples that carry an image are embedded in the stream; the FMs"
-          + " default to these models")
-  Path models;
-
-  @Option(names = "--method", paramLabel = "NAME", description = "selection method (default: ram-apl)")
-  String method;
-
-  @Option(names = "--fraction", paramLabel = "R", description = "fraction of each class to keep (default: 0.1)")
-  Double fraction;
-
-  @Option(names = "--window", paramLabel = "DURATION", description = "window length, e.g. 10s (default: 10s)")
-  String window;
-
-  @Option(names = "--out-of-orderness", paramLabel = "DURATION", description = "watermark bound, e.g. 1s (default: 1s)")
-  String outOfOrderness;
-
-  @Option(names = "--idleness", paramLabel = "DURATION",
-      description = "a partition silent this long stops holding event time back (default: 5s)")
-  String idleness;
-
-  @Option(names = "--idle-flush", paramLabel = "DURATION",
-      description = "once every partition is silent this long, publish the windows up to the newest event time"
-          + " (default: 10s)")
-  String idleFlush;
-
-  @Option(names = "--max-future", paramLabel = "DURATION",
-      description = "reject a sample further ahead of its partition's event time than this as 'future'"
-          + " (default: 1h)")
-  String maxFuture;
-
-  @Option(names = "--publish", paramLabel = "MODE",
-      description = "latest: fold the window ends closed while the job is behind into the newest one; every-window:"
-          + " publish each (default: latest)")
-  String publish;
 
   @Option(names = "--bounded", description = "stop at the end offsets present at start")
   boolean bounded;
@@ -142,83 +81,63 @@ public final class RunCommand implements Callable<Integer> {
   /** The roles of the started job's operators (their uids without the layout's version): a refused savepoint's line names them. */
   private java.util.Set<String> roles = java.util.Set.of();
 
+  /**
+   * The job's configuration from the flags: config.yaml (locally), then {@code -D}, then the job flags
+   * ({@link JobFlags}), then what a local run adds ({@link #local}).
+   */
   Configuration configuration() {
+    Configuration conf = base(confDir, inCluster);
+    if (settings != null) {
+      settings.forEach(conf::setString);
+    }
+    JobFlags.apply(spec, conf);
+    if (!inCluster) {
+      local(conf, !noWebUi);
+    }
+    return conf;
+  }
+
+  /**
+   * What a job's configuration starts from: in a cluster nothing (the cluster's own configuration applies);
+   * locally fmselect's {@code config.yaml} in {@code confDir} (null: flink-conf next to bin/).
+   */
+  static Configuration base(Path confDir, boolean inCluster) {
     Path dir = confDir;
     if (dir == null) {
       String home = System.getProperty("fmselect.home");
       dir = home == null ? Path.of("flink-conf") : Path.of(home, "flink-conf");
     }
-    // in a cluster, the cluster's own configuration applies; locally, fmselect's flink-conf/config.yaml
-    Configuration conf = !inCluster && Files.isRegularFile(dir.resolve("config.yaml"))
+    return !inCluster && Files.isRegularFile(dir.resolve("config.yaml"))
         ? GlobalConfiguration.loadConfiguration(dir.toString()) : new Configuration();
-    if (settings != null) {
-      settings.forEach(conf::setString);
-    }
-    if (inputTopic != null) {
-      conf.set(StreamOptions.INPUT_TOPIC, inputTopic);
-    }
-    if (outputTopic != null) {
-      conf.set(StreamOptions.OUTPUT_TOPIC, outputTopic);
-    }
-    if (rejectsTopic != null) {
-      conf.set(StreamOptions.REJECTS_TOPIC, rejectsTopic);
-    }
-    if (classesTopic != null) {
-      conf.set(StreamOptions.CLASSES_TOPIC, classesTopic);
-    }
-    if (explainTopic != null) {
-      conf.set(StreamOptions.EXPLAIN_TOPIC, explainTopic);
-    }
-    if (explainEvery != null) {
-      conf.set(StreamOptions.EXPLAIN_EVERY, explainEvery);
-    }
-    if (fms != null) {
-      conf.set(StreamOptions.FMS, fms);
-    }
-    if (models != null) {
-      conf.set(StreamOptions.MODELS_DIR, models.toAbsolutePath().toString());
-    }
-    if (method != null) {
-      conf.set(StreamOptions.METHOD, method);
-    }
-    if (fraction != null) {
-      conf.set(StreamOptions.FRACTION, fraction);
-    }
-    if (publish != null) {
-      conf.set(StreamOptions.PUBLISH, publish);
-    }
-    try {
-      if (window != null) {
-        conf.set(StreamOptions.WINDOW, TimeUtils.parseDuration(window));
-      }
-      if (outOfOrderness != null) {
-        conf.set(StreamOptions.OUT_OF_ORDERNESS, TimeUtils.parseDuration(outOfOrderness));
-      }
-      if (idleness != null) {
-        conf.set(StreamOptions.IDLENESS, TimeUtils.parseDuration(idleness));
-      }
-      if (idleFlush != null) {
-        conf.set(StreamOptions.IDLE_FLUSH, TimeUtils.parseDuration(idleFlush));
-      }
-      if (maxFuture != null) {
-        conf.set(StreamOptions.MAX_FUTURE, TimeUtils.parseDuration(maxFuture));
-      }
-    } catch (IllegalArgumentException e) {
-      throw new UserError("bad duration: " + e.getMessage());
-    }
-    if (!inCluster) {
-      LocalPorts.webUi(conf, !noWebUi);
-      // the web UI's "Log" tabs read the file this names (the launcher's log, see log4j2.xml)
-      System.setProperty("log.file", logFile());
-      conf.set(WebOptions.LOG_PATH, logFile());
-      conf.set(TaskManagerOptions.TASK_MANAGER_LOG_PATH, logFile());
-    }
-    if (!inCluster && !conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+  }
+
+  /** What a local job adds to its configuration: the web UI's ports, the log file, a checkpoint folder. */
+  static void local(Configuration conf, boolean webUi) {
+    LocalPorts.webUi(conf, webUi);
+    // the web UI's "Log" tabs read the file this names (the launcher's log, see log4j2.xml)
+    System.setProperty("log.file", logFile());
+    conf.set(WebOptions.LOG_PATH, logFile());
+    conf.set(TaskManagerOptions.TASK_MANAGER_LOG_PATH, logFile());
+    if (!conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
       // without a directory, checkpoints would live in the JobManager's memory (5 MB at most)
       String home = System.getProperty("fmselect.home", ".");
       conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Path.of(home, "target", "checkpoints").toAbsolutePath().toUri().toString());
     }
-    return conf;
+  }
+
+  /**
+   * What a run starts, however it was asked for ({@code run}'s flags, or {@link LocalPipeline}'s typed
+   * settings): the Flink and fmselect configuration, the Kafka client's properties and the broker timeout,
+   * the consumer group, the parallelism (null: 1 locally, the cluster's own in a cluster), whether it stops
+   * at the end offsets present at start, has a web UI, and is submitted to a cluster.
+   */
+  record Job(Configuration conf, Properties kafka, Duration brokerTimeout, String groupId, Integer parallelism,
+      boolean bounded, boolean webUi, boolean inCluster) {}
+
+  /** The job the flags describe. */
+  Job job() {
+    Properties props = kafka.properties();
+    return new Job(configuration(), props, timeout.of(props), groupId, parallelism, bounded, !noWebUi, inCluster);
   }
 
   /**
@@ -244,7 +163,8 @@ public final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
-    Started job = start(out, true);
+    Job settings = job();
+    Started job = start(settings, out, true);
     if (job == null) {
       return 0;
     }
@@ -256,7 +176,7 @@ public final class RunCommand implements Callable<Integer> {
         throw failure(job.conf(), e, roles);
       }
       if (job.windows() != null) {
-        finishWindowLines(job.windows(), timeout.of(kafka.properties()), spec.commandLine().getErr());
+        finishWindowLines(job.windows(), settings.brokerTimeout(), spec.commandLine().getErr());
       }
       out.printf("done (job net runtime %.3f s)%n", result.getNetRuntime() / 1000.0);
       Long read = result.getAccumulatorResult(ValidateSamples.RECORDS);
@@ -309,20 +229,22 @@ public final class RunCommand implements Callable<Integer> {
   }
 
 
-  /** {@link #start(java.io.PrintWriter, boolean)} without the window lines. */
+  /** {@link #start(Job, java.io.PrintWriter, boolean)} of the flags' job, without the window lines. */
   Started start(java.io.PrintWriter out) throws Exception {
-    return start(out, false);
+    return start(job(), out, false);
   }
 
   /**
    * Checks the settings, opens the models and starts the job; prints what runs and the web UI's URL, and with
    * {@code windowLines} a line per window the job publishes. In a cluster it submits the job and returns null.
    */
-  Started start(java.io.PrintWriter out, boolean windowLines) throws Exception {
+  Started start(Job job, java.io.PrintWriter out, boolean windowLines) throws Exception {
+    Integer parallelism = job.parallelism();
+    boolean inCluster = job.inCluster();
     if (parallelism != null && parallelism < 1) {
       throw new UserError("--parallelism must be at least 1");
     }
-    Configuration conf = configuration();
+    Configuration conf = job.conf();
     StreamConfig config;
     java.util.Optional<DataflowFloor.Stage> floor;
     try {
@@ -331,12 +253,12 @@ public final class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    Properties props = kafka.properties();
+    Properties props = job.kafka();
     // one question to the brokers before anything starts: an unreachable broker or a missing topic is one line
-    Duration brokerTimeout = timeout.of(props);
+    Duration brokerTimeout = job.brokerTimeout();
     KafkaCheck.requireTopic(props, conf.get(StreamOptions.INPUT_TOPIC), "input", brokerTimeout);
     StreamExecutionEnvironment env = inCluster ? StreamExecutionEnvironment.getExecutionEnvironment(conf)
-        : noWebUi ? StreamExecutionEnvironment.createLocalEnvironment(parallelism == null ? 1 : parallelism, conf)
+        : !job.webUi() ? StreamExecutionEnvironment.createLocalEnvironment(parallelism == null ? 1 : parallelism, conf)
         : StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     if (parallelism != null || !inCluster) {
       // a cluster's own parallelism stands unless the flag is given
@@ -347,7 +269,8 @@ public final class RunCommand implements Callable<Integer> {
       env.enableCheckpointing(10_000, CheckpointingMode.EXACTLY_ONCE);
     }
     String prefix = conf.get(StreamOptions.TRANSACTIONAL_ID_PREFIX);
-    var source = SubsetJob.kafkaSource(props, conf.get(StreamOptions.INPUT_TOPIC), groupId, config, bounded);
+    var source = SubsetJob.kafkaSource(props, conf.get(StreamOptions.INPUT_TOPIC), job.groupId(), config,
+        job.bounded());
     if (floor.isPresent()) { // benchmarks: the dataflow's parts alone
       DataflowFloor.build(env, source, config, floor.get(), new DiscardingSink<>());
     } else {
@@ -383,7 +306,7 @@ public final class RunCommand implements Callable<Integer> {
       }
       JobClient client = env.executeAsync("fmselect " + config.method());
       String url = null;
-      if (!noWebUi) {
+      if (job.webUi()) {
         url = LocalPorts.webUiUrl(conf, client.getJobID(), Duration.ofSeconds(30)).orElse(null);
         out.println(url != null ? "Flink web UI: " + url + "/#/job/running/" + client.getJobID()
             : "Flink web UI: not answering on " + LocalPorts.range(conf) + " (see " + logFile() + ")");

@@ -5,7 +5,9 @@ import io.fmselect.io.OutputTarget;
 import io.fmselect.select.BatchSelector;
 import io.fmselect.io.NpyMatrix;
 import io.fmselect.select.EmbeddingSource;
+import io.fmselect.select.Budget;
 import io.fmselect.select.Methods;
+import io.fmselect.select.RamApl;
 import io.fmselect.select.PseudoLabeler;
 import io.fmselect.select.SelectionMethod;
 import java.io.BufferedWriter;
@@ -38,13 +40,13 @@ import picocli.CommandLine.Option;
     })
 public final class SelectCommand implements Callable<Integer> {
 
-  @Option(names = "--method", paramLabel = "NAME", defaultValue = "ram-apl",
+  @Option(names = "--method", paramLabel = "NAME", defaultValue = Methods.DEFAULT,
       description = "selection method: ram-apl, min, moderate-ds, kcenter, graphcut, facility-location or uniform"
           + " (default: ${DEFAULT-VALUE})")
   String method;
 
   @Option(names = "--fraction", paramLabel = "R", required = true,
-      description = "fraction of each class to keep, in (0, 1]")
+      description = "fraction of each class to keep, in " + Budget.FRACTION_RANGE)
   double fraction;
 
   @Option(names = "--labels", paramLabel = "FILE", required = true,
@@ -67,13 +69,13 @@ public final class SelectCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "seed of the uniform baseline (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--a", paramLabel = "A", defaultValue = "0.2", description = "RAM-APL weight floor a (default: ${DEFAULT-VALUE})")
+  @Option(names = "--a", paramLabel = "A", defaultValue = "" + RamApl.DEFAULT_A, description = "RAM-APL weight floor a (default: ${DEFAULT-VALUE})")
   double weightA;
 
-  @Option(names = "--k", paramLabel = "K", defaultValue = "1", description = "RAM-APL weight slope k (default: ${DEFAULT-VALUE})")
+  @Option(names = "--k", paramLabel = "K", defaultValue = "" + RamApl.DEFAULT_K, description = "RAM-APL weight slope k (default: ${DEFAULT-VALUE})")
   double weightK;
 
-  @Option(names = "--s", paramLabel = "S", defaultValue = "0.5", description = "RAM-APL weight midpoint s (default: ${DEFAULT-VALUE})")
+  @Option(names = "--s", paramLabel = "S", defaultValue = "" + RamApl.DEFAULT_S, description = "RAM-APL weight midpoint s (default: ${DEFAULT-VALUE})")
   double weightS;
 
   @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: available processors)")
@@ -90,8 +92,10 @@ public final class SelectCommand implements Callable<Integer> {
     if (!Methods.NAMES.contains(method)) {
       throw new UserError("unknown method '" + method + "' (expected one of " + String.join(", ", Methods.NAMES) + ")");
     }
-    if (!(fraction > 0.0 && fraction <= 1.0)) {
-      throw new UserError("--fraction must be in (0, 1], got " + fraction);
+    try {
+      Budget.checkFraction("--fraction", fraction);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
     }
     int featureCount = NpyInputs.parseSpecs(features).size();
     PseudoLabeler.Stats counters = new PseudoLabeler.Stats();

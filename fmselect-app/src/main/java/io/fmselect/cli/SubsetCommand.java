@@ -1,5 +1,6 @@
 package io.fmselect.cli;
 
+import io.fmselect.stream.Topics;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fmselect.avro.SubsetChange;
@@ -49,7 +50,7 @@ import picocli.CommandLine.Option;
 public final class SubsetCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
-  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "subset", description = "topic (default: ${DEFAULT-VALUE})")
+  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.SUBSET, description = "topic (default: ${DEFAULT-VALUE})")
   String topic;
 
   @Option(names = "--out", paramLabel = "FILE", required = true, description = "manifest to write (- for standard output: then the report lines go to stderr)")

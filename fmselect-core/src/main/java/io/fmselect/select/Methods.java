@@ -4,9 +4,12 @@ import java.util.List;
 
 /** The selection methods by the names users type. */
 public final class Methods {
-  /** Every method name, RAM-APL first. */
+  /** The method used where none is named (the CLI's and the job's default). */
+  public static final String DEFAULT = "ram-apl";
+
+  /** Every method name, RAM-APL (the default) first. */
   public static final List<String> NAMES =
-      List.of("ram-apl", "min", "moderate-ds", "kcenter", "graphcut", "facility-location", "uniform");
+      List.of(DEFAULT, "min", "moderate-ds", "kcenter", "graphcut", "facility-location", "uniform");
 
   private Methods() {}
 

@@ -87,9 +87,7 @@ public record StreamConfig(List<String> fmNames, int[] dims, long windowMs, Stri
       }
     }
     double fraction = conf.get(StreamOptions.FRACTION);
-    if (!(fraction > 0 && fraction <= 1)) {
-      throw new IllegalArgumentException(StreamOptions.FRACTION.key() + " must be in (0, 1], got " + fraction);
-    }
+    io.fmselect.select.Budget.checkFraction(StreamOptions.FRACTION.key(), fraction);
     long window = conf.get(StreamOptions.WINDOW).toMillis();
     if (window < 1) {
       throw new IllegalArgumentException(StreamOptions.WINDOW.key() + " must be at least 1 ms");

@@ -1,40 +1,50 @@
 package io.fmselect.stream;
 
+import io.fmselect.select.Budget;
+import io.fmselect.select.Methods;
+import io.fmselect.select.RamApl;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
 /**
- * Every tunable of the streaming job, typed, with its default and description. Values come from
- * these defaults, then {@code flink-conf/config.yaml}, then command-line flags.
+ * Every tunable of the streaming job, typed, with its default and description: their one home. Values come
+ * from these defaults, then {@code flink-conf/config.yaml}, then command-line flags. {@code run}'s flags for
+ * the options it names are made from these declarations (io.fmselect.cli.JobFlags): a description's first
+ * sentence is the flag's help, so it is written to stand alone, with no ". " inside; the rest says more.
  */
 public final class StreamOptions {
   private StreamOptions() {}
 
+  /** The default fraction of each class kept (the job's, {@code demo}'s and {@code bench continual}'s). */
+  public static final double DEFAULT_FRACTION = 0.1;
+
   public static final ConfigOption<String> INPUT_TOPIC = ConfigOptions.key("fmselect.input-topic")
-      .stringType().defaultValue("samples").withDescription("Kafka topic of LabeledSample records.");
+      .stringType().defaultValue(Topics.SAMPLES).withDescription("Input topic: LabeledSample records.");
 
   public static final ConfigOption<String> OUTPUT_TOPIC = ConfigOptions.key("fmselect.output-topic")
-      .stringType().defaultValue("subset").withDescription("Kafka topic the SubsetChange records go to.");
+      .stringType().defaultValue(Topics.SUBSET).withDescription("Output topic: SubsetChange records.");
 
   public static final ConfigOption<String> REJECTS_TOPIC = ConfigOptions.key("fmselect.rejects-topic")
-      .stringType().defaultValue("rejects").withDescription("Kafka topic of records the job could not use.");
+      .stringType().defaultValue(Topics.REJECTS)
+      .withDescription("Rejects topic: Rejected records, each with its reason. These are the samples the job could"
+          + " not use.");
 
   public static final ConfigOption<String> CLASSES_TOPIC = ConfigOptions.key("fmselect.classes-topic")
       .stringType().noDefaultValue()
-      .withDescription("Kafka topic of ClassWindow records: one per class whose subset changed at a window end"
-          + " (default: the output topic followed by '-classes').");
+      .withDescription("Classes topic: a ClassWindow record per class whose subset changed at a window end"
+          + " (default: the output topic followed by '" + Topics.CLASSES_SUFFIX + "').");
 
   public static final ConfigOption<String> EXPLAIN_TOPIC = ConfigOptions.key("fmselect.explain-topic")
       .stringType().noDefaultValue()
-      .withDescription("Kafka topic to publish every member's figures to, every fmselect.explain-every windows"
-          + " (SubsetChange records with no event; compaction-friendly). Off when not set.");
+      .withDescription("Also publish every member's figures to this topic every fmselect.explain-every windows"
+          + " (default: off). They are SubsetChange records with no event (compaction-friendly).");
 
   public static final ConfigOption<Integer> EXPLAIN_EVERY = ConfigOptions.key("fmselect.explain-every")
       .intType().defaultValue(10)
-      .withDescription("With an explain topic: every member's figures are published at the window ends that are a"
-          + " multiple of this many windows.");
+      .withDescription("Windows between explanations. With an explain topic, every member's figures are published"
+          + " at the window ends that are a multiple of this many windows.");
 
   public static final ConfigOption<Integer> CLASS_GAUGES = ConfigOptions.key("fmselect.metrics.class-gauges")
       .intType().defaultValue(100)
@@ -42,48 +52,56 @@ public final class StreamOptions {
           + " per subtask, the first seen; the job-level gauges and the classes topic cover every class.");
 
   public static final ConfigOption<String> METHOD = ConfigOptions.key("fmselect.method")
-      .stringType().defaultValue("ram-apl").withDescription("Selection method (any method of the selection core).");
+      .stringType().defaultValue(Methods.DEFAULT)
+      .withDescription("Selection method. One of " + String.join(", ", Methods.NAMES) + ".");
 
   public static final ConfigOption<Double> FRACTION = ConfigOptions.key("fmselect.fraction")
-      .doubleType().defaultValue(0.1).withDescription("Fraction of each class to keep, in (0, 1].");
+      .doubleType().defaultValue(DEFAULT_FRACTION)
+      .withDescription("Fraction of each class to keep, in " + Budget.FRACTION_RANGE + ".");
 
   public static final ConfigOption<List<String>> FMS = ConfigOptions.key("fmselect.fms")
       .stringType().asList().noDefaultValue()
-      .withDescription("The foundation models, as NAME=DIM; every sample needs an embedding of each.");
+      .withDescription("A foundation model and its embedding dimension, as NAME=DIM. Every sample needs an"
+          + " embedding of each (as a key: a list, NAME=DIM;NAME=DIM).");
 
   public static final ConfigOption<Duration> WINDOW = ConfigOptions.key("fmselect.window")
       .durationType().defaultValue(Duration.ofSeconds(10))
-      .withDescription("Event-time window: the subset is recomputed at every multiple of it.");
+      .withDescription("Window length, such as 10s: the subset is recomputed at every multiple of it, in event"
+          + " time.");
 
   public static final ConfigOption<String> PUBLISH = ConfigOptions.key("fmselect.publish")
       .stringType().defaultValue(Publish.LATEST.option())
-      .withDescription("Which window ends the job publishes. 'latest': every window end while the job keeps up;"
+      .withDescription("Which window ends the job publishes: " + Publish.LATEST.option() + " folds the window ends"
+          + " closed while the job is behind into the newest one; " + Publish.EVERY_WINDOW.option() + " publishes"
+          + " each. In " + Publish.LATEST.option() + " mode every window end is published while the job keeps up;"
           + " when windows close faster than half a window of processing time apart (a backlog, a replay), the ends"
           + " closed meanwhile are folded into the newest one, exact at that end, with the net membership events"
-          + " since the last published end. 'every-window': every window end, however far behind the job is.");
+          + " since the last published end. " + Publish.EVERY_WINDOW.option() + " publishes every window end, however"
+          + " far behind the job is.");
 
   public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("fmselect.out-of-orderness")
       .durationType().defaultValue(Duration.ofSeconds(1))
-      .withDescription("How far a partition's samples may arrive out of event-time order: the watermark trails the"
-          + " partition's newest accepted event time by this much. A sample whose window the watermark has closed when it"
+      .withDescription("Watermark bound: how far a partition's samples may arrive out of event-time order. The"
+          + " watermark trails the partition's newest accepted event time by this much. A sample whose window the watermark has closed when it"
           + " reaches the job is rejected as 'late'.");
 
   public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("fmselect.idleness")
       .durationType().defaultValue(Duration.ofSeconds(5))
-      .withDescription("A partition without new samples for this long stops holding the watermark back, so the"
-          + " other partitions move event time on alone. Time the job spends back-pressured does not count.");
+      .withDescription("A partition silent this long stops holding event time back. The other partitions then move"
+          + " event time on alone (the watermark). Time the job spends back-pressured does not count.");
 
   public static final ConfigOption<Duration> IDLE_FLUSH = ConfigOptions.key("fmselect.idle-flush")
       .durationType().defaultValue(Duration.ofSeconds(10))
-      .withDescription("Once no partition has had a new sample for this long, the job closes every window up to the"
-          + " newest event time it has received and publishes it: a quiet stream publishes what it has. A sample"
+      .withDescription("Once every partition is silent this long, publish the windows up to the newest event time."
+          + " The job closes every window up to the newest event time it has received: a quiet stream publishes what"
+          + " it has. A sample"
           + " that arrives later for a closed window is rejected as 'late'. Not used with a bounded input, which"
           + " flushes exactly at its end.");
 
   public static final ConfigOption<Duration> MAX_FUTURE = ConfigOptions.key("fmselect.max-future")
       .durationType().defaultValue(Duration.ofHours(1))
-      .withDescription("A sample whose event time lies further than this ahead of its partition's newest accepted"
-          + " event time is rejected as 'future' and never moves event time. After a quiet spell on the partition"
+      .withDescription("Reject a sample further ahead of its partition's event time than this as 'future'. Its"
+          + " partition's event time is its newest accepted one; a future sample never moves it. After a quiet spell on the partition"
           + " (fmselect.idle-flush) its next sample is taken as it comes, so a stream may resume at a later time.");
 
   public static final ConfigOption<Duration> REJECTS_LOG_INTERVAL = ConfigOptions.key("fmselect.rejects.log-interval")
@@ -93,21 +111,22 @@ public final class StreamOptions {
           + " per reason when it ends.");
 
   public static final ConfigOption<Double> WEIGHT_A = ConfigOptions.key("fmselect.ram-apl.a")
-      .doubleType().defaultValue(0.2).withDescription("RAM-APL weight floor a.");
+      .doubleType().defaultValue(RamApl.DEFAULT_A).withDescription("RAM-APL weight floor a.");
 
   public static final ConfigOption<Double> WEIGHT_K = ConfigOptions.key("fmselect.ram-apl.k")
-      .doubleType().defaultValue(1.0).withDescription("RAM-APL weight slope k.");
+      .doubleType().defaultValue(RamApl.DEFAULT_K).withDescription("RAM-APL weight slope k.");
 
   public static final ConfigOption<Double> WEIGHT_S = ConfigOptions.key("fmselect.ram-apl.s")
-      .doubleType().defaultValue(0.5).withDescription("RAM-APL weight midpoint s.");
+      .doubleType().defaultValue(RamApl.DEFAULT_S).withDescription("RAM-APL weight midpoint s.");
 
   public static final ConfigOption<Long> SEED = ConfigOptions.key("fmselect.seed")
       .longType().defaultValue(0L).withDescription("Seed of the uniform method.");
 
   public static final ConfigOption<String> MODELS_DIR = ConfigOptions.key("fmselect.embed.models-dir")
       .stringType().noDefaultValue()
-      .withDescription("Folder of FM spec files (NAME.yaml): samples that carry an image instead of an FM's embedding"
-          + " are embedded in the stream. Without it, every sample must carry every embedding.");
+      .withDescription("FM spec files (NAME.yaml): samples that carry an image are embedded in the stream; the FMs"
+          + " default to these models. A sample embedded here carries an image instead of an FM's embedding; without"
+          + " this folder, every sample must carry every embedding.");
 
   public static final ConfigOption<Duration> EMBED_TIMEOUT = ConfigOptions.key("fmselect.embed.timeout")
       .durationType().defaultValue(Duration.ofSeconds(60))

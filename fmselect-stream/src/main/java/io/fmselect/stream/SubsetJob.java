@@ -127,7 +127,7 @@ public final class SubsetJob {
       String explainTopic, String transactionalIdPrefix) {
     return new Sinks(subsetSink(kafka, subsetTopic, transactionalIdPrefix + "-subset"),
         rejectsSink(kafka, rejectsTopic, transactionalIdPrefix),
-        classesSink(kafka, classesTopic == null ? subsetTopic + "-classes" : classesTopic, transactionalIdPrefix),
+        classesSink(kafka, classesTopic == null ? Topics.classes(subsetTopic) : classesTopic, transactionalIdPrefix),
         explainTopic == null ? null : subsetSink(kafka, explainTopic, transactionalIdPrefix + "-explain"),
         windowsSink(kafka, windowsTopic(subsetTopic), transactionalIdPrefix), kafka);
   }
@@ -167,7 +167,7 @@ public final class SubsetJob {
 
   /** The topic of a subset topic's window ends. */
   public static String windowsTopic(String subsetTopic) {
-    return subsetTopic + "-windows";
+    return Topics.windows(subsetTopic);
   }
 
   /** The windows topic, exactly once; every record has the key {@code windows}, so they keep their order in one partition. */

@@ -84,7 +84,15 @@ public final class SubsetView implements AutoCloseable {
   private SubsetView(KafkaConsumer<byte[], byte[]> consumer, String topic) {
     this.consumer = consumer;
     this.topic = topic;
-    this.windowsTopic = topic + "-windows";
+    this.windowsTopic = windowsTopic(topic);
+  }
+
+  /** What a subset topic's windows topic is named after it: {@code <subset topic>-windows}. */
+  public static final String WINDOWS_SUFFIX = "-windows";
+
+  /** The topic of a subset topic's window ends (the job writes it beside the subset topic). */
+  public static String windowsTopic(String subsetTopic) {
+    return subsetTopic + WINDOWS_SUFFIX;
   }
 
   /**
