@@ -26,7 +26,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * raises {@link SubsetJob#LAYOUT} and writes a new resource (then a savepoint of the previous layout is refused
  * in one line, as {@code OtherLayoutSavepointITCase} shows).
  *
- * <p>The resource ({@link #writesTheResource}, run only when asked): a job at parallelism 2 (RocksDB, every
+ * <p>The resource ({@link SavepointResourceWriter}, run only when asked): a job at parallelism 2 (RocksDB, every
  * window published) reads {@link #FIRST} samples of 3 classes (one FM, 4 dims, generated from seed
  * {@value #SEED}; 2 input partitions) with event times 0 to 2,990 ms (1 s windows: ends 1,000 to 3,000), is
  * stopped with a canonical savepoint once window 3,000 is published, and the savepoint directory is copied with
@@ -109,49 +108,11 @@ class SavepointCompatibilityITCase {
     run.start(2, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(1));
   }
 
-  /**
-   * Writes the resource into the directory named by {@code -Dfmselect.savepoint.write} (its {@code savepoint/}
-   * replaced, one {@code .records} file per output topic, and the codecs' formats, {@link SavepointResourceTest}). Run from the repository root:
-   * <pre>
-   * mvn -B -o verify -pl fmselect-stream -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
-   *   -Dit.test='SavepointCompatibilityITCase#writesTheResource' -Dfailsafe.failIfNoSpecifiedTests=false \
-   *   -Dfmselect.savepoint.write=src/test/resources/savepoints/v3
-   * </pre>
-   * (the path relative to fmselect-stream, where its tests run; v3 = {@link SubsetJob#LAYOUT}).
-   */
-  @Test
-  @EnabledIfSystemProperty(named = WRITE_PROPERTY, matches = ".+")
-  void writesTheResource(@TempDir Path tmp) throws Exception {
-    Path out = Path.of(System.getProperty(WRITE_PROPERTY));
-    assertTrue(out.getFileName().toString().equals(SubsetJob.LAYOUT), "the resource lies in a folder named "
-        + SubsetJob.LAYOUT + ": " + out);
-    List<Sample> all = samples();
-    try (EventTimeITCase.Run run = new EventTimeITCase.Run(kafka, TAG, 2);
-        CommittedReader subset = new CommittedReader(kafka, OUTPUTS[0]);
-        CommittedReader windows = new CommittedReader(kafka, OUTPUTS[2])) {
-      for (int n = 0; n < FIRST; n++) {
-        run.send(n % 2, all.get(n));
-      }
-      run.flush();
-      start(run);
-      assertTrue(PublishCadenceITCase.lastEndPublished(windows, subset, 3000, Duration.ofSeconds(60)),
-          "window 3000 is published");
-      Path savepoint = Path.of(java.net.URI.create(run.stopWithSavepoint(tmp)));
-      deleteTree(out.resolve("savepoint"));
-      copyTree(savepoint, Files.createDirectories(out).resolve("savepoint"));
-      assertEquals(List.of(), EventTimeITCase.rejects(kafka, run.rejects), "nothing rejected");
-      for (String topic : OUTPUTS) {
-        writeRecords(kafka.readCommitted(topic), out.resolve(topic + ".records"));
-      }
-      SavepointResourceTest.writeFormats(out.resolve(SavepointResourceTest.FORMATS));
-    }
-  }
-
   @Test
   void theCurrentJobResumesFromTheResourceSavepoint(@TempDir Path tmp) throws Exception {
     Path resource = Path.of(RESOURCE, SubsetJob.LAYOUT);
     assertTrue(Files.isRegularFile(resource.resolve("savepoint/_metadata")), "a savepoint of layout "
-        + SubsetJob.LAYOUT + " in " + resource.toAbsolutePath() + " (see writesTheResource to write one)");
+        + SubsetJob.LAYOUT + " in " + resource.toAbsolutePath() + " (SavepointResourceWriter writes one)");
     List<Sample> all = samples();
     try (EventTimeITCase.Run run = new EventTimeITCase.Run(kafka, TAG, 2);
         CommittedReader subset = new CommittedReader(kafka, OUTPUTS[0]);

@@ -34,7 +34,7 @@ class SavepointResourceTest {
 
   /**
    * Writes {@link RecordSamples}' records of every {@link RecordType} into FILE: per codec its class name, format
-   * version, and each record's bytes ({@link SavepointCompatibilityITCase#writesTheResource} calls it).
+   * version, and each record's bytes ({@link SavepointResourceWriter} calls it).
    */
   static void writeFormats(Path file) throws IOException {
     try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(file))) {
