@@ -87,7 +87,12 @@ class CoreAsLibraryTest {
         () -> Selector.ramApl().select(LABELS, new float[][] {{0}, {1}}), "rows differ from labels");
     float[][] bad = VALUES.clone();
     bad[3] = new float[] {Float.NaN};
-    assertThrows(IllegalArgumentException.class, () -> Selector.ramApl().select(LABELS, bad), "NaN");
+    assertEquals("feature set 0, row 3, column 0: NaN is not a finite number",
+        assertThrows(IllegalArgumentException.class, () -> Selector.ramApl().select(LABELS, bad)).getMessage());
+    double[][] infinite = {{0, 1}, {1, Double.NEGATIVE_INFINITY}};
+    assertEquals("feature set 1, row 1, column 1: -Infinity is not a finite number",
+        assertThrows(IllegalArgumentException.class, () -> Selector.ramApl().select(new long[] {0, 1},
+            new double[][] {{0, 1}, {1, 2}}, infinite)).getMessage());
   }
 
   /** A version 1.0 .npy file: magic, header length, the header dict padded to 64 bytes, then the data. */

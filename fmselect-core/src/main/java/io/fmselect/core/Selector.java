@@ -6,12 +6,14 @@ import io.fmselect.select.BatchSelector;
 import io.fmselect.select.Budget;
 import io.fmselect.select.EmbeddingSource;
 import io.fmselect.select.Embeddings;
+import io.fmselect.select.Finite;
 import io.fmselect.select.Methods;
 import io.fmselect.select.RamApl;
 import io.fmselect.select.SelectionMethod;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * The entry point of fmselect-core: selects a class-balanced fraction of a labeled matrix.
@@ -108,8 +110,9 @@ public final class Selector {
     EmbeddingSource[] sources = new EmbeddingSource[featureSets.length];
     for (int m = 0; m < featureSets.length; m++) {
       for (int i = 0; i < featureSets[m].length; i++) {
-        for (int j = 0; j < featureSets[m][i].length; j++) {
-          requireFinite(featureSets[m][i][j], m, i, j);
+        float[] row = featureSets[m][i];
+        if (!Finite.allFinite(row, 0, row.length)) {
+          throw notFinite(m, i, j -> row[j], row.length);
         }
       }
       sources[m] = Embeddings.ofFloats(featureSets[m]);
@@ -122,8 +125,9 @@ public final class Selector {
     EmbeddingSource[] sources = new EmbeddingSource[featureSets.length];
     for (int m = 0; m < featureSets.length; m++) {
       for (int i = 0; i < featureSets[m].length; i++) {
-        for (int j = 0; j < featureSets[m][i].length; j++) {
-          requireFinite(featureSets[m][i][j], m, i, j);
+        double[] row = featureSets[m][i];
+        if (!Finite.allFinite(row, 0, row.length)) {
+          throw notFinite(m, i, j -> row[j], row.length);
         }
       }
       sources[m] = Embeddings.of(featureSets[m]);
@@ -147,11 +151,14 @@ public final class Selector {
     return select(l, sources);
   }
 
-  private static void requireFinite(double v, int featureSet, int row, int column) {
-    if (!Double.isFinite(v)) {
-      throw new IllegalArgumentException("feature set " + featureSet + ", row " + row + ", column " + column
-          + ": " + v + " is not a finite number");
+  /** The error for the first value of a row that is not finite. */
+  private static IllegalArgumentException notFinite(int featureSet, int row, IntToDoubleFunction value, int dim) {
+    int column = 0;
+    while (column < dim && Double.isFinite(value.applyAsDouble(column))) {
+      column++;
     }
+    return new IllegalArgumentException("feature set " + featureSet + ", row " + row + ", column " + column
+        + ": " + value.applyAsDouble(column) + " is not a finite number");
   }
 
   private Selection select(long[] labels, EmbeddingSource[] sources) {

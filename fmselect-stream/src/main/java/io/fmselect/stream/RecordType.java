@@ -313,22 +313,11 @@ public final class RecordType<T> extends TypeInformation<T> {
     }
 
     public static void writeBytes(byte[] b, java.io.DataOutput out) throws IOException {
-      if (b == null) {
-        out.writeInt(-1);
-      } else {
-        out.writeInt(b.length);
-        out.write(b);
-      }
+      io.fmselect.stream.window.NullableBytes.write(b, out);
     }
 
     public static byte[] readBytes(java.io.DataInput in) throws IOException {
-      int n = in.readInt();
-      if (n < 0) {
-        return null;
-      }
-      byte[] b = new byte[n];
-      in.readFully(b);
-      return b;
+      return io.fmselect.stream.window.NullableBytes.read(in);
     }
 
     public static void writeLongs(long[] v, DataOutputView out) throws IOException {

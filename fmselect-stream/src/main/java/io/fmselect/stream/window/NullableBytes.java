@@ -6,12 +6,14 @@ import java.io.IOException;
 
 /**
  * A byte array that may be null, as the window state's encodings write it: its length (-1 for null), then its
- * bytes. The same layout as the Flink codecs' {@code RecordType.Fields.writeBytes}, without Flink.
+ * bytes. The one home of that layout: the Flink codecs ({@code RecordType.Fields}) write their byte arrays
+ * through it too.
  */
-final class NullableBytes {
+public final class NullableBytes {
   private NullableBytes() {}
 
-  static void write(byte[] b, DataOutput out) throws IOException {
+  /** Writes {@code b} (null allowed) as its length, -1 for null, then its bytes. */
+  public static void write(byte[] b, DataOutput out) throws IOException {
     if (b == null) {
       out.writeInt(-1);
     } else {
@@ -20,7 +22,8 @@ final class NullableBytes {
     }
   }
 
-  static byte[] read(DataInput in) throws IOException {
+  /** Reads what {@link #write} wrote. */
+  public static byte[] read(DataInput in) throws IOException {
     int n = in.readInt();
     if (n < 0) {
       return null;
