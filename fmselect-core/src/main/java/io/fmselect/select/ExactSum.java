@@ -17,7 +17,7 @@ package io.fmselect.select;
  * <p>The fast path runs four columns at a time in the vector API when the JVM has it ({@link VectorApi}),
  * else one at a time: lane for lane the same operations, and the result is exact either way.
  */
-public final class ExactSum {
+final class ExactSum {
   private ExactSum() {}
 
   /**

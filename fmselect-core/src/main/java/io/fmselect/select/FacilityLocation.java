@@ -18,7 +18,7 @@ import java.util.PriorityQueue;
  * index asc). The figure is the gain at pick time; NaN for unpicked members.
  * O(n^2 D) for the first gains, O(n D) per re-evaluation; O(n) memory.
  */
-public final class FacilityLocation extends NamedMethod {
+final class FacilityLocation extends NamedMethod {
   public FacilityLocation() {
     super("facility-location", "gain", false);
   }

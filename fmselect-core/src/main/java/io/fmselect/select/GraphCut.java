@@ -10,7 +10,7 @@ package io.fmselect.select;
  * figure is the gain at pick time; for an unpicked member, its gain after the last pick.
  * O(n^2 D) per class (the column sums), O(n) memory: similarity rows are computed when needed.
  */
-public final class GraphCut extends NamedMethod {
+final class GraphCut extends NamedMethod {
   private final double lambda;
 
   public GraphCut() {

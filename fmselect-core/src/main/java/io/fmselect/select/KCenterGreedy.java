@@ -12,7 +12,7 @@ import java.util.Arrays;
  * distance at pick time (to the centroid for the first); an unpicked member's figure is its final
  * distance to the nearest center (NaN if the budget is 0). O(n b D) per class.
  */
-public final class KCenterGreedy extends NamedMethod {
+final class KCenterGreedy extends NamedMethod {
   public KCenterGreedy() {
     super("kcenter", "distance", false);
   }

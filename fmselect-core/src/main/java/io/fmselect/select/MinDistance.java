@@ -5,7 +5,7 @@ package io.fmselect.select;
  * Distance = reference squared distance (ties by sample order); the figure reported is the distance.
  * O(n D + n log n) per class.
  */
-public final class MinDistance extends NamedMethod {
+final class MinDistance extends NamedMethod {
   public MinDistance() {
     super("min", "distance", false);
   }

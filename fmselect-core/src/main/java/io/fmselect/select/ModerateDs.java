@@ -10,7 +10,7 @@ import java.util.Arrays;
  * (ties by sample order) and positions [L, L + budget) kept, L = round_half_even(0.5 (n - budget)).
  * O(D n log n) per class for the medians.
  */
-public final class ModerateDs extends NamedMethod {
+final class ModerateDs extends NamedMethod {
   public ModerateDs() {
     super("moderate-ds", "distance", false);
   }

@@ -10,7 +10,7 @@ package io.fmselect.select;
  * when other members come and go, which keeps a stream's churn down. The figure is the draw.
  * O(n log n) per class.
  */
-public final class UniformRandom extends NamedMethod {
+final class UniformRandom extends NamedMethod {
   private final long seed;
 
   public UniformRandom(long seed) {
