@@ -25,6 +25,7 @@ public final class PseudoLabeler {
     long rows;
     long rechecked;
     long skipped;
+    long pruned;
 
     public synchronized long rows() {
       return rows;
@@ -42,6 +43,15 @@ public final class PseudoLabeler {
     synchronized void add(long rowsDone, long recheckedRows) {
       rows += rowsDone;
       rechecked += recheckedRows;
+    }
+
+    /** Rows settled from part of their dot products (see {@code settle}). */
+    public synchronized long pruned() {
+      return pruned;
+    }
+
+    synchronized void prune(long rowsPruned) {
+      pruned += rowsPruned;
     }
 
     synchronized void skip(long rowsSkipped) {
@@ -153,6 +163,19 @@ public final class PseudoLabeler {
    * on the squared distance to it and a lower bound on the squared distance to every other centroid.
    */
   private static int[] nearest(Embeddings rows, Centroids centroids, Stats stats, double[] upper2, double[] lower2) {
+    return nearest(rows, centroids, stats, upper2, lower2, true);
+  }
+
+  /**
+   * {@link #nearest(Embeddings, Centroids, Stats)} with the early settling of rows on or off
+   * ({@code prune}; the answer is the same either way: for tests).
+   */
+  static int[] nearest(Embeddings rows, Centroids centroids, Stats stats, boolean prune) {
+    return nearest(rows, centroids, stats, null, null, prune);
+  }
+
+  private static int[] nearest(Embeddings rows, Centroids centroids, Stats stats, double[] upper2, double[] lower2,
+      boolean prune) {
     int n = rows.rows();
     int count = centroids.count();
     int dim = rows.dim();
@@ -164,7 +187,6 @@ public final class PseudoLabeler {
       java.util.Arrays.fill(out, -1);
       return out;
     }
-    float[] packed = centroids.packedFloat();
     // mm[count] and nm[count] hold the largest squared norm and norm
     double[] mm = new double[count + 1];
     double[] nm = new double[count + 1];
@@ -175,12 +197,298 @@ public final class PseudoLabeler {
       nm[count] = Math.max(nm[count], nm[c]);
     }
     double u = 0x1p-24;
-    double relDot = 2.0 * (Kernels.f32DotErrorFactor(dim) + 3.0 * u);
     double relDouble = 4.0 * (dim + 16) * 0x1p-52;
+    double[] lb = new double[count];
+    long rechecked;
+    if (Kernels.PANEL > 0) {
+      double relDot = 2.0 * (Kernels.panelDotErrorFactor(dim) + 3.0 * u);
+      rechecked = nearestPanels(rows, centroids, out, mm, nm, relDot, relDouble, lb, upper2, lower2, prune, stats);
+    } else {
+      double relDot = 2.0 * (Kernels.f32DotErrorFactor(dim) + 3.0 * u);
+      rechecked = nearestPacked(rows, centroids, out, mm, nm, relDot, relDouble, lb, upper2, lower2);
+    }
+    if (stats != null) {
+      stats.add(n, rechecked);
+    }
+    return out;
+  }
+
+  /** Rows per block of the panel path: a block's rows and one panel together stay in the core's L2 cache. */
+  private static final int ROW_BLOCK = 64;
+
+  /** Fewest classes for which the panel path prunes (below, all dot products are cheap anyway). */
+  static final int PRUNE_MIN_CLASSES = 16;
+
+  /**
+   * Most candidates a pruned row may have left: each is settled with one reference distance (about as
+   * much work as an eighth of the float32 dot products of 64 classes).
+   */
+  static final int PRUNE_MAX_CANDIDATES = 8;
+
+  /**
+   * The elements after which the panel path tries to settle rows early: 9/16 and 11/16 of the
+   * dimension, then all of it (where {@link #decide} takes over).
+   */
+  static int[] stages(int dim, boolean prune) {
+    if (!prune) {
+      return new int[] {dim};
+    }
+    return java.util.stream.IntStream.of(dim * 9 / 16, dim * 11 / 16, dim).filter(k -> k > 0).distinct().toArray();
+  }
+
+  /**
+   * The fast path with the vector API: for each block of {@link #ROW_BLOCK} rows, every panel of
+   * centroids times every row of the block ({@link Kernels#dotsPanel4}; the panel is loaded from cache
+   * once per four rows), in stages over the elements ({@link #stages}). After a stage short of the
+   * whole dimension, each row still open tries {@link #settle}: the part of each dot product not yet
+   * computed is bounded by Cauchy-Schwarz, and a row whose remaining candidates are few is decided by
+   * the reference distances of those candidates and leaves the block. The rows left at the end are
+   * decided from their complete float32 dot products ({@link #decide}). Returns the number of rows
+   * rechecked (candidates compared with the reference kernel after the last stage).
+   */
+  private static long nearestPanels(Embeddings rows, Centroids centroids, int[] out, double[] mm, double[] nm,
+      double relDot, double relDouble, double[] lb, double[] upper2, double[] lower2, boolean prune, Stats stats) {
+    int n = rows.rows();
+    int dim = rows.dim();
+    int count = centroids.count();
+    int w = Kernels.PANEL;
+    float[] panels = centroids.panels();
+    int blocks = (count + w - 1) / w;
+    int stride = blocks * w;
+    int[] stages = stages(dim, prune && count >= PRUNE_MIN_CLASSES);
+    double[][] restNorms = new double[stages.length][];
+    for (int s = 0; s + 1 < stages.length; s++) {
+      restNorms[s] = centroids.restNorms(stages[s]);
+    }
+    Bounds bounds = stages.length > 1 ? new Bounds(mm, nm, relDot, relDouble) : null;
+    int[] cand = new int[PRUNE_MAX_CANDIDATES];
+    float[] dots = new float[ROW_BLOCK * stride];
+    float[] chunk = stages.length > 1 ? new float[ROW_BLOCK * stride] : null;
+    boolean f32 = rows.isFloat();
+    float[] scratch = f32 ? null : new float[ROW_BLOCK * dim];
+    float[][] xs = new float[ROW_BLOCK][];
+    int[] xo = new int[ROW_BLOCK];
+    int[] open = new int[ROW_BLOCK];
+    long rechecked = 0;
+    long pruned = 0;
+    for (int b0 = 0; b0 < n; b0 += ROW_BLOCK) {
+      int bn = Math.min(ROW_BLOCK, n - b0);
+      for (int r = 0; r < bn; r++) {
+        if (f32) {
+          xs[r] = rows.floatBlock(b0 + r);
+          xo[r] = rows.offset(b0 + r);
+        } else {
+          toFloat(rows, b0 + r, scratch, r * dim);
+          xs[r] = scratch;
+          xo[r] = r * dim;
+        }
+        open[r] = r;
+      }
+      int left = bn;
+      int k0 = 0;
+      for (int s = 0; s < stages.length && left > 0; s++) {
+        int k1 = stages[s];
+        float[] target = k0 == 0 ? dots : chunk;
+        for (int p = 0; p < blocks; p++) {
+          int at = p * w;
+          int j = 0;
+          for (; j + 4 <= left; j += 4) {
+            int r0 = open[j];
+            int r1 = open[j + 1];
+            int r2 = open[j + 2];
+            int r3 = open[j + 3];
+            Kernels.dotsPanel4(xs[r0], xo[r0], xs[r1], xo[r1], xs[r2], xo[r2], xs[r3], xo[r3], panels, p, dim, k0, k1,
+                target, r0 * stride + at, r1 * stride + at, r2 * stride + at, r3 * stride + at);
+          }
+          for (; j < left; j++) {
+            int r = open[j];
+            Kernels.dotsPanel1(xs[r], xo[r], panels, p, dim, k0, k1, target, r * stride + at);
+          }
+        }
+        if (k0 > 0) {
+          // the chunk's chains added to the dot products so far (see Kernels.dotsPanel4 for the bound)
+          for (int j = 0; j < left; j++) {
+            int from = open[j] * stride;
+            for (int c = from; c < from + count; c++) {
+              dots[c] += chunk[c];
+            }
+          }
+        }
+        k0 = k1;
+        int still = 0;
+        for (int j = 0; j < left; j++) {
+          int r = open[j];
+          int i = b0 + r;
+          if (k1 == dim) {
+            int best = decide(rows, i, centroids, dots, r * stride, mm, nm, relDot, relDouble, lb, upper2, lower2);
+            if (best < 0) {
+              rechecked++;
+              best = -best - 1;
+            }
+            out[i] = best;
+          } else {
+            int best = settle(rows, i, centroids, dots, r * stride, k1, restNorms[s], bounds, lb, cand, upper2, lower2);
+            if (best >= 0) {
+              out[i] = best;
+              pruned++;
+            } else {
+              open[still++] = r;
+            }
+          }
+        }
+        left = still;
+      }
+    }
+    if (stats != null) {
+      stats.prune(pruned);
+    }
+    return rechecked;
+  }
+
+  /** Relative margin added to the Cauchy-Schwarz bound of the elements not yet computed (their norms are within 1e-12). */
+  private static final double REST_MARGIN = 1e-9;
+
+  /**
+   * Tries to decide row i from float32 dot products of its elements {@code [0, k)} only
+   * ({@code dots[at ..]}). For every class c, a lower bound on the reference squared distance:
+   * <pre>
+   *   lb_c = (||x||^2 + ||mu_c||^2 - 2 p_c) - err_c - 2 ||x_R|| ||mu_c,R|| - m s_c
+   * </pre>
+   * where {@code p_c} is the float32 partial dot product, {@code err_c} the bound of {@link #decide} on
+   * its rounding ({@code relDot ||x|| ||mu_c|| + relDouble s_c}: the partial chain is shorter than the
+   * whole one, so the whole one's factor holds), the product of the norms of the elements
+   * {@code [k, dim)} bounds the part of the dot product not yet computed (Cauchy-Schwarz:
+   * {@code |x_R·mu_R| <= ||x_R|| ||mu_R||}; both norms are taken {@code 1 + m} larger than computed), and
+   * {@code s_c = ||x||^2 + ||mu_c||^2 + 2 ||x|| ||mu_c||} scales a further margin {@code m = 1e-9} for the
+   * double arithmetic of the bound itself. Rearranged per class as
+   * {@code lb_c = k0 + mm'_c - nx' ||mu_c|| - xr' ||mu_c,R|| - 2 p_c} (see {@link Bounds}).
+   *
+   * <p>The class with the smallest bound gets its reference distance D; every class whose bound exceeds
+   * D is strictly farther than it and cannot be the nearest. If at most {@link #PRUNE_MAX_CANDIDATES}
+   * classes are left, each gets its reference distance and the smallest wins, ties to the lower index:
+   * the reference answer. Returns the index, or -1 when too many candidates are left (the caller
+   * computes more elements).
+   */
+  private static int settle(Embeddings rows, int i, Centroids centroids, float[] dots, int at, int k,
+      double[] restNorms, Bounds bounds, double[] lb, int[] cand, double[] upper2, double[] lower2) {
+    int count = bounds.mmScaled.length;
+    double xx = Kernels.squaredNorm(rows, i);
+    double nx = Math.sqrt(xx);
+    double xr = Math.sqrt(restSquaredNorm(rows, i, k));
+    double k0 = xx * bounds.keep - Double.MIN_NORMAL;
+    double nxs = nx * bounds.crossFactor;
+    double xrs = 2.0 * xr * (1 + REST_MARGIN) * (1 + REST_MARGIN);
+    double[] mms = bounds.mmScaled;
+    double[] nm = bounds.norms;
+    for (int c = 0; c < count; c++) {
+      lb[c] = (k0 + mms[c]) - nxs * nm[c] - xrs * restNorms[c] - 2.0 * dots[at + c];
+    }
+    double low = lb[0];
+    int first = 0;
+    for (int c = 1; c < count; c++) {
+      if (lb[c] < low) {
+        low = lb[c];
+        first = c;
+      }
+    }
+    Embeddings means = centroids.means();
+    double bound = Kernels.squaredDistance(rows, i, means, first);
+    int candidates = 0;
+    for (int c = 0; c < count; c++) {
+      if (lb[c] <= bound) {
+        if (candidates == PRUNE_MAX_CANDIDATES) {
+          return -1;
+        }
+        cand[candidates++] = c;
+      }
+    }
+    double bestD = Double.POSITIVE_INFINITY;
+    int best = -1;
+    for (int j = 0; j < candidates; j++) {
+      int c = cand[j];
+      double d = c == first ? bound : Kernels.squaredDistance(rows, i, means, c);
+      lb[c] = d; // exact now: a tighter lower bound for the memo
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
+    }
+    if (upper2 != null) {
+      upper2[i] = bestD;
+      lower2[i] = minOther(lb, best);
+    }
+    return best;
+  }
+
+  /**
+   * The per-class terms of {@link #settle}'s bound, made once per call: {@code mm'_c = ||mu_c||^2 keep},
+   * {@code keep = 1 - relDouble - m} (so {@code k0 = ||x||^2 keep}), and the factor of
+   * {@code ||x|| ||mu_c||}: {@code relDot + 2 relDouble + 2 m}. Expanding {@code lb_c} of {@link #settle}
+   * gives exactly these terms; evaluating the rearranged form in double changes it by a few units in the
+   * last place of {@code s_c}, far inside the margin {@code m s_c} left for it.
+   */
+  private static final class Bounds {
+    final double keep;
+    final double crossFactor;
+    final double[] mmScaled;
+    final double[] norms;
+
+    Bounds(double[] mm, double[] nm, double relDot, double relDouble) {
+      int count = mm.length - 1;
+      keep = 1 - relDouble - REST_MARGIN;
+      crossFactor = relDot + 2.0 * relDouble + 2.0 * REST_MARGIN;
+      mmScaled = new double[count];
+      for (int c = 0; c < count; c++) {
+        mmScaled[c] = mm[c] * keep;
+      }
+      norms = nm;
+    }
+  }
+
+  /** Sum of the squares of row i's elements {@code [k, dim)}, within a relative 1e-12 of exact. */
+  private static double restSquaredNorm(Embeddings rows, int i, int k) {
+    int dim = rows.dim();
+    int off = rows.offset(i);
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int j = k;
+    if (rows.isFloat()) {
+      float[] a = rows.floatBlock(i);
+      for (; j + 4 <= dim; j += 4) {
+        double v0 = a[off + j];
+        double v1 = a[off + j + 1];
+        double v2 = a[off + j + 2];
+        double v3 = a[off + j + 3];
+        s0 = Math.fma(v0, v0, s0);
+        s1 = Math.fma(v1, v1, s1);
+        s2 = Math.fma(v2, v2, s2);
+        s3 = Math.fma(v3, v3, s3);
+      }
+      for (; j < dim; j++) {
+        double v = a[off + j];
+        s0 = Math.fma(v, v, s0);
+      }
+    } else {
+      double[] a = rows.doubleBlock(i);
+      for (; j < dim; j++) {
+        s0 = Math.fma(a[off + j], a[off + j], s0);
+      }
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  /** The fast path without the vector API: {@link Kernels#dotsF32x4} on the row-major float means. */
+  private static long nearestPacked(Embeddings rows, Centroids centroids, int[] out, double[] mm, double[] nm,
+      double relDot, double relDouble, double[] lb, double[] upper2, double[] lower2) {
+    int n = rows.rows();
+    int dim = rows.dim();
+    int count = centroids.count();
+    float[] packed = centroids.packedFloat();
     float[] dots = new float[4 * count];
     float[] single = new float[count];
     float[] scratch = rows.isFloat() ? null : new float[4 * dim];
-    double[] lb = new double[count];
     long rechecked = 0;
     int i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -217,10 +525,7 @@ public final class PseudoLabeler {
       }
       out[i] = best;
     }
-    if (stats != null) {
-      stats.add(n, rechecked);
-    }
-    return out;
+    return rechecked;
   }
 
   private static void toFloat(Embeddings rows, int i, float[] dst, int at) {
