@@ -163,8 +163,14 @@ public final class PseudoLabeler {
    * on the squared distance to it and a lower bound on the squared distance to every other centroid.
    */
   private static int[] nearest(Embeddings rows, Centroids centroids, Stats stats, double[] upper2, double[] lower2) {
-    return nearest(rows, centroids, stats, upper2, lower2, true);
+    return nearest(rows, centroids, stats, upper2, lower2, pruning);
   }
+
+  /**
+   * Whether rows may be settled early (see {@link #settle}); always on in use. Tests turn it off to
+   * check that a whole selection is the same without it.
+   */
+  static volatile boolean pruning = true;
 
   /**
    * {@link #nearest(Embeddings, Centroids, Stats)} with the early settling of rows on or off
