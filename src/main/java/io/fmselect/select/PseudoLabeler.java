@@ -262,12 +262,13 @@ public final class PseudoLabeler {
     int blocks = (count + w - 1) / w;
     int stride = blocks * w;
     int[] stages = stages(dim, prune && count >= PRUNE_MIN_CLASSES);
-    double[][] restNorms = new double[stages.length][];
+    float[][] restNorms = new float[stages.length][];
     for (int s = 0; s + 1 < stages.length; s++) {
-      restNorms[s] = centroids.restNorms(stages[s]);
+      restNorms[s] = toFloats(centroids.restNorms(stages[s]));
     }
     Bounds bounds = stages.length > 1 ? new Bounds(mm, nm, relDot, relDouble) : null;
     int[] cand = new int[PRUNE_MAX_CANDIDATES];
+    float[] lbf = new float[count];
     float[] dots = new float[ROW_BLOCK * stride];
     float[] chunk = stages.length > 1 ? new float[ROW_BLOCK * stride] : null;
     boolean f32 = rows.isFloat();
@@ -333,7 +334,7 @@ public final class PseudoLabeler {
             }
             out[i] = best;
           } else {
-            int best = settle(rows, i, centroids, dots, r * stride, k1, restNorms[s], bounds, lb, cand, upper2, lower2);
+            int best = settle(rows, i, centroids, dots, r * stride, k1, restNorms[s], bounds, lbf, lb, cand, upper2, lower2);
             if (best >= 0) {
               out[i] = best;
               pruned++;
@@ -366,8 +367,12 @@ public final class PseudoLabeler {
    * {@code [k, dim)} bounds the part of the dot product not yet computed (Cauchy-Schwarz:
    * {@code |x_R·mu_R| <= ||x_R|| ||mu_R||}; both norms are taken {@code 1 + m} larger than computed), and
    * {@code s_c = ||x||^2 + ||mu_c||^2 + 2 ||x|| ||mu_c||} scales a further margin {@code m = 1e-9} for the
-   * double arithmetic of the bound itself. Rearranged per class as
-   * {@code lb_c = k0 + mm'_c - nx' ||mu_c|| - xr' ||mu_c,R|| - 2 p_c} (see {@link Bounds}).
+   * double arithmetic. Rearranged per class as {@code lb_c = k0 + mm'_c - nx' ||mu_c|| - xr' ||mu_c,R|| -
+   * 2 p_c} (see {@link Bounds}) and evaluated in float32 (a loop the JIT vectorizes): every term and
+   * every intermediate is at most {@code 2 S} in magnitude, {@code S = ||x||^2 + max ||mu||^2 + 2 ||x||
+   * max ||mu||}, and the roundings to float of the five terms and of the four operations add at most
+   * {@code 9 * 2^-24 * 2 S < 1.1e-6 S}; the float value less {@code 1e-5 S} is therefore still a lower
+   * bound.
    *
    * <p>The class with the smallest bound gets its reference distance D; every class whose bound exceeds
    * D is strictly farther than it and cannot be the nearest. If at most {@link #PRUNE_MAX_CANDIDATES}
@@ -376,32 +381,39 @@ public final class PseudoLabeler {
    * computes more elements).
    */
   private static int settle(Embeddings rows, int i, Centroids centroids, float[] dots, int at, int k,
-      double[] restNorms, Bounds bounds, double[] lb, int[] cand, double[] upper2, double[] lower2) {
+      float[] restNorms, Bounds bounds, float[] lbf, double[] lb, int[] cand, double[] upper2, double[] lower2) {
     int count = bounds.mmScaled.length;
     double xx = Kernels.squaredNorm(rows, i);
     double nx = Math.sqrt(xx);
     double xr = Math.sqrt(restSquaredNorm(rows, i, k));
-    double k0 = xx * bounds.keep - Double.MIN_NORMAL;
-    double nxs = nx * bounds.crossFactor;
-    double xrs = 2.0 * xr * (1 + REST_MARGIN) * (1 + REST_MARGIN);
-    double[] mms = bounds.mmScaled;
-    double[] nm = bounds.norms;
-    for (int c = 0; c < count; c++) {
-      lb[c] = (k0 + mms[c]) - nxs * nm[c] - xrs * restNorms[c] - 2.0 * dots[at + c];
+    float k0 = (float) (xx * bounds.keep - Double.MIN_NORMAL);
+    float nxs = (float) (nx * bounds.crossFactor);
+    float xrs = (float) (2.0 * xr * (1 + REST_MARGIN) * (1 + REST_MARGIN));
+    double scale = xx + bounds.mmMax + 2.0 * nx * bounds.nmMax;
+    if (!(scale < 1e30)) {
+      return -1; // out of float32's comfortable range: leave the row to the full dot products
     }
-    double low = lb[0];
+    double slack = FLOAT_MARGIN * scale;
+    float[] mms = bounds.mmScaled;
+    float[] nm = bounds.norms;
+    for (int c = 0; c < count; c++) {
+      lbf[c] = (k0 + mms[c]) - nxs * nm[c] - xrs * restNorms[c] - 2f * dots[at + c];
+    }
+    float low = lbf[0];
     int first = 0;
     for (int c = 1; c < count; c++) {
-      if (lb[c] < low) {
-        low = lb[c];
+      if (lbf[c] < low) {
+        low = lbf[c];
         first = c;
       }
     }
     Embeddings means = centroids.means();
     double bound = Kernels.squaredDistance(rows, i, means, first);
+    // a class is a candidate unless its bound, less the slack, exceeds D
+    double bar = bound + slack;
     int candidates = 0;
     for (int c = 0; c < count; c++) {
-      if (lb[c] <= bound) {
+      if (lbf[c] <= bar) {
         if (candidates == PRUNE_MAX_CANDIDATES) {
           return -1;
         }
@@ -413,42 +425,69 @@ public final class PseudoLabeler {
     for (int j = 0; j < candidates; j++) {
       int c = cand[j];
       double d = c == first ? bound : Kernels.squaredDistance(rows, i, means, c);
-      lb[c] = d; // exact now: a tighter lower bound for the memo
       if (d < bestD) {
         bestD = d;
         best = c;
       }
     }
     if (upper2 != null) {
+      // the memo's bound on every other class: the exact distance of the other candidates, the bound of the rest
+      double other = Double.POSITIVE_INFINITY;
+      for (int c = 0; c < count; c++) {
+        if (c != best) {
+          other = Math.min(other, lbf[c] - slack);
+        }
+      }
+      for (int j = 0; j < candidates; j++) {
+        int c = cand[j];
+        if (c != best) {
+          other = Math.min(other, c == first ? bound : Kernels.squaredDistance(rows, i, means, c));
+        }
+      }
       upper2[i] = bestD;
-      lower2[i] = minOther(lb, best);
+      lower2[i] = other;
     }
     return best;
   }
+
+  /** Relative margin (of {@code S}, see {@link #settle}) for the float32 evaluation of the bounds. */
+  private static final double FLOAT_MARGIN = 1e-5;
 
   /**
    * The per-class terms of {@link #settle}'s bound, made once per call: {@code mm'_c = ||mu_c||^2 keep},
    * {@code keep = 1 - relDouble - m} (so {@code k0 = ||x||^2 keep}), and the factor of
    * {@code ||x|| ||mu_c||}: {@code relDot + 2 relDouble + 2 m}. Expanding {@code lb_c} of {@link #settle}
-   * gives exactly these terms; evaluating the rearranged form in double changes it by a few units in the
-   * last place of {@code s_c}, far inside the margin {@code m s_c} left for it.
+   * gives exactly these terms; their float32 evaluation is covered by the slack of {@link #settle}.
    */
   private static final class Bounds {
     final double keep;
     final double crossFactor;
-    final double[] mmScaled;
-    final double[] norms;
+    final float[] mmScaled;
+    final float[] norms;
+    final double mmMax;
+    final double nmMax;
 
     Bounds(double[] mm, double[] nm, double relDot, double relDouble) {
       int count = mm.length - 1;
       keep = 1 - relDouble - REST_MARGIN;
       crossFactor = relDot + 2.0 * relDouble + 2.0 * REST_MARGIN;
-      mmScaled = new double[count];
+      mmScaled = new float[count];
+      norms = new float[count];
       for (int c = 0; c < count; c++) {
-        mmScaled[c] = mm[c] * keep;
+        mmScaled[c] = (float) (mm[c] * keep);
+        norms[c] = (float) nm[c];
       }
-      norms = nm;
+      mmMax = mm[count];
+      nmMax = nm[count];
     }
+  }
+
+  private static float[] toFloats(double[] a) {
+    float[] out = new float[a.length];
+    for (int c = 0; c < a.length; c++) {
+      out[c] = (float) a[c];
+    }
+    return out;
   }
 
   /** Sum of the squares of row i's elements {@code [k, dim)}, within a relative 1e-12 of exact. */
