@@ -163,7 +163,18 @@ public final class PseudoLabeler {
    * on the squared distance to it and a lower bound on the squared distance to every other centroid.
    */
   private static int[] nearest(Embeddings rows, Centroids centroids, Stats stats, double[] upper2, double[] lower2) {
-    return nearest(rows, centroids, stats, upper2, lower2, pruning);
+    return nearest(rows, centroids, stats, upper2, lower2, pruning, -1, null);
+  }
+
+  /**
+   * {@link #nearest(Embeddings, Centroids, Stats)} for the members of one class, with what the caller
+   * already has: {@code own}, the class's index in {@code centroids}, and {@code ownDistances}, each row's
+   * reference squared distance to it ({@link Kernels#squaredDistances}, bit for bit: it is trusted as
+   * exact). Early settling takes that distance as its first bar, which saves one reference distance per
+   * row where the own class is the nearest. The same answer.
+   */
+  static int[] nearest(Embeddings rows, Centroids centroids, Stats stats, int own, double[] ownDistances) {
+    return nearest(rows, centroids, stats, null, null, pruning, own, ownDistances);
   }
 
   /**
@@ -177,11 +188,11 @@ public final class PseudoLabeler {
    * ({@code prune}; the answer is the same either way: for tests).
    */
   static int[] nearest(Embeddings rows, Centroids centroids, Stats stats, boolean prune) {
-    return nearest(rows, centroids, stats, null, null, prune);
+    return nearest(rows, centroids, stats, null, null, prune, -1, null);
   }
 
   private static int[] nearest(Embeddings rows, Centroids centroids, Stats stats, double[] upper2, double[] lower2,
-      boolean prune) {
+      boolean prune, int own, double[] ownDistances) {
     int n = rows.rows();
     int count = centroids.count();
     int dim = rows.dim();
@@ -208,7 +219,8 @@ public final class PseudoLabeler {
     long rechecked;
     if (Kernels.PANEL > 0) {
       double relDot = 2.0 * (Kernels.panelDotErrorFactor(dim) + 3.0 * u);
-      rechecked = nearestPanels(rows, centroids, out, mm, nm, relDot, relDouble, lb, upper2, lower2, prune, stats);
+      rechecked = nearestPanels(rows, centroids, out, mm, nm, relDot, relDouble, lb, upper2, lower2, prune, stats, own,
+          ownDistances);
     } else {
       double relDot = 2.0 * (Kernels.f32DotErrorFactor(dim) + 3.0 * u);
       rechecked = nearestPacked(rows, centroids, out, mm, nm, relDot, relDouble, lb, upper2, lower2);
@@ -253,7 +265,8 @@ public final class PseudoLabeler {
    * rechecked (candidates compared with the reference kernel after the last stage).
    */
   private static long nearestPanels(Embeddings rows, Centroids centroids, int[] out, double[] mm, double[] nm,
-      double relDot, double relDouble, double[] lb, double[] upper2, double[] lower2, boolean prune, Stats stats) {
+      double relDot, double relDouble, double[] lb, double[] upper2, double[] lower2, boolean prune, Stats stats, int own,
+      double[] ownDistances) {
     int n = rows.rows();
     int dim = rows.dim();
     int count = centroids.count();
@@ -334,7 +347,8 @@ public final class PseudoLabeler {
             }
             out[i] = best;
           } else {
-            int best = settle(rows, i, centroids, dots, r * stride, k1, restNorms[s], bounds, lbf, lb, cand, upper2, lower2);
+            int best = settle(rows, i, xs[r], xo[r], centroids, dots, r * stride, k1, restNorms[s], bounds, lbf, lb, cand, upper2, lower2,
+                own, ownDistances == null ? Double.NaN : ownDistances[i]);
             if (best >= 0) {
               out[i] = best;
               pruned++;
@@ -374,18 +388,24 @@ public final class PseudoLabeler {
    * {@code 9 * 2^-24 * 2 S < 1.1e-6 S}; the float value less {@code 1e-5 S} is therefore still a lower
    * bound.
    *
-   * <p>The class with the smallest bound gets its reference distance D; every class whose bound exceeds
-   * D is strictly farther than it and cannot be the nearest. If at most {@link #PRUNE_MAX_CANDIDATES}
-   * classes are left, each gets its reference distance and the smallest wins, ties to the lower index:
-   * the reference answer. Returns the index, or -1 when too many candidates are left (the caller
-   * computes more elements).
+   * <p>A bar D, the reference distance of one class: the row's own class where the caller gave its
+   * distance ({@code ownDistance}, not NaN), else (or if that leaves too many candidates) the class with
+   * the smallest bound. Every class whose bound exceeds D is strictly farther than that class and cannot
+   * be the nearest. If at most {@link #PRUNE_MAX_CANDIDATES} classes are left, they are decided as in
+   * {@link #decide}: their float32 dot products completed over the elements {@code [k, dim)}, their
+   * bounds compared, and the reference distance of each that the bounds cannot rule out; the smallest
+   * wins, ties to the lower index: the reference answer. Returns the index, or -1 when too many
+   * candidates are left (the caller computes more elements).
    */
-  private static int settle(Embeddings rows, int i, Centroids centroids, float[] dots, int at, int k,
-      float[] restNorms, Bounds bounds, float[] lbf, double[] lb, int[] cand, double[] upper2, double[] lower2) {
+  private static int settle(Embeddings rows, int i, float[] xf, int xo, Centroids centroids, float[] dots, int at, int k,
+      float[] restNorms, Bounds bounds, float[] lbf, double[] lb, int[] cand, double[] upper2, double[] lower2,
+      int own, double ownDistance) {
     int count = bounds.mmScaled.length;
-    double xx = Kernels.squaredNorm(rows, i);
+    double[] norms = new double[2];
+    splitSquaredNorms(rows, i, k, norms);
+    double xr = Math.sqrt(norms[1]);
+    double xx = norms[0] + norms[1];
     double nx = Math.sqrt(xx);
-    double xr = Math.sqrt(restSquaredNorm(rows, i, k));
     float k0 = (float) (xx * bounds.keep - Double.MIN_NORMAL);
     float nxs = (float) (nx * bounds.crossFactor);
     float xrs = (float) (2.0 * xr * (1 + REST_MARGIN) * (1 + REST_MARGIN));
@@ -399,35 +419,73 @@ public final class PseudoLabeler {
     for (int c = 0; c < count; c++) {
       lbf[c] = (k0 + mms[c]) - nxs * nm[c] - xrs * restNorms[c] - 2f * dots[at + c];
     }
-    float low = lbf[0];
-    int first = 0;
-    for (int c = 1; c < count; c++) {
-      if (lbf[c] < low) {
-        low = lbf[c];
-        first = c;
-      }
-    }
     Embeddings means = centroids.means();
-    double bound = Kernels.squaredDistance(rows, i, means, first);
-    // a class is a candidate unless its bound, less the slack, exceeds D
-    double bar = bound + slack;
-    int candidates = 0;
-    for (int c = 0; c < count; c++) {
-      if (lbf[c] <= bar) {
-        if (candidates == PRUNE_MAX_CANDIDATES) {
-          return -1;
+    // the first bar: the own class's distance where the caller gave it (it is most often the nearest)
+    boolean ownFirst = own >= 0 && !Double.isNaN(ownDistance);
+    int candidates = -1;
+    double bound = Double.NaN;
+    int first = own;
+    if (ownFirst) {
+      bound = ownDistance;
+      candidates = candidates(lbf, count, bound + slack, cand);
+    }
+    if (candidates < 0) {
+      // otherwise (or if the own class leaves too many): the class of the smallest bound
+      float low = lbf[0];
+      first = 0;
+      for (int c = 1; c < count; c++) {
+        if (lbf[c] < low) {
+          low = lbf[c];
+          first = c;
         }
-        cand[candidates++] = c;
+      }
+      if (ownFirst && first == own) {
+        return -1;
+      }
+      bound = Kernels.squaredDistance(rows, i, means, first);
+      // a class is a candidate unless its bound, less the slack, exceeds D
+      candidates = candidates(lbf, count, bound + slack, cand);
+      if (candidates < 0) {
+        return -1;
       }
     }
+    // The candidates: first's reference distance is known; the others' float32 dot products are
+    // completed over the elements [k, dim) (one chain per lane, added to the partial chain: every
+    // product goes through at most dim + 4 roundings, so relDot still bounds the error), and only those
+    // the bounds cannot tell apart get their reference distance, as in decide.
     double bestD = Double.POSITIVE_INFINITY;
     int best = -1;
-    for (int j = 0; j < candidates; j++) {
-      int c = cand[j];
-      double d = c == first ? bound : Kernels.squaredDistance(rows, i, means, c);
-      if (d < bestD) {
-        bestD = d;
-        best = c;
+    if (candidates == 1) {
+      best = first;
+      bestD = bound;
+    } else {
+      float[] packed = centroids.packedFloat();
+      int dim = rows.dim();
+      double minUb = bound;
+      for (int j = 0; j < candidates; j++) {
+        int c = cand[j];
+        if (c == first) {
+          lb[c] = bound;
+          continue;
+        }
+        double full = (double) (dots[at + c] + restDot(xf, xo, packed, c * dim, k, dim));
+        double cross = nx * bounds.nm[c];
+        double scaleC = xx + bounds.mmMax + 2.0 * cross;
+        double est = (xx + bounds.mm[c]) - 2.0 * full;
+        double err = bounds.relDot * cross + (bounds.relDouble + REST_MARGIN) * scaleC + Double.MIN_NORMAL;
+        lb[c] = est - err;
+        minUb = Math.min(minUb, est + err);
+      }
+      for (int j = 0; j < candidates; j++) {
+        int c = cand[j];
+        if (lb[c] <= minUb) {
+          double d = c == first ? bound : Kernels.squaredDistance(rows, i, means, c);
+          lb[c] = d;
+          if (d < bestD) {
+            bestD = d;
+            best = c;
+          }
+        }
       }
     }
     if (upper2 != null) {
@@ -441,13 +499,71 @@ public final class PseudoLabeler {
       for (int j = 0; j < candidates; j++) {
         int c = cand[j];
         if (c != best) {
-          other = Math.min(other, c == first ? bound : Kernels.squaredDistance(rows, i, means, c));
+          other = Math.min(other, candidates == 1 ? bound : lb[c]);
         }
       }
       upper2[i] = bestD;
       lower2[i] = other;
     }
     return best;
+  }
+
+  /**
+   * Float32 dot product of {@code x[xo + k .. xo + dim)} with {@code packed[cb + k .. cb + dim)}: eight
+   * lanes by FMA, added pairwise, the rest in order (at most {@code (dim - k) / 8 + 4} roundings per
+   * product).
+   */
+  private static float restDot(float[] x, int xo, float[] packed, int cb, int k, int dim) {
+    float l0 = 0;
+    float l1 = 0;
+    float l2 = 0;
+    float l3 = 0;
+    float l4 = 0;
+    float l5 = 0;
+    float l6 = 0;
+    float l7 = 0;
+    int j = k;
+    for (; j + 8 <= dim; j += 8) {
+      l0 = Math.fma(x[xo + j], packed[cb + j], l0);
+      l1 = Math.fma(x[xo + j + 1], packed[cb + j + 1], l1);
+      l2 = Math.fma(x[xo + j + 2], packed[cb + j + 2], l2);
+      l3 = Math.fma(x[xo + j + 3], packed[cb + j + 3], l3);
+      l4 = Math.fma(x[xo + j + 4], packed[cb + j + 4], l4);
+      l5 = Math.fma(x[xo + j + 5], packed[cb + j + 5], l5);
+      l6 = Math.fma(x[xo + j + 6], packed[cb + j + 6], l6);
+      l7 = Math.fma(x[xo + j + 7], packed[cb + j + 7], l7);
+    }
+    float s = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
+    for (; j < dim; j++) {
+      s = Math.fma(x[xo + j], packed[cb + j], s);
+    }
+    return s;
+  }
+
+  /**
+   * The classes whose bound is at most {@code bar}, into {@code cand}: their number, or -1 if more than
+   * {@link #PRUNE_MAX_CANDIDATES}.
+   */
+  private static int candidates(float[] lbf, int count, double bar, int[] cand) {
+    int n = 0;
+    for (int c = 0; c < count; c++) {
+      if (lbf[c] <= bar) {
+        if (n == PRUNE_MAX_CANDIDATES) {
+          return -1;
+        }
+        cand[n++] = c;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Row i's sums of squares of its elements {@code [0, k)} and {@code [k, dim)}, into {@code out[0]} and
+   * {@code out[1]}, each within a relative 1e-12 of exact (four FMA chains each).
+   */
+  private static void splitSquaredNorms(Embeddings rows, int i, int k, double[] out) {
+    out[0] = squaredNormRange(rows, i, 0, k);
+    out[1] = squaredNormRange(rows, i, k, rows.dim());
   }
 
   /** Relative margin (of {@code S}, see {@link #settle}) for the float32 evaluation of the bounds. */
@@ -466,8 +582,16 @@ public final class PseudoLabeler {
     final float[] norms;
     final double mmMax;
     final double nmMax;
+    final double[] mm;
+    final double[] nm;
+    final double relDot;
+    final double relDouble;
 
     Bounds(double[] mm, double[] nm, double relDot, double relDouble) {
+      this.mm = mm;
+      this.nm = nm;
+      this.relDot = relDot;
+      this.relDouble = relDouble;
       int count = mm.length - 1;
       keep = 1 - relDouble - REST_MARGIN;
       crossFactor = relDot + 2.0 * relDouble + 2.0 * REST_MARGIN;
@@ -491,8 +615,7 @@ public final class PseudoLabeler {
   }
 
   /** Sum of the squares of row i's elements {@code [k, dim)}, within a relative 1e-12 of exact. */
-  private static double restSquaredNorm(Embeddings rows, int i, int k) {
-    int dim = rows.dim();
+  private static double squaredNormRange(Embeddings rows, int i, int k, int dim) {
     int off = rows.offset(i);
     double s0 = 0;
     double s1 = 0;

@@ -131,8 +131,12 @@ class PseudoLabelPruningTest {
     int[] want = new int[f.length];
     Arrays.fill(want, 1);
     assertArrayEquals(want, got);
+    // with the own class A's distance (14) as the first bar, as RAM-APL gives it: B's bound (1) keeps it in
+    double[] toA = new double[f.length];
+    Arrays.fill(toA, 14.0);
+    assertArrayEquals(want, PseudoLabeler.nearest(rows, cents, stats, 0, toA));
     if (Kernels.PANEL > 0) {
-      assertEquals(f.length, stats.pruned(), "every row settled after the first 18 elements");
+      assertEquals(2L * f.length, stats.pruned(), "every row settled after the first 18 elements");
     }
   }
 
