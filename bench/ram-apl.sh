@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
 # RAM-APL batch benchmark: fmselect select vs the numpy formulation (bench/ram_apl_numpy.py), side by side.
-# 100,000 rows, two feature sets of 768 and 512 float32 dims, 100 classes, fraction 0.1.
-# Whole-process wall time of each, alternating, RUNS times; prints medians and the ratio.
-# Usage: bench/ram-apl.sh [DATA_DIR] [RUNS]     (needs python3 with numpy for the comparison)
+# ROWS rows (default 100,000), two feature sets of 768 and 512 float32 dims, CLASSES classes (default 100),
+# fraction 0.1. Whole-process wall time of each, alternating, RUNS times; prints every run, the medians
+# and the ratio.
+# Usage: [ROWS=N] [CLASSES=C] [FM=path/to/fmselect] bench/ram-apl.sh [DATA_DIR] [RUNS]
+#   (needs python3 with numpy for the comparison). The default data dir names the size:
+#   target/bench-ram-apl for the default size, target/bench-ram-apl-<ROWS>x<CLASSES> otherwise. FM: the
+#   fmselect to time (default: this checkout's bin/fmselect; the data is always generated with this one),
+#   e.g. a build of an earlier commit, to compare before and after on the same data in the same session.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-data="${1:-$here/target/bench-ram-apl}"
+rows="${ROWS:-100000}"
+classes="${CLASSES:-100}"
+if [[ "$rows" == 100000 && "$classes" == 100 ]]; then default_dir="$here/target/bench-ram-apl"
+else default_dir="$here/target/bench-ram-apl-${rows}x${classes}"; fi
+data="${1:-$default_dir}"
 runs="${2:-5}"
-fm="$here/bin/fmselect"
+gen="$here/bin/fmselect"
+fm="${FM:-$here/bin/fmselect}"
 
 if [[ ! -f "$data/clip.npy" ]]; then
   echo "generating $data ..." >&2
-  "$fm" generate --out-dir "$data" --rows 100000 --classes 100 --dims 768,512 --names dinov2,clip \
+  "$gen" generate --out-dir "$data" --rows "$rows" --classes "$classes" --dims 768,512 --names dinov2,clip \
     --noise 1.5 --flip 0.05 --seed 1
 fi
+data_rows=$(python3 -c "import numpy as np, sys; print(np.load(sys.argv[1], mmap_mode='r').shape[0])" "$data/labels.npy")
+echo "data: $data ($data_rows rows); fmselect: $fm"
 cat "$data"/*.npy > /dev/null   # warm the page cache for both tools alike
 
 args=(--fraction 0.1 --labels "$data/labels.npy" --features "dinov2=$data/dinov2.npy" --features "clip=$data/clip.npy")
@@ -35,5 +47,7 @@ if cmp -s "$data/java.txt" "$data/numpy.txt"; then echo "selections identical"; 
   echo "selections differ in $(diff "$data/java.txt" "$data/numpy.txt" | grep -c '^[<>]') lines (numpy decides close calls in float32)"; fi
 grep -o 'heap_peak_bytes=[0-9]* feature_bytes=[0-9]* heap_over_features=[0-9.]*' "$data/java-stats.txt"
 # The heap bound, enforced: run with a maximum heap of 1.5x the feature bytes.
-FMSELECT_JAVA_OPTS="-Xmx768m" "$fm" select "${args[@]}" --out "$data/java-xmx.txt" && cmp -s "$data/java-xmx.txt" "$data/java.txt" \
-  && echo "ok under -Xmx768m (1.5 x 512 MB of features)"
+feature_mb=$(( data_rows * (768 + 512) * 4 / 1000000 ))
+xmx=$(( feature_mb * 3 / 2 ))
+FMSELECT_JAVA_OPTS="-Xmx${xmx}m" "$fm" select "${args[@]}" --out "$data/java-xmx.txt" && cmp -s "$data/java-xmx.txt" "$data/java.txt" \
+  && echo "ok under -Xmx${xmx}m (1.5 x ${feature_mb} MB of features)"

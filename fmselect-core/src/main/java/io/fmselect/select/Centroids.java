@@ -21,6 +21,10 @@ public final class Centroids {
   private final double[] squaredNorms;
   /** The last {@link PseudoLabeler#movements} from an earlier table: every class of a window asks for the same. */
   private volatile Moved moved;
+  /** The float32 means in panel layout for {@link Kernels#dotsPanel4}, made on first use. */
+  private volatile float[] panels;
+  /** Per first element {@code k}: the norm of every mean's elements {@code [k, dim)}, made on first use. */
+  private final java.util.concurrent.ConcurrentHashMap<Integer, double[]> restNorms = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Per class, how far its centroid moved since {@code since} (held weakly: no chain of old tables). */
   record Moved(java.lang.ref.WeakReference<Centroids> since, double[] distance) {}
@@ -130,6 +134,51 @@ public final class Centroids {
 
   float[] packedFloat() {
     return packed;
+  }
+
+  /**
+   * The float32 means in panels of {@link Kernels#PANEL} classes: class {@code c = b * PANEL + j},
+   * element {@code k} at {@code (b * dim + k) * PANEL + j}; the last panel is padded with zero rows.
+   * Made on first use (the same values whoever makes it). Only with the vector API.
+   */
+  float[] panels() {
+    float[] p = panels;
+    if (p == null) {
+      int w = Kernels.PANEL;
+      int count = count();
+      int dim = dim();
+      int blocks = (count + w - 1) / w;
+      p = new float[blocks * dim * w];
+      for (int c = 0; c < count; c++) {
+        int b = c / w;
+        int j = c % w;
+        for (int k = 0; k < dim; k++) {
+          p[(b * dim + k) * w + j] = packed[c * dim + k];
+        }
+      }
+      panels = p;
+    }
+    return p;
+  }
+
+  /**
+   * Per class, the Euclidean norm of the mean's elements {@code [from, dim)} (of the float64 mean,
+   * computed in double: within a relative 1e-12 of the exact norm; callers add their margin).
+   */
+  double[] restNorms(int from) {
+    return restNorms.computeIfAbsent(from, k -> {
+      double[] out = new double[count()];
+      for (int c = 0; c < out.length; c++) {
+        double[] row = means.doubleBlock(c);
+        int off = means.offset(c);
+        double s = 0;
+        for (int j = k; j < dim(); j++) {
+          s = Math.fma(row[off + j], row[off + j], s);
+        }
+        out[c] = Math.sqrt(s);
+      }
+      return out;
+    });
   }
 
   /** Reference squared norm of each mean. */

@@ -326,6 +326,39 @@ public final class Kernels {
   }
 
   /**
+   * Centroids per panel of the panel fast path ({@link #dotsPanel4}); 0 when it is not available
+   * (no vector API: the callers use {@link #dotsF32x4}).
+   */
+  static final int PANEL = VECTOR ? VectorKernels.PANEL : 0;
+
+  /**
+   * Dot products of four float32 rows with the {@link #PANEL} centroids of one panel of {@code panels}
+   * (see {@link Centroids#panels()}) over the elements {@code [k0, k1)}: row r's results to
+   * {@code out[o_r .. o_r + PANEL)}. Each is one float32 FMA chain in element order, from zero, so its
+   * error is within {@link #panelDotErrorFactor} (and a dot product summed from such chains over
+   * consecutive ranges, S chains added in order, within it while {@code S <= 4}: every product goes
+   * through at most {@code dim + S - 1} roundings). Only with the vector API ({@link #PANEL} {@code > 0}).
+   */
+  static void dotsPanel4(float[] xa, int x0, float[] xb, int x1, float[] xc, int x2, float[] xd, int x3,
+      float[] panels, int panel, int dim, int k0, int k1, float[] out, int o0, int o1, int o2, int o3) {
+    VectorKernels.dotsPanel4(xa, x0, xb, x1, xc, x2, xd, x3, panels, panel, dim, k0, k1, out, o0, o1, o2, o3);
+  }
+
+  /** {@link #dotsPanel4} for one row. */
+  static void dotsPanel1(float[] xa, int x0, float[] panels, int panel, int dim, int k0, int k1, float[] out, int o0) {
+    VectorKernels.dotsPanel1(xa, x0, panels, panel, dim, k0, k1, out, o0);
+  }
+
+  /**
+   * A factor {@code g} such that {@code |dotsPanel(x, c) - x·c| <= g * sum_i |x_i c_i|}: one FMA chain
+   * of {@code dim} steps, each rounding once, so {@code g = gamma_dim} (Higham §3.1); taken as
+   * {@code gamma_(dim + 4)}, the lanes-of-one case of {@link #f32DotErrorFactor(int, int)}.
+   */
+  public static double panelDotErrorFactor(int dim) {
+    return f32DotErrorFactor(dim, 1);
+  }
+
+  /**
    * A factor {@code g} such that {@code |dotsF32(x, c) - x·c| <= g * sum_i |x_i c_i|} for rows of
    * {@code dim} values, whatever order the lanes are added in: each lane accumulates at most
    * {@code ceil(dim / L)} products by FMA, the lane reduction and the scalar tail add at most

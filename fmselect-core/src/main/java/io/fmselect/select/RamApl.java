@@ -141,7 +141,8 @@ public final class RamApl extends NamedMethod {
         nearest = labeled.nearest();
         memos[f] = labeled.memo();
       } else {
-        nearest = PseudoLabeler.nearest(x, cents, stats);
+        // d2 holds each member's reference distance to its own centroid: the pseudo-labeler's first bar
+        nearest = PseudoLabeler.nearest(x, cents, stats, own, d2);
       }
       for (int i = 0; i < n; i++) {
         pseudo[f][i] = cents.label(nearest[i]);

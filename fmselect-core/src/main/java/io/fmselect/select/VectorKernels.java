@@ -261,6 +261,103 @@ final class VectorKernels {
     }
   }
 
+  /** Centroids per panel of {@link #dotsPanel4}: four float vectors wide. */
+  static final int PANEL = 4 * FL;
+
+  /**
+   * Dot products of four float32 rows with the {@link #PANEL} centroids of panel {@code panel} in
+   * {@code panels} (panel layout: centroid {@code j} of panel {@code b}, element {@code k}, at
+   * {@code (b * dim + k) * PANEL + j}, padding centroids zero), over the elements {@code [k0, k1)}:
+   * row r's {@link #PANEL} results go to {@code out[o_r ..)}. The classic broadcast-and-FMA GEMM step: every loaded
+   * panel vector feeds four FMAs, every row value one broadcast, no lane reductions. Each dot product is
+   * one float32 FMA chain in element order (accumulators start from zero: vectors loaded into the
+   * accumulators defeated C2's intrinsics in a real run, so callers add chunks up themselves).
+   */
+  static void dotsPanel4(float[] xa, int x0, float[] xb, int x1, float[] xc, int x2, float[] xd, int x3,
+      float[] panels, int panel, int dim, int k0, int k1, float[] out, int o0, int o1, int o2, int o3) {
+    FloatVector a00 = FloatVector.zero(FP);
+    FloatVector a01 = FloatVector.zero(FP);
+    FloatVector a02 = FloatVector.zero(FP);
+    FloatVector a03 = FloatVector.zero(FP);
+    FloatVector a10 = FloatVector.zero(FP);
+    FloatVector a11 = FloatVector.zero(FP);
+    FloatVector a12 = FloatVector.zero(FP);
+    FloatVector a13 = FloatVector.zero(FP);
+    FloatVector a20 = FloatVector.zero(FP);
+    FloatVector a21 = FloatVector.zero(FP);
+    FloatVector a22 = FloatVector.zero(FP);
+    FloatVector a23 = FloatVector.zero(FP);
+    FloatVector a30 = FloatVector.zero(FP);
+    FloatVector a31 = FloatVector.zero(FP);
+    FloatVector a32 = FloatVector.zero(FP);
+    FloatVector a33 = FloatVector.zero(FP);
+    int base = panel * dim * PANEL;
+    for (int k = k0; k < k1; k++) {
+      int p = base + k * PANEL;
+      FloatVector w0 = FloatVector.fromArray(FP, panels, p);
+      FloatVector w1 = FloatVector.fromArray(FP, panels, p + FL);
+      FloatVector w2 = FloatVector.fromArray(FP, panels, p + 2 * FL);
+      FloatVector w3 = FloatVector.fromArray(FP, panels, p + 3 * FL);
+      FloatVector v = FloatVector.broadcast(FP, xa[x0 + k]);
+      a00 = w0.fma(v, a00);
+      a01 = w1.fma(v, a01);
+      a02 = w2.fma(v, a02);
+      a03 = w3.fma(v, a03);
+      v = FloatVector.broadcast(FP, xb[x1 + k]);
+      a10 = w0.fma(v, a10);
+      a11 = w1.fma(v, a11);
+      a12 = w2.fma(v, a12);
+      a13 = w3.fma(v, a13);
+      v = FloatVector.broadcast(FP, xc[x2 + k]);
+      a20 = w0.fma(v, a20);
+      a21 = w1.fma(v, a21);
+      a22 = w2.fma(v, a22);
+      a23 = w3.fma(v, a23);
+      v = FloatVector.broadcast(FP, xd[x3 + k]);
+      a30 = w0.fma(v, a30);
+      a31 = w1.fma(v, a31);
+      a32 = w2.fma(v, a32);
+      a33 = w3.fma(v, a33);
+    }
+    a00.intoArray(out, o0);
+    a01.intoArray(out, o0 + FL);
+    a02.intoArray(out, o0 + 2 * FL);
+    a03.intoArray(out, o0 + 3 * FL);
+    a10.intoArray(out, o1);
+    a11.intoArray(out, o1 + FL);
+    a12.intoArray(out, o1 + 2 * FL);
+    a13.intoArray(out, o1 + 3 * FL);
+    a20.intoArray(out, o2);
+    a21.intoArray(out, o2 + FL);
+    a22.intoArray(out, o2 + 2 * FL);
+    a23.intoArray(out, o2 + 3 * FL);
+    a30.intoArray(out, o3);
+    a31.intoArray(out, o3 + FL);
+    a32.intoArray(out, o3 + 2 * FL);
+    a33.intoArray(out, o3 + 3 * FL);
+  }
+
+  /** {@link #dotsPanel4} for one row. */
+  static void dotsPanel1(float[] xa, int x0, float[] panels, int panel, int dim, int k0, int k1, float[] out, int o0) {
+    FloatVector a0 = FloatVector.zero(FP);
+    FloatVector a1 = FloatVector.zero(FP);
+    FloatVector a2 = FloatVector.zero(FP);
+    FloatVector a3 = FloatVector.zero(FP);
+    int base = panel * dim * PANEL;
+    for (int k = k0; k < k1; k++) {
+      int p = base + k * PANEL;
+      FloatVector v = FloatVector.broadcast(FP, xa[x0 + k]);
+      a0 = FloatVector.fromArray(FP, panels, p).fma(v, a0);
+      a1 = FloatVector.fromArray(FP, panels, p + FL).fma(v, a1);
+      a2 = FloatVector.fromArray(FP, panels, p + 2 * FL).fma(v, a2);
+      a3 = FloatVector.fromArray(FP, panels, p + 3 * FL).fma(v, a3);
+    }
+    a0.intoArray(out, o0);
+    a1.intoArray(out, o0 + FL);
+    a2.intoArray(out, o0 + 2 * FL);
+    a3.intoArray(out, o0 + 3 * FL);
+  }
+
   private static float tailDot(float[] x, int xo, float[] cents, int b, int from, int dim, float acc) {
     for (int k = from; k < dim; k++) {
       acc = Math.fma(x[xo + k], cents[b + k], acc);
