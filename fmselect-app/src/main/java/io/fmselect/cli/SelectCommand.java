@@ -102,6 +102,9 @@ public final class SelectCommand implements Callable<Integer> {
     SelectionMethod m;
     try {
       m = Methods.create(method, new Methods.Params(weightA, weightK, weightS, seed, counters));
+      if (scores == null && m instanceof RamApl r) {
+        m = r.keptFiguresOnly(); // only the selection is written: no APL for members that cannot be kept
+      }
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

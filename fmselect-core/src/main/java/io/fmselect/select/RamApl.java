@@ -27,6 +27,7 @@ public final class RamApl extends NamedMethod {
   private final double k;
   private final double s;
   private final PseudoLabeler.Stats stats;
+  private final boolean keptFiguresOnly;
 
   public RamApl() {
     this(DEFAULT_A, DEFAULT_K, DEFAULT_S, null);
@@ -36,6 +37,10 @@ public final class RamApl extends NamedMethod {
    * @param stats optional counters of the pseudo-labeler's fast path (may be null)
    */
   public RamApl(double a, double k, double s, PseudoLabeler.Stats stats) {
+    this(a, k, s, stats, false);
+  }
+
+  private RamApl(double a, double k, double s, PseudoLabeler.Stats stats, boolean keptFiguresOnly) {
     super("ram-apl", "score", true);
     if (!Double.isFinite(a) || !Double.isFinite(k) || !Double.isFinite(s)) {
       throw new IllegalArgumentException("a, k and s must be finite");
@@ -44,6 +49,20 @@ public final class RamApl extends NamedMethod {
     this.k = k;
     this.s = s;
     this.stats = stats;
+    this.keptFiguresOnly = keptFiguresOnly;
+  }
+
+  /**
+   * The same selection, with figures for the kept members only: APL (the pseudo-labels, nearly all of the
+   * work) is computed only for members that could still be kept. A member's score is at least its score with
+   * APL 0, {@code W1 * RAM} (when W2 >= 0); members are taken in the order of that bound, in growing batches,
+   * and once the next one's bound (with its sample order) lies above the budget-th exact score among those
+   * computed, no member left can be kept. The selection and the kept members' figures are the full
+   * computation's; the others' score, APL and pseudo-labels are NaN / -1 and their rank -1. For {@code select}
+   * without {@code --scores}.
+   */
+  public RamApl keptFiguresOnly() {
+    return new RamApl(a, k, s, stats, true);
   }
 
   /** The RAM weight W1 for fraction r. */
@@ -53,7 +72,110 @@ public final class RamApl extends NamedMethod {
 
   @Override
   public ClassSelection select(ClassMembers members, Centroids[] centroids, double fraction) {
+    if (keptFiguresOnly && 1 - w1(fraction) >= 0) {
+      return selectKept(members, centroids, fraction);
+    }
     return select(members, centroids, fraction, null, null, null, false).selection();
+  }
+
+  /** {@link #keptFiguresOnly()}'s selection: APL only for the members that may be kept. */
+  private ClassSelection selectKept(ClassMembers members, Centroids[] centroids, double fraction) {
+    int n = members.size();
+    int m = centroids.length;
+    if (m == 0 || members.featureSets() != m) {
+      throw new IllegalArgumentException("need one centroid table per feature set (" + members.featureSets() + "), got " + m);
+    }
+    long[] rankSum = new long[n];
+    int[] own = new int[m];
+    double[][] ownDistance = new double[m][n];
+    for (int f = 0; f < m; f++) {
+      own[f] = centroids[f].indexOf(members.label());
+      if (own[f] < 0) {
+        throw new IllegalArgumentException("no centroid for class " + members.label() + " in feature set " + f);
+      }
+      Kernels.squaredDistances(members.features(f), centroids[f].means(), own[f], ownDistance[f]);
+      int[] order = Order.ascending(ownDistance[f]);
+      for (int pos = 0; pos < n; pos++) {
+        rankSum[order[pos]] += pos;
+      }
+    }
+    double w1 = w1(fraction);
+    double w2 = 1 - w1;
+    double[] ram = new double[n];
+    double[] bound = new double[n]; // the score with APL 0, computed as the score is: a lower bound when W2 >= 0
+    for (int i = 0; i < n; i++) {
+      ram[i] = ((double) rankSum[i] / m) / n;
+      bound[i] = w1 * ram[i] + w2 * ((double) 0 / m);
+    }
+    int budget = Budget.of(n, fraction);
+    double[] apl = new double[n];
+    double[] score = new double[n];
+    long[][] pseudo = new long[m][n];
+    java.util.Arrays.fill(apl, Double.NaN);
+    java.util.Arrays.fill(score, Double.NaN);
+    for (long[] p : pseudo) {
+      java.util.Arrays.fill(p, -1);
+    }
+    int[] byBound = Order.ascending(bound);
+    int done = 0;
+    int[] kept = new int[0];
+    int batch = budget + budget / 4 + 64;
+    while (budget > 0) {
+      int end = Math.min(n, done + batch);
+      int[] rows = java.util.Arrays.copyOfRange(byBound, done, end);
+      int[] disagree = new int[rows.length];
+      for (int f = 0; f < m; f++) {
+        double[] d2 = new double[rows.length];
+        for (int r = 0; r < rows.length; r++) {
+          d2[r] = ownDistance[f][rows[r]];
+        }
+        int[] nearest = PseudoLabeler.nearest(members.features(f).rows(rows), centroids[f], stats, own[f], d2);
+        for (int r = 0; r < rows.length; r++) {
+          pseudo[f][rows[r]] = centroids[f].label(nearest[r]);
+          if (nearest[r] != own[f]) {
+            disagree[r]++;
+          }
+        }
+      }
+      for (int r = 0; r < rows.length; r++) {
+        int i = rows[r];
+        apl[i] = (double) disagree[r] / m;
+        score[i] = w1 * ram[i] + w2 * apl[i];
+      }
+      done = end;
+      if (done >= budget) {
+        // the budget best of those computed, by (score, sample order), as the full computation orders them
+        int[] computed = java.util.Arrays.copyOf(byBound, done);
+        java.util.Arrays.sort(computed);
+        double[] keys = new double[done];
+        for (int r = 0; r < done; r++) {
+          keys[r] = score[computed[r]];
+        }
+        int[] order = Order.ascending(keys);
+        kept = new int[budget];
+        for (int pos = 0; pos < budget; pos++) {
+          kept[pos] = computed[order[pos]];
+        }
+        if (done == n) {
+          break;
+        }
+        int last = kept[budget - 1];
+        int next = byBound[done];
+        // every member left scores at least its bound, and comes after `next` in (bound, sample order)
+        if (bound[next] > score[last] || (bound[next] == score[last] && next > last)) {
+          break;
+        }
+      }
+      batch *= 2;
+    }
+    boolean[] sel = new boolean[n];
+    int[] rank = new int[n];
+    java.util.Arrays.fill(rank, -1);
+    for (int pos = 0; pos < kept.length; pos++) {
+      sel[kept[pos]] = true;
+      rank[kept[pos]] = pos;
+    }
+    return new ClassSelection(members.label(), budget, sel, rank, score, ram, apl, pseudo);
   }
 
   /**
