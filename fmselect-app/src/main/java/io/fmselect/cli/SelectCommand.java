@@ -99,15 +99,14 @@ public final class SelectCommand implements Callable<Integer> {
     }
     int featureCount = NpyInputs.parseSpecs(features).size();
     PseudoLabeler.Stats counters = new PseudoLabeler.Stats();
-    SelectionMethod m;
+    SelectionMethod created;
     try {
-      m = Methods.create(method, new Methods.Params(weightA, weightK, weightS, seed, counters));
-      if (scores == null && m instanceof RamApl r) {
-        m = r.keptFiguresOnly(); // only the selection is written: no APL for members that cannot be kept
-      }
+      created = Methods.create(method, new Methods.Params(weightA, weightK, weightS, seed, counters));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
+    // only the selection is written without --scores: no APL for members that cannot be kept
+    SelectionMethod m = scores == null && created instanceof RamApl r ? r.keptFiguresOnly() : created;
     if (!m.multiModel() && featureCount != 1) {
       throw new UserError(method + " takes exactly one --features, got " + featureCount);
     }
