@@ -81,18 +81,12 @@ public final class RamApl extends NamedMethod {
   /** {@link #keptFiguresOnly()}'s selection: APL only for the members that may be kept. */
   private ClassSelection selectKept(ClassMembers members, Centroids[] centroids, double fraction) {
     int n = members.size();
-    int m = centroids.length;
-    if (m == 0 || members.featureSets() != m) {
-      throw new IllegalArgumentException("need one centroid table per feature set (" + members.featureSets() + "), got " + m);
-    }
+    int m = checkFeatureSets(members, centroids);
     long[] rankSum = new long[n];
     int[] own = new int[m];
     double[][] ownDistance = new double[m][n];
     for (int f = 0; f < m; f++) {
-      own[f] = centroids[f].indexOf(members.label());
-      if (own[f] < 0) {
-        throw new IllegalArgumentException("no centroid for class " + members.label() + " in feature set " + f);
-      }
+      own[f] = ownIndex(members, centroids[f], f);
       Kernels.squaredDistances(members.features(f), centroids[f].means(), own[f], ownDistance[f]);
       int[] order = Order.ascending(ownDistance[f]);
       for (int pos = 0; pos < n; pos++) {
@@ -234,10 +228,7 @@ public final class RamApl extends NamedMethod {
   private Incremental select(ClassMembers members, Centroids[] centroids, double fraction, PseudoLabelMemo[] before,
       int[][] hints, int[] from, boolean keepMemos) {
     int n = members.size();
-    int m = centroids.length;
-    if (m == 0 || members.featureSets() != m) {
-      throw new IllegalArgumentException("need one centroid table per feature set (" + members.featureSets() + "), got " + m);
-    }
+    int m = checkFeatureSets(members, centroids);
     long[] rankSum = new long[n];
     int[] disagree = new int[n];
     long[][] pseudo = new long[m][n];
@@ -247,10 +238,7 @@ public final class RamApl extends NamedMethod {
     for (int f = 0; f < m; f++) {
       Embeddings x = members.features(f);
       Centroids cents = centroids[f];
-      int own = cents.indexOf(members.label());
-      if (own < 0) {
-        throw new IllegalArgumentException("no centroid for class " + members.label() + " in feature set " + f);
-      }
+      int own = ownIndex(members, cents, f);
       Kernels.squaredDistances(x, cents.means(), own, d2);
       int[] order = hints == null ? Order.ascending(d2) : Order.ascending(d2, hints[f], from);
       orders[f] = order;
@@ -292,5 +280,23 @@ public final class RamApl extends NamedMethod {
     }
     return new Incremental(new ClassSelection(members.label(), budget, sel, Order.ranks(order), score, ram, apl, pseudo), memos,
         orders);
+  }
+
+  /** The number of feature sets, checked: one centroid table per feature set of the members. */
+  private static int checkFeatureSets(ClassMembers members, Centroids[] centroids) {
+    int m = centroids.length;
+    if (m == 0 || members.featureSets() != m) {
+      throw new IllegalArgumentException("need one centroid table per feature set (" + members.featureSets() + "), got " + m);
+    }
+    return m;
+  }
+
+  /** The members' own class's index in {@code cents} (feature set {@code f}). */
+  private static int ownIndex(ClassMembers members, Centroids cents, int f) {
+    int own = cents.indexOf(members.label());
+    if (own < 0) {
+      throw new IllegalArgumentException("no centroid for class " + members.label() + " in feature set " + f);
+    }
+    return own;
   }
 }
