@@ -27,7 +27,7 @@ package io.fmselect.select;
  * definition above); the float32 fast path differs in its last bits, within the bound its callers check
  * against, so every decision, and every answer of the selection core, is the same.
  */
-public final class Kernels {
+final class Kernels {
   /** Whether the vector forms run (decided once per JVM; see {@link VectorApi}). */
   static final boolean VECTOR = VectorApi.AVAILABLE;
   /** Lanes of the float32 fast path, for its error bound: the vector species', or the scalar form's eight. */

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * (which differs from the true distances by far less than the margin kept) agrees. A row with no memo
  * ({@link #NONE}) is always computed.
  */
-public final class PseudoLabelMemo {
+final class PseudoLabelMemo {
   /** The label of a row that has no memo. */
   public static final long NONE = Long.MIN_VALUE;
 
