@@ -8,6 +8,7 @@ import io.fmselect.stream.StreamConfig;
 import io.fmselect.stream.StreamOptions;
 import io.fmselect.stream.SubsetJob;
 import io.fmselect.stream.ValidateSamples;
+import io.fmselect.stream.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -301,7 +302,7 @@ public final class RunCommand implements Callable<Integer> {
     WindowLines windows = null;
     try {
       if (windowLines && floor.isEmpty()) { // where its windows topic ends before the job starts
-        windows = WindowLines.open(props, SubsetJob.windowsTopic(conf.get(StreamOptions.OUTPUT_TOPIC)), out,
+        windows = WindowLines.open(props, Topics.windows(conf.get(StreamOptions.OUTPUT_TOPIC)), out,
             brokerTimeout);
       }
       JobClient client = env.executeAsync("fmselect " + config.method());

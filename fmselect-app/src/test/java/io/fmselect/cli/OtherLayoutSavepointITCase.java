@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fmselect.kafka.InJvmKafka;
-import io.fmselect.stream.SubsetJob;
+import io.fmselect.stream.Topics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -79,7 +79,7 @@ class OtherLayoutSavepointITCase {
       kafka.createTopic("samples", 2);
       kafka.createTopic("subset", 2);
       kafka.createTopic("rejects", 1);
-      kafka.createTopic(SubsetJob.windowsTopic("subset"), 1);
+      kafka.createTopic(Topics.windows("subset"), 1);
       Path d = dir.resolve("data");
       LauncherITCase.Result g = LauncherITCase.launch("generate", "--out-dir", d.toString(), "--rows", "60",
           "--classes", "3", "--dims", "4", "--names", "dinov2");
@@ -102,7 +102,7 @@ class OtherLayoutSavepointITCase {
       assertTrue(expected.contains(r.err().strip()), "one line on stderr, got: " + r.err());
       assertTrue(r.out().lines().noneMatch(l -> l.startsWith("window end ")), r.out());
       assertEquals(List.of(), kafka.readCommitted("subset"), "nothing published");
-      assertEquals(List.of(), kafka.readCommitted(SubsetJob.windowsTopic("subset")), "no window published");
+      assertEquals(List.of(), kafka.readCommitted(Topics.windows("subset")), "no window published");
     }
   }
 }

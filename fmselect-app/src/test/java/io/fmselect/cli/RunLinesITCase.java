@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fmselect.avro.Rejected;
 import io.fmselect.avro.SubsetWindow;
 import io.fmselect.kafka.InJvmKafka;
-import io.fmselect.stream.SubsetJob;
+import io.fmselect.stream.Topics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,7 +69,7 @@ class RunLinesITCase {
   /** The windows topic as run's lines. */
   private static List<String> windowLines(InJvmKafka kafka) throws Exception {
     List<String> lines = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : kafka.readCommitted(SubsetJob.windowsTopic("subset"))) {
+    for (ConsumerRecord<String, byte[]> r : kafka.readCommitted(Topics.windows("subset"))) {
       lines.add(WindowLines.line(SubsetWindow.fromByteBuffer(ByteBuffer.wrap(r.value()))));
     }
     return lines;

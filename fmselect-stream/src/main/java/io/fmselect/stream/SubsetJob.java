@@ -129,7 +129,7 @@ public final class SubsetJob {
         rejectsSink(kafka, rejectsTopic, transactionalIdPrefix),
         classesSink(kafka, classesTopic == null ? Topics.classes(subsetTopic) : classesTopic, transactionalIdPrefix),
         explainTopic == null ? null : subsetSink(kafka, explainTopic, transactionalIdPrefix + "-explain"),
-        windowsSink(kafka, windowsTopic(subsetTopic), transactionalIdPrefix), kafka);
+        windowsSink(kafka, Topics.windows(subsetTopic), transactionalIdPrefix), kafka);
   }
 
   /** Kafka sinks with the default classes topic and no explain topic. */
@@ -163,11 +163,6 @@ public final class SubsetJob {
     return KafkaSink.<ClassWindow>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix + "-classes")
         .build();
-  }
-
-  /** The topic of a subset topic's window ends. */
-  public static String windowsTopic(String subsetTopic) {
-    return Topics.windows(subsetTopic);
   }
 
   /** The windows topic, exactly once; every record has the key {@code windows}, so they keep their order in one partition. */

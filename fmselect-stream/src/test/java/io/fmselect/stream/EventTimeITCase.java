@@ -75,7 +75,7 @@ class EventTimeITCase {
       kafka.createTopic(in, partitions);
       kafka.createTopic(out, 2);
       kafka.createTopic(out + "-classes", 1); // created up front, as a deployment would: no sink waits for a new topic
-      kafka.createTopic(SubsetJob.windowsTopic(out), 1);
+      kafka.createTopic(Topics.windows(out), 1);
       kafka.createTopic(rejects, 1);
       producer = new KafkaProducer<>(kafka.clientProperties(), new StringSerializer(), new ByteArraySerializer());
     }

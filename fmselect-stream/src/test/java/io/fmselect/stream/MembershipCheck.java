@@ -115,9 +115,9 @@ public final class MembershipCheck {
     return all;
   }
 
-  /** The windows topic's committed records ({@link SubsetJob#windowsTopic}), in topic order. */
+  /** The windows topic's committed records ({@link Topics#windows}), in topic order. */
   static List<SubsetWindow> windows(InJvmKafka kafka, String subsetTopic) throws Exception {
-    return windows(kafka.readCommitted(SubsetJob.windowsTopic(subsetTopic)));
+    return windows(kafka.readCommitted(Topics.windows(subsetTopic)));
   }
 
   /** The windows topic's records read elsewhere, checking the key and that the window ends increase. */

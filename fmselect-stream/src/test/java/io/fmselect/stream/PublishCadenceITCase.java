@@ -134,7 +134,7 @@ class PublishCadenceITCase {
     SplittableRandom r = new SplittableRandom(12);
     try (EventTimeITCase.Run run = new EventTimeITCase.Run(kafka, "live", 1);
         CommittedReader subset = new CommittedReader(kafka, "subset-live");
-        CommittedReader windows = new CommittedReader(kafka, SubsetJob.windowsTopic("subset-live"))) {
+        CommittedReader windows = new CommittedReader(kafka, Topics.windows("subset-live"))) {
       run.start(1, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(1), Publish.LATEST.option());
       List<Sample> accepted = new ArrayList<>();
       int n = 0;
@@ -185,7 +185,7 @@ class PublishCadenceITCase {
     SplittableRandom r = new SplittableRandom(21);
     try (EventTimeITCase.Run run = new EventTimeITCase.Run(kafka, "savepoint", 2);
         CommittedReader subset = new CommittedReader(kafka, "subset-savepoint");
-        CommittedReader windows = new CommittedReader(kafka, SubsetJob.windowsTopic("subset-savepoint"))) {
+        CommittedReader windows = new CommittedReader(kafka, Topics.windows("subset-savepoint"))) {
       List<Sample> accepted = new ArrayList<>();
       int n = 0;
       for (; n < 400; n++) { // event times 0 .. 3990: windows 1000 .. 4000

@@ -72,7 +72,7 @@ class SavepointCompatibilityITCase {
   static final int FIRST = 300;
   static final int SECOND = 300;
   static final String TAG = "compat";
-  static final String[] OUTPUTS = {"subset-" + TAG, "subset-" + TAG + "-classes", SubsetJob.windowsTopic("subset-" + TAG)};
+  static final String[] OUTPUTS = {"subset-" + TAG, "subset-" + TAG + "-classes", Topics.windows("subset-" + TAG)};
   static InJvmKafka kafka;
 
   @BeforeAll
