@@ -2,7 +2,8 @@ package io.fmselect.cli;
 
 import io.fmselect.stream.Topics;
 import io.fmselect.avro.SubsetChange;
-import io.fmselect.wire.SubsetRecords;
+import io.fmselect.wire.SchemaRegistry;
+import io.fmselect.wire.WireFormat;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +61,8 @@ public final class BenchLatencyCommand implements Callable<Integer> {
     long lastWindow = Long.MIN_VALUE;
     long deadline = System.nanoTime() + Duration.ofSeconds(durationS).toNanos();
     long lastSeen = Long.MAX_VALUE;
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+    WireFormat wire = WireFormat.of(p);
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(SchemaRegistry.kafkaOnly(p), new StringDeserializer(), new ByteArrayDeserializer())) {
       c.subscribe(List.of(topic));
       while (System.nanoTime() < deadline && System.nanoTime() - lastSeen < Duration.ofSeconds(quietS).toNanos()
           || lastSeen == Long.MAX_VALUE && System.nanoTime() < deadline) {
@@ -69,7 +71,7 @@ public final class BenchLatencyCommand implements Callable<Integer> {
           lastSeen = System.nanoTime();
           SubsetChange s;
           try {
-            s = SubsetRecords.decode(ByteBuffer.wrap(r.value()));
+            s = wire.decode(r.value(), SubsetChange.class);
           } catch (java.io.IOException e) {
             continue;
           }

@@ -4,7 +4,8 @@ import io.fmselect.avro.Rejected;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.demo.Embedded;
 import io.fmselect.demo.WindowStat;
-import io.fmselect.wire.SubsetRecords;
+import io.fmselect.wire.SchemaRegistry;
+import io.fmselect.wire.WireFormat;
 import io.fmselect.wire.SubsetView;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -47,8 +48,11 @@ final class DemoFollower implements AutoCloseable {
   private final AtomicLong rejected = new AtomicLong();
   private volatile long firstSelectedNanos = -1;
 
-  private DemoFollower(SubsetView view, KafkaConsumer<byte[], byte[]> side, String rejectsTopic) {
+  private final WireFormat wire;
+
+  private DemoFollower(SubsetView view, KafkaConsumer<byte[], byte[]> side, String rejectsTopic, WireFormat wire) {
     this.view = view;
+    this.wire = wire;
     this.side = side;
     this.rejectsTopic = rejectsTopic;
     this.subsetThread = new Thread(this::followSubset, "fmselect-demo-subset");
@@ -60,15 +64,14 @@ final class DemoFollower implements AutoCloseable {
   /** Opens the topics (the job creates them: waits up to a minute) and starts following them. */
   static DemoFollower start(Properties kafka, String subsetTopic, String rejectsTopic, String explainTopic) {
     SubsetView view = SubsetView.open(kafka, subsetTopic, Duration.ofSeconds(60));
-    Properties p = new Properties();
-    p.putAll(kafka);
+    Properties p = SchemaRegistry.kafkaOnly(kafka);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "fmselect-demo-follower-" + ProcessHandle.current().pid());
     KafkaConsumer<byte[], byte[]> side = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     side.subscribe(explainTopic == null ? List.of(rejectsTopic) : List.of(rejectsTopic, explainTopic));
-    DemoFollower f = new DemoFollower(view, side, rejectsTopic);
+    DemoFollower f = new DemoFollower(view, side, rejectsTopic, WireFormat.of(kafka));
     f.subsetThread.start();
     f.sideThread.start();
     return f;
@@ -112,7 +115,7 @@ final class DemoFollower implements AutoCloseable {
     if (r.topic().equals(rejectsTopic)) {
       String reason;
       try {
-        Rejected x = Rejected.getDecoder().decode(r.value());
+        Rejected x = wire.decode(r.value(), Rejected.class);
         reason = x.getReason();
         if (x.getId() != null) {
           rejectedIds.add(x.getId());
@@ -124,7 +127,7 @@ final class DemoFollower implements AutoCloseable {
       rejected.incrementAndGet();
     } else {
       try {
-        SubsetChange c = SubsetRecords.decode(ByteBuffer.wrap(r.value()));
+        SubsetChange c = wire.decode(r.value(), SubsetChange.class);
         explained.put(c.getId(), c);
       } catch (Exception e) {
         // not an fmselect record: the explain topic is the job's own, nothing else writes it

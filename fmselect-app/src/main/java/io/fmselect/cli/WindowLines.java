@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import io.fmselect.wire.SchemaRegistry;
+import io.fmselect.wire.WireFormat;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,22 +47,24 @@ final class WindowLines implements AutoCloseable {
   private volatile boolean stop;
   private Thread thread;
 
-  private WindowLines(KafkaConsumer<byte[], byte[]> consumer, String topic, PrintWriter out) {
+  private final WireFormat wire;
+
+  private WindowLines(KafkaConsumer<byte[], byte[]> consumer, String topic, PrintWriter out, WireFormat wire) {
     this.consumer = consumer;
+    this.wire = wire;
     this.topic = topic;
     this.out = out;
   }
 
   /** A follower of {@code topic} that will print from the offsets it ends at now (its beginning if it does not exist yet). */
   static WindowLines open(Properties kafka, String topic, PrintWriter out, Duration timeout) {
-    Properties p = new Properties();
-    p.putAll(kafka);
+    Properties p = SchemaRegistry.kafkaOnly(kafka);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // the job's sink creates it
     p.remove(ConsumerConfig.GROUP_ID_CONFIG);
     WindowLines w = new WindowLines(new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-        topic, out);
+        topic, out, WireFormat.of(kafka));
     try {
       List<PartitionInfo> infos = w.consumer.partitionsFor(topic, timeout);
       List<TopicPartition> now = new ArrayList<>();
@@ -149,8 +153,8 @@ final class WindowLines implements AutoCloseable {
     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(wait)) {
       SubsetWindow w;
       try {
-        w = SubsetWindow.fromByteBuffer(ByteBuffer.wrap(r.value()));
-      } catch (java.io.IOException | RuntimeException e) {
+        w = wire.decode(r.value(), SubsetWindow.class);
+      } catch (WireFormat.NotDecodable | SchemaRegistry.Unavailable e) {
         TRACE.warn("{} offset {}: not a SubsetWindow", topic, r.offset(), e);
         continue;
       }

@@ -3,7 +3,6 @@ package io.fmselect.wire;
 import io.fmselect.avro.MembershipEvent;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.avro.SubsetWindow;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +19,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -37,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * counts. On a compacted topic an old window's record may be gone, replaced by its sample's later one:
  * such a window end is taken as complete once a later one is and every partition has been read to the
  * ends it had when that later one was announced (at once when catching up). A view that starts late, or
- * again, catches up from the topics alone. A record that does not decode is skipped and counted
+ * again, catches up from the topics alone. Records may be in either of fmselect's framings ({@link WireFormat});
+ * with {@value SchemaRegistry#URL} in the properties the view resolves Confluent schema ids through that
+ * registry (one it cannot reach makes {@link #catchUp} or {@link #follow} throw {@link SchemaRegistry.Unavailable}
+ * with nothing lost: called again, they read on from the record that needed it). A record that does not decode is skipped and counted
  * ({@link #skipped()}), with a warning. A follower started before the job has created the topics opens
  * with {@link #openWhenCreated}, which waits for them.
  *
@@ -63,6 +66,7 @@ public final class SubsetView implements AutoCloseable {
   }
 
   private final KafkaConsumer<byte[], byte[]> consumer;
+  private final WireFormat wire;
   private final String topic;
   private final String windowsTopic;
   private final List<TopicPartition> partitions = new ArrayList<>();
@@ -81,8 +85,9 @@ public final class SubsetView implements AutoCloseable {
   /** No windows topic (a job before it had one): every record counts as committed when it is read. */
   private boolean unmarked;
 
-  private SubsetView(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+  private SubsetView(KafkaConsumer<byte[], byte[]> consumer, String topic, WireFormat wire) {
     this.consumer = consumer;
+    this.wire = wire;
     this.topic = topic;
     this.windowsTopic = windowsTopic(topic);
   }
@@ -125,14 +130,13 @@ public final class SubsetView implements AutoCloseable {
   /** {@code waiting} null: the topics must exist now. */
   private static SubsetView open(Properties kafka, String topic, Duration timeout,
       Consumer<String> waiting) throws InterruptedException {
-    Properties p = new Properties();
-    p.putAll(kafka);
+    Properties p = SchemaRegistry.kafkaOnly(kafka);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // looking must not create the windows topic
     p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
     KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    SubsetView v = new SubsetView(c, topic);
+    SubsetView v = new SubsetView(c, topic, WireFormat.of(kafka));
     try {
       Object servers = p.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
       Map<String, List<PartitionInfo>> found = v.lookUp(servers, timeout);
@@ -268,29 +272,48 @@ public final class SubsetView implements AutoCloseable {
     return true;
   }
 
-  /** One poll: reads what is there and applies the window ends that became complete, calling {@code l} after each. */
+  /**
+   * One poll: reads what is there and applies the window ends that became complete, calling {@code l} after each.
+   * If the schema registry cannot be reached, every partition goes back to its first record not yet read, so
+   * the next poll reads it again, and {@link SchemaRegistry.Unavailable} is thrown.
+   */
   private void poll(Duration wait, Listener l) throws Exception {
-    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(wait)) {
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(wait);
+    Map<TopicPartition, Long> unread = new HashMap<>();
+    for (TopicPartition tp : records.partitions()) {
+      unread.put(tp, records.records(tp).get(0).offset());
+    }
+    for (ConsumerRecord<byte[], byte[]> r : records) {
       try {
-        if (r.topic().equals(topic)) {
-          SubsetChange c = SubsetRecords.decode(ByteBuffer.wrap(r.value()));
-          if (c.getEvent() != null || unmarked) {
-            pending.computeIfAbsent(c.getWindowEnd().toEpochMilli(), w -> new ArrayList<>()).add(c);
-          }
-        } else {
-          SubsetWindow w = SubsetWindow.getDecoder().decode(ByteBuffer.wrap(r.value()));
-          marks.put(w.getWindowEnd().toEpochMilli(), w);
-          announced.put(w.getWindowEnd().toEpochMilli(), System.nanoTime());
-        }
-      } catch (Exception e) {
-        skipped++;
-        if (skipped <= 10 || skipped % 1000 == 0) { // a flood of bad records is a few lines, not one per record
-          LOG.warn("skipped {} partition {} offset {}: does not decode ({}); {} skipped so far", r.topic(),
-              r.partition(), r.offset(), e.getMessage(), skipped);
-        }
+        read(r);
+      } catch (SchemaRegistry.Unavailable e) {
+        unread.forEach(consumer::seek);
+        throw e;
       }
+      unread.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
     }
     applyComplete(false, l);
+  }
+
+  private void read(ConsumerRecord<byte[], byte[]> r) {
+    try {
+      if (r.topic().equals(topic)) {
+        SubsetChange c = wire.decode(r.value(), SubsetChange.class);
+        if (c.getEvent() != null || unmarked) {
+          pending.computeIfAbsent(c.getWindowEnd().toEpochMilli(), w -> new ArrayList<>()).add(c);
+        }
+      } else {
+        SubsetWindow w = wire.decode(r.value(), SubsetWindow.class);
+        marks.put(w.getWindowEnd().toEpochMilli(), w);
+        announced.put(w.getWindowEnd().toEpochMilli(), System.nanoTime());
+      }
+    } catch (WireFormat.NotDecodable e) {
+      skipped++;
+      if (skipped <= 10 || skipped % 1000 == 0) { // a flood of bad records is a few lines, not one per record
+        LOG.warn("skipped {} partition {} offset {}: does not decode ({}); {} skipped so far", r.topic(),
+            r.partition(), r.offset(), e.getMessage(), skipped);
+      }
+    }
   }
 
   /** True if a window end was announced a while ago and every partition is read to its end as of now. */

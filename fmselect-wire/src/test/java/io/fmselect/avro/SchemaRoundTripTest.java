@@ -136,7 +136,7 @@ class SchemaRoundTripTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     new org.apache.avro.message.BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1("SubsetChange"))
         .encode(written, bytes);
-    SubsetChange back = io.fmselect.wire.SubsetRecords.decode(ByteBuffer.wrap(bytes.toByteArray()));
+    SubsetChange back = io.fmselect.wire.WireFormat.SINGLE_OBJECT.decode(bytes.toByteArray(), SubsetChange.class);
     assertEquals("0000000007", back.getId());
     assertNull(back.getEvent());
     assertEquals(Map.of(), back.getMetadata());
