@@ -28,6 +28,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import io.fmselect.wire.SchemaRegistry;
+import io.fmselect.wire.WireFormat;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -77,6 +79,8 @@ public final class DemoCommand implements Callable<Integer> {
   double imbalance;
 
   @Mixin SelectionFlags selection;
+
+  @Mixin RegistryFlag registry;
 
   @Option(names = "--window", paramLabel = "DURATION", defaultValue = "2s", description = "window length (default: ${DEFAULT-VALUE})")
   String window;
@@ -158,7 +162,7 @@ public final class DemoCommand implements Callable<Integer> {
       pipeline = LocalPipeline.start(out, encoders.dir(), "demo", jobOptions(), say);
       RunCommand.Started job = pipeline.job();
       DemoFollower follower = pipeline.follower();
-      producer = startProducer(pipeline.bootstrap(), data);
+      producer = startProducer(pipeline.properties(), data);
       long sending = System.nanoTime();
       DemoProgress progress = new DemoProgress(say, data,
           job.webUi() == null ? null : new FlinkRest(job.webUi(), job.client().getJobID().toHexString()), follower,
@@ -235,6 +239,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
     conf.set(StreamOptions.EXPLAIN_TOPIC, Topics.EXPLAIN);
     conf.set(StreamOptions.EXPLAIN_EVERY, EXPLAIN_EVERY);
+    if (registry.url != null) {
+      conf.set(StreamOptions.SCHEMA_REGISTRY, registry.url);
+    }
     return conf;
   }
 
@@ -284,9 +291,9 @@ public final class DemoCommand implements Callable<Integer> {
     say.flush();
   }
 
-  private Thread startProducer(String bootstrap, DemoData data) {
-    Properties p = new Properties();
-    p.put("bootstrap.servers", bootstrap);
+  private Thread startProducer(Properties kafka, DemoData data) {
+    WireFormat wire = WireFormat.of(kafka);
+    Properties p = SchemaRegistry.kafkaOnly(kafka);
     p.put("linger.ms", "5");
     Thread t = new Thread(() -> {
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
@@ -304,10 +311,7 @@ public final class DemoCommand implements Callable<Integer> {
           LabeledSample sample = LabeledSample.newBuilder().setId(s.id()).setLabel(s.label()).setOp(Op.UPSERT)
               .setEventTime(Instant.ofEpochMilli(now)).setImage(ByteBuffer.wrap(s.image()))
               .setEmbeddings(Map.of()).setMetadata(Map.of("source", s.source())).build();
-          ByteBuffer value = sample.toByteBuffer();
-          byte[] bytes = new byte[value.remaining()];
-          value.get(bytes);
-          producer.send(new ProducerRecord<>(Topics.SAMPLES, s.id(), bytes), (meta, ex) -> {
+          producer.send(new ProducerRecord<>(Topics.SAMPLES, s.id(), wire.encode(sample, Topics.SAMPLES)), (meta, ex) -> {
             if (ex != null) {
               failed.compareAndSet(null, ex);
             }

@@ -53,7 +53,8 @@ public final class JobFlags implements CommandLine.IModelTransformer {
       new Flag(StreamOptions.IDLENESS, "--idleness", "DURATION", Kind.VALUE),
       new Flag(StreamOptions.IDLE_FLUSH, "--idle-flush", "DURATION", Kind.VALUE),
       new Flag(StreamOptions.MAX_FUTURE, "--max-future", "DURATION", Kind.VALUE),
-      new Flag(StreamOptions.PUBLISH, "--publish", "MODE", Kind.VALUE));
+      new Flag(StreamOptions.PUBLISH, "--publish", "MODE", Kind.VALUE),
+      new Flag(StreamOptions.SCHEMA_REGISTRY, "--schema-registry", "URL", Kind.VALUE));
 
   /** The first of the command's own options that the job flags come before in its help (those after it follow). */
   static final String FIRST_AFTER = "--bounded";

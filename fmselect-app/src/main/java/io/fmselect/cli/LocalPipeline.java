@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import io.fmselect.wire.SchemaRegistry;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import kafka.server.KafkaRaftServer;
@@ -31,6 +32,8 @@ final class LocalPipeline implements AutoCloseable {
   private final KafkaRaftServer broker;
   private final String bootstrap;
   private RunCommand.Started job;
+  /** The schema registry's URL; null: none (single-object encoding). */
+  private String registry;
   private DemoFollower follower;
 
   private LocalPipeline(KafkaRaftServer broker, String bootstrap) {
@@ -53,8 +56,9 @@ final class LocalPipeline implements AutoCloseable {
     int port = freePort();
     KafkaRaftServer broker = KafkaCommand.start("127.0.0.1", port, freePort(), kafkaDir);
     LocalPipeline p = new LocalPipeline(broker, "127.0.0.1:" + port);
+    p.registry = options.getOptional(StreamOptions.SCHEMA_REGISTRY).orElse(null);
     try {
-      try (Admin admin = Admin.create(p.properties())) {
+      try (Admin admin = Admin.create(SchemaRegistry.kafkaOnly(p.properties()))) {
         // the job's topics up front: the follower opens them before the job's first write
         admin.createTopics(List.of(new NewTopic(Topics.SAMPLES, 2, (short) 1), new NewTopic(Topics.SUBSET, 2, (short) 1),
             new NewTopic(Topics.windows(Topics.SUBSET), 1, (short) 1), new NewTopic(Topics.classes(Topics.SUBSET), 1, (short) 1),
@@ -102,10 +106,13 @@ final class LocalPipeline implements AutoCloseable {
     }
   }
 
-  /** Client properties for the broker. */
+  /** Client properties for the broker (and the schema registry, if the job has one). */
   Properties properties() {
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrap);
+    if (registry != null) {
+      props.put(SchemaRegistry.URL, registry);
+    }
     return props;
   }
 

@@ -16,6 +16,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import io.fmselect.wire.SchemaRegistry;
+import io.fmselect.wire.WireFormat;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -44,6 +46,8 @@ import picocli.CommandLine.Option;
     })
 public final class ProduceCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
+
+  @Mixin RegistryFlag registry;
 
   @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.SAMPLES, description = "topic (default: ${DEFAULT-VALUE})")
   String topic;
@@ -214,7 +218,9 @@ public final class ProduceCommand implements Callable<Integer> {
       throw new UserError("rows " + fromRow + " to " + n + " are not within the " + rows.count() + " rows of "
           + rows.source());
     }
-    Properties p = kafka.properties();
+    Properties p = registry.apply(kafka.properties());
+    WireFormat wire = RegistryCheck.open(p, java.util.Map.of(topic, LabeledSample.getClassSchema()));
+    p = SchemaRegistry.kafkaOnly(p);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
@@ -244,10 +250,7 @@ public final class ProduceCommand implements Callable<Integer> {
         long eventTime = live ? System.currentTimeMillis() : start + k * intervalMs;
         LabeledSample s = rows.row().apply(i).setId(id).setOp(Op.UPSERT)
             .setEventTime(Instant.ofEpochMilli(eventTime)).build();
-        ByteBuffer value = s.toByteBuffer();
-        byte[] bytes = new byte[value.remaining()];
-        value.get(bytes);
-        producer.send(new ProducerRecord<>(topic, id, bytes), (meta, ex) -> {
+        producer.send(new ProducerRecord<>(topic, id, wire.encode(s, topic)), (meta, ex) -> {
           if (ex != null) {
             failure.compareAndSet(null, ex);
           } else {

@@ -1,5 +1,9 @@
 package io.fmselect.cli;
 
+import io.fmselect.avro.ClassWindow;
+import io.fmselect.avro.Rejected;
+import io.fmselect.avro.SubsetChange;
+import io.fmselect.avro.SubsetWindow;
 import io.fmselect.embed.ModelService;
 import io.fmselect.embed.ModelSpec;
 import io.fmselect.stream.DataflowFloor;
@@ -9,6 +13,7 @@ import io.fmselect.stream.StreamOptions;
 import io.fmselect.stream.SubsetJob;
 import io.fmselect.stream.ValidateSamples;
 import io.fmselect.stream.Topics;
+import io.fmselect.wire.SchemaRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -158,6 +163,18 @@ public final class RunCommand implements Callable<Integer> {
     }
   }
 
+  /** The schema of each topic the job writes, by topic. */
+  static java.util.Map<String, org.apache.avro.Schema> outputSchemas(Configuration conf) {
+    String subset = conf.get(StreamOptions.OUTPUT_TOPIC);
+    java.util.Map<String, org.apache.avro.Schema> m = new java.util.LinkedHashMap<>();
+    m.put(subset, SubsetChange.getClassSchema());
+    m.put(Topics.windows(subset), SubsetWindow.getClassSchema());
+    m.put(conf.getOptional(StreamOptions.CLASSES_TOPIC).orElse(Topics.classes(subset)), ClassWindow.getClassSchema());
+    m.put(conf.get(StreamOptions.REJECTS_TOPIC), Rejected.getClassSchema());
+    conf.getOptional(StreamOptions.EXPLAIN_TOPIC).ifPresent(t -> m.put(t, SubsetChange.getClassSchema()));
+    return m;
+  }
+
   /** The exit code of a bounded run that accepted no sample: every one was rejected, or there was none. */
   static final int ALL_REJECTED = 3;
 
@@ -254,10 +271,15 @@ public final class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    Properties props = job.kafka();
+    Properties props = new Properties();
+    props.putAll(job.kafka());
+    conf.getOptional(StreamOptions.SCHEMA_REGISTRY).ifPresent(url -> props.put(SchemaRegistry.URL, url));
     // one question to the brokers before anything starts: an unreachable broker or a missing topic is one line
     Duration brokerTimeout = job.brokerTimeout();
-    KafkaCheck.requireTopic(props, conf.get(StreamOptions.INPUT_TOPIC), "input", brokerTimeout);
+    KafkaCheck.requireTopic(SchemaRegistry.kafkaOnly(props), conf.get(StreamOptions.INPUT_TOPIC), "input", brokerTimeout);
+    if (floor.isEmpty()) { // and one round with the schema registry, if there is one: it must take every output's schema
+      RegistryCheck.open(props, outputSchemas(conf));
+    }
     StreamExecutionEnvironment env = inCluster ? StreamExecutionEnvironment.getExecutionEnvironment(conf)
         : !job.webUi() ? StreamExecutionEnvironment.createLocalEnvironment(parallelism == null ? 1 : parallelism, conf)
         : StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);

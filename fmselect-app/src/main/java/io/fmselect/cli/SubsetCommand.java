@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.io.AtomicFile;
+import io.fmselect.wire.SchemaRegistry;
 import io.fmselect.wire.SubsetView;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
@@ -50,6 +51,8 @@ import picocli.CommandLine.Option;
 public final class SubsetCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
+  @Mixin RegistryFlag registry;
+
   @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.SUBSET, description = "topic (default: ${DEFAULT-VALUE})")
   String topic;
 
@@ -90,7 +93,8 @@ public final class SubsetCommand implements Callable<Integer> {
     }
     PrintWriter report = OutputFiles.reportStream(spec, target);
     String outName = OutputFiles.name(out);
-    Properties props = kafka.properties();
+    Properties props = registry.apply(kafka.properties());
+    RegistryCheck.open(props, java.util.Map.of()); // a registry that does not answer is one line, before Kafka is asked
     Duration timeout = timeoutOption.of(props);
     PrintWriter stderr = spec.commandLine().getErr();
     SubsetView opened;
@@ -133,19 +137,25 @@ public final class SubsetCommand implements Callable<Integer> {
       });
       Runtime.getRuntime().addShutdownHook(hook);
       long[] seen = {0};
+      SubsetView.Listener listener = w -> {
+        write(view);
+        report.println(WindowLines.line(w.windowEnd(), w.selected(), w.joined().size(), w.left().size(),
+            w.relabeled().size()));
+        report.flush();
+        if (maxWindows > 0 && ++seen[0] >= maxWindows) {
+          stop.set(true);
+        }
+      };
       try {
-        view.follow(new SubsetView.Listener() {
-          @Override
-          public void onWindow(SubsetView.Window w) throws Exception {
-            write(view);
-            report.println(WindowLines.line(w.windowEnd(), w.selected(), w.joined().size(), w.left().size(),
-                w.relabeled().size()));
-            report.flush();
-            if (maxWindows > 0 && ++seen[0] >= maxWindows) {
-              stop.set(true);
-            }
+        while (!stop.get()) {
+          try {
+            view.follow(listener, stop::get);
+          } catch (SchemaRegistry.Unavailable e) { // nothing is lost: the view reads on from that record
+            stderr.println(e.getMessage() + "; trying again in 5 s");
+            stderr.flush();
+            Thread.sleep(5000);
           }
-        }, stop::get);
+        }
       } finally {
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
@@ -154,7 +164,7 @@ public final class SubsetCommand implements Callable<Integer> {
         }
       }
       return 0;
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | SchemaRegistry.Unavailable e) {
       throw new UserError(e.getMessage());
     } catch (KafkaException e) {
       throw KafkaCheck.failure(kafka.bootstrapServers, e);

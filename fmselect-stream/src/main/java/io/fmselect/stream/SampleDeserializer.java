@@ -5,6 +5,7 @@ import io.fmselect.avro.Op;
 import io.fmselect.stream.window.Metadata;
 import io.fmselect.stream.window.Reasons;
 import io.fmselect.stream.window.SampleEvent;
+import io.fmselect.wire.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
@@ -30,11 +31,23 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public final class SampleDeserializer implements KafkaRecordDeserializationSchema<SampleEvent> {
   private static final long serialVersionUID = 1L;
   private final StreamConfig config;
+  private final WireFormat wire;
   /** Per partition: the newest accepted event time and when (System.nanoTime) a sample was last accepted. */
   private transient java.util.HashMap<Integer, long[]> partitions;
 
+  /** Without a schema registry: single-object records (a Confluent one is rejected as undecodable). */
   public SampleDeserializer(StreamConfig config) {
+    this(config, WireFormat.SINGLE_OBJECT);
+  }
+
+  /**
+   * Reads records in either framing; with a registry, a record in neither is rejected with reason
+   * {@code encoding}, and a registry that cannot be reached fails the task (the job fails over and reads the
+   * record again once it can), so a sound record is never rejected for the registry's outage.
+   */
+  public SampleDeserializer(StreamConfig config, WireFormat wire) {
     this.config = config;
+    this.wire = wire;
   }
 
   @Override
@@ -78,13 +91,10 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
   void decode(byte[] bytes, SampleEvent e) {
     LabeledSample s;
     try {
-      if (bytes == null) {
-        throw new IllegalArgumentException("empty record");
-      }
-      s = LabeledSample.fromByteBuffer(ByteBuffer.wrap(bytes));
-    } catch (Exception ex) {
-      e.reason = Reasons.UNDECODABLE;
-      e.detail = "not a LabeledSample: " + ex.getMessage();
+      s = wire.decode(bytes, LabeledSample.class);
+    } catch (WireFormat.NotDecodable ex) {
+      e.reason = ex.framing() && wire.registry() != null ? Reasons.ENCODING : Reasons.UNDECODABLE;
+      e.detail = ex.getMessage().startsWith("not a ") ? ex.getMessage() : "not a LabeledSample: " + ex.getMessage();
       return;
     }
     e.id = s.getId();

@@ -41,6 +41,14 @@ public final class StreamOptions {
       .withDescription("Also publish every member's figures to this topic every fmselect.explain-every windows"
           + " (default: off). They are SubsetChange records with no event (compaction-friendly).");
 
+  public static final ConfigOption<String> SCHEMA_REGISTRY = ConfigOptions.key("fmselect.schema-registry")
+      .stringType().noDefaultValue()
+      .withDescription("Schema registry URL (Confluent-compatible API, e.g. http://registry:8080/apis/ccompat/v7):"
+          + " write every output topic in the Confluent wire format (default: Avro single-object encoding). Its"
+          + " schemas are registered under the subjects <topic>-value, new subjects with compatibility BACKWARD;"
+          + " input records may be in either framing (a record in neither is rejected with reason 'encoding')."
+          + " Credentials: schema.registry.basic.auth.user.info=USER:PASSWORD in the Kafka client properties.");
+
   public static final ConfigOption<Integer> EXPLAIN_EVERY = ConfigOptions.key("fmselect.explain-every")
       .intType().defaultValue(10)
       .withDescription("Windows between explanations. With an explain topic, every member's figures are published"

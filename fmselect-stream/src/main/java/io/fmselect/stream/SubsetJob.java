@@ -8,7 +8,6 @@ import io.fmselect.stream.window.CentroidUpdate;
 import io.fmselect.stream.window.MemberChange;
 import io.fmselect.stream.window.MemberEvent;
 import io.fmselect.stream.window.SampleEvent;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -26,11 +25,14 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import io.fmselect.wire.SchemaRegistry;
+import io.fmselect.wire.WireFormat;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The streaming selector's dataflow (docs/design.md §2). {@link #build} receives its source and sinks, so
- * tests can swap them; {@link #kafkaSource}, {@link #subsetSink} and {@link #rejectsSink} make the
+ * tests can swap them; {@link #kafkaSource} and {@link #kafkaSinks} make the
  * Kafka ones.
  */
 public final class SubsetJob {
@@ -121,15 +123,42 @@ public final class SubsetJob {
 
   /**
    * Kafka sinks for every output; the classes topic defaults to {@code <subset>-classes}, the windows topic is
-   * {@code <subset>-windows}, explain may be null.
+   * {@code <subset>-windows}, explain may be null. Records are in the framing {@link WireFormat#of} the
+   * properties name: with {@value SchemaRegistry#URL}, the Confluent wire format through that registry.
    */
   public static Sinks kafkaSinks(Properties kafka, String subsetTopic, String rejectsTopic, String classesTopic,
       String explainTopic, String transactionalIdPrefix) {
-    return new Sinks(subsetSink(kafka, subsetTopic, transactionalIdPrefix + "-subset"),
-        rejectsSink(kafka, rejectsTopic, transactionalIdPrefix),
-        classesSink(kafka, classesTopic == null ? Topics.classes(subsetTopic) : classesTopic, transactionalIdPrefix),
-        explainTopic == null ? null : subsetSink(kafka, explainTopic, transactionalIdPrefix + "-explain"),
-        windowsSink(kafka, Topics.windows(subsetTopic), transactionalIdPrefix), kafka);
+    return new Sinks(sink(kafka, subsetTopic, transactionalIdPrefix + "-subset", SubsetChange::getId),
+        sink(kafka, rejectsTopic, transactionalIdPrefix + "-rejects", Rejected::getId),
+        sink(kafka, classesTopic == null ? Topics.classes(subsetTopic) : classesTopic, transactionalIdPrefix + "-classes",
+            w -> Long.toString(w.getLabel())),
+        explainTopic == null ? null : sink(kafka, explainTopic, transactionalIdPrefix + "-explain", SubsetChange::getId),
+        sink(kafka, Topics.windows(subsetTopic), transactionalIdPrefix + "-windows", w -> WINDOWS_KEY),
+        SchemaRegistry.kafkaOnly(kafka));
+  }
+
+  /** The key of every windows-topic record: one key, so they keep their order in one partition. */
+  static final String WINDOWS_KEY = "windows";
+
+  /** A record's Kafka key (UTF-8; null: none). */
+  @FunctionalInterface
+  interface Key<T> extends java.io.Serializable {
+    String of(T record);
+  }
+
+  /**
+   * An output topic, exactly once (Kafka transactions committed on checkpoints), its records in the
+   * properties' {@link WireFormat}. Subset and explain: key = sample id; classes: the class label in decimal;
+   * windows: {@link #WINDOWS_KEY}; rejects: the sample id if known, so a replay after a failure repeats nothing.
+   */
+  static <T extends SpecificRecord> KafkaSink<T> sink(Properties kafka, String topic, String transactionalId, Key<T> key) {
+    WireFormat wire = WireFormat.of(kafka);
+    KafkaRecordSerializationSchema<T> ser = (r, ctx, ts) -> {
+      String k = key.of(r);
+      return new ProducerRecord<>(topic, k == null ? null : k.getBytes(StandardCharsets.UTF_8), wire.encode(r, topic));
+    };
+    return KafkaSink.<T>builder().setKafkaProducerConfig(tuned(SchemaRegistry.kafkaOnly(kafka))).setRecordSerializer(ser)
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalId).build();
   }
 
   /** Kafka sinks with the default classes topic and no explain topic. */
@@ -140,48 +169,13 @@ public final class SubsetJob {
   /** The samples topic as a source; {@code bounded}: stop at the end offsets present at start. */
   public static KafkaSource<SampleEvent> kafkaSource(Properties kafka, String topic, String groupId,
       StreamConfig config, boolean bounded) {
-    var b = KafkaSource.<SampleEvent>builder().setProperties(kafka).setTopics(topic).setGroupId(groupId)
-        .setStartingOffsets(OffsetsInitializer.earliest()).setDeserializer(new SampleDeserializer(config));
+    var b = KafkaSource.<SampleEvent>builder().setProperties(SchemaRegistry.kafkaOnly(kafka)).setTopics(topic)
+        .setGroupId(groupId).setStartingOffsets(OffsetsInitializer.earliest())
+        .setDeserializer(new SampleDeserializer(config, WireFormat.of(kafka)));
     if (bounded) {
       b.setBounded(OffsetsInitializer.latest());
     }
     return b.build();
-  }
-
-  /** A SubsetChange topic (subset or explain), exactly once (Kafka transactions committed on checkpoints); key = sample id. */
-  static KafkaSink<SubsetChange> subsetSink(Properties kafka, String topic, String transactionalId) {
-    KafkaRecordSerializationSchema<SubsetChange> ser = (c, ctx, ts) ->
-        new ProducerRecord<>(topic, c.getId().getBytes(StandardCharsets.UTF_8), encode(c::toByteBuffer));
-    return KafkaSink.<SubsetChange>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalId).build();
-  }
-
-  /** The classes topic, exactly once; key = the class label in decimal. */
-  static KafkaSink<ClassWindow> classesSink(Properties kafka, String topic, String transactionalIdPrefix) {
-    KafkaRecordSerializationSchema<ClassWindow> ser = (w, ctx, ts) ->
-        new ProducerRecord<>(topic, Long.toString(w.getLabel()).getBytes(StandardCharsets.UTF_8), encode(w::toByteBuffer));
-    return KafkaSink.<ClassWindow>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix + "-classes")
-        .build();
-  }
-
-  /** The windows topic, exactly once; every record has the key {@code windows}, so they keep their order in one partition. */
-  static KafkaSink<SubsetWindow> windowsSink(Properties kafka, String topic, String transactionalIdPrefix) {
-    byte[] key = "windows".getBytes(StandardCharsets.UTF_8);
-    KafkaRecordSerializationSchema<SubsetWindow> ser = (w, ctx, ts) ->
-        new ProducerRecord<>(topic, key, encode(w::toByteBuffer));
-    return KafkaSink.<SubsetWindow>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix + "-windows")
-        .build();
-  }
-
-  /** The rejects topic, exactly once as well, so a replay after a failure does not repeat rejects; key = sample id if known. */
-  static KafkaSink<Rejected> rejectsSink(Properties kafka, String topic, String transactionalIdPrefix) {
-    KafkaRecordSerializationSchema<Rejected> ser = (r, ctx, ts) -> new ProducerRecord<>(topic,
-        r.getId() == null ? null : r.getId().getBytes(StandardCharsets.UTF_8), encode(r::toByteBuffer));
-    return KafkaSink.<Rejected>builder().setKafkaProducerConfig(tuned(kafka)).setRecordSerializer(ser)
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix + "-rejects")
-        .build();
   }
 
   private static Properties tuned(Properties kafka) {
@@ -191,22 +185,5 @@ public final class SubsetJob {
     p.putIfAbsent("linger.ms", "20");
     p.putIfAbsent("transaction.timeout.ms", "600000");
     return p;
-  }
-
-  /** An Avro record's single-object encoding. */
-  @FunctionalInterface
-  interface Encoding {
-    ByteBuffer encode() throws java.io.IOException;
-  }
-
-  static byte[] encode(Encoding e) {
-    try {
-      ByteBuffer b = e.encode();
-      byte[] out = new byte[b.remaining()];
-      b.get(out);
-      return out;
-    } catch (java.io.IOException ex) {
-      throw new java.io.UncheckedIOException(ex);
-    }
   }
 }

@@ -7,6 +7,8 @@ public final class Reasons {
   private Reasons() {}
 
   public static final String UNDECODABLE = "undecodable";
+  /** With a schema registry: a record in neither Avro single-object encoding nor the Confluent wire format. */
+  public static final String ENCODING = "encoding";
   public static final String MISSING_ID = "missing-id";
   public static final String MISSING_LABEL = "missing-label";
   public static final String UNKNOWN_FM = "unknown-fm";
