@@ -11,7 +11,7 @@ import io.fmselect.kafka.InJvmKafka;
 import io.fmselect.select.BatchSelector;
 import io.fmselect.select.Embeddings;
 import io.fmselect.select.Methods;
-import java.nio.ByteBuffer;
+import io.fmselect.wire.WireFormat;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -87,10 +87,15 @@ public final class MembershipCheck {
 
   /** {@link #subset(InJvmKafka, String)} on records read elsewhere (topic order within each partition). */
   public static List<SubsetChange> subset(List<ConsumerRecord<String, byte[]>> records) throws Exception {
+    return subset(records, WireFormat.SINGLE_OBJECT);
+  }
+
+  /** {@link #subset(List)} of records in the framing {@code wire} reads (with a registry: either). */
+  public static List<SubsetChange> subset(List<ConsumerRecord<String, byte[]>> records, WireFormat wire) throws Exception {
     List<SubsetChange> all = new ArrayList<>();
     Map<String, Long> lastVersion = new HashMap<>();
     for (ConsumerRecord<String, byte[]> r : records) {
-      SubsetChange c = SubsetChange.fromByteBuffer(ByteBuffer.wrap(r.value()));
+      SubsetChange c = wire.decode(r.value(), SubsetChange.class);
       assertEquals(c.getId(), r.key(), "keyed by sample id");
       Long before = lastVersion.put(c.getId(), c.getVersion());
       assertTrue(before == null || before < c.getVersion(),
@@ -106,9 +111,14 @@ public final class MembershipCheck {
 
   /** The classes topic's records read elsewhere, checking that each is keyed by its class label. */
   public static List<ClassWindow> classes(List<ConsumerRecord<String, byte[]>> records) throws Exception {
+    return classes(records, WireFormat.SINGLE_OBJECT);
+  }
+
+  /** {@link #classes(List)} of records in the framing {@code wire} reads. */
+  public static List<ClassWindow> classes(List<ConsumerRecord<String, byte[]>> records, WireFormat wire) throws Exception {
     List<ClassWindow> all = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : records) {
-      ClassWindow w = ClassWindow.fromByteBuffer(ByteBuffer.wrap(r.value()));
+      ClassWindow w = wire.decode(r.value(), ClassWindow.class);
       assertEquals(Long.toString(w.getLabel()), r.key(), "keyed by class label");
       all.add(w);
     }
@@ -122,9 +132,14 @@ public final class MembershipCheck {
 
   /** The windows topic's records read elsewhere, checking the key and that the window ends increase. */
   public static List<SubsetWindow> windows(List<ConsumerRecord<String, byte[]>> records) throws Exception {
+    return windows(records, WireFormat.SINGLE_OBJECT);
+  }
+
+  /** {@link #windows(List)} of records in the framing {@code wire} reads. */
+  public static List<SubsetWindow> windows(List<ConsumerRecord<String, byte[]>> records, WireFormat wire) throws Exception {
     List<SubsetWindow> all = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : records) {
-      SubsetWindow w = SubsetWindow.fromByteBuffer(ByteBuffer.wrap(r.value()));
+      SubsetWindow w = wire.decode(r.value(), SubsetWindow.class);
       assertEquals("windows", r.key(), "the windows topic's key");
       assertTrue(all.isEmpty() || all.get(all.size() - 1).getWindowEnd().isBefore(w.getWindowEnd()),
           "window ends increase: " + w.getWindowEnd() + " after " + (all.isEmpty() ? null : all.get(all.size() - 1)));
