@@ -42,12 +42,14 @@ class DemoITCase {
 
   @TempDir Path dir;
 
+  /** With a schema registry: every topic of the demo in the Confluent wire format, the report the same. */
   @Test
   void boundedDemoFinishesWithItsReport() throws Exception {
     Path out = dir.resolve("demo");
     Path empty = Files.createDirectories(dir.resolve("no-models"));
+    io.fmselect.wire.RegistryProcess registry = io.fmselect.wire.RegistryProcess.shared();
     Process demo = start(out, "--bounded", "--limit", "2500", "--rate", "100", "--models", empty.toString(),
-        "--no-pull", "--seed", "7");
+        "--no-pull", "--seed", "7", "--schema-registry", registry.url());
     try {
       assertTrue(demo.waitFor(300, TimeUnit.SECONDS), "the bounded demo finishes by itself");
       assertEquals(0, demo.exitValue(), err());
@@ -86,6 +88,13 @@ class DemoITCase {
       images++;
     }
     assertTrue(images >= 4, "report draws its charts and thumbnails: " + images);
+    // the demo's producer, job and follower went through the registry: a subject per topic written
+    String subjects = new String(java.net.URI.create(registry.url() + "/subjects").toURL().openStream().readAllBytes(),
+        StandardCharsets.UTF_8);
+    for (String s : List.of("samples-value", "subset-value", "subset-windows-value", "subset-classes-value",
+        "rejects-value", "explain-value")) {
+      assertTrue(subjects.contains("\"" + s + "\""), s + " in " + subjects);
+    }
   }
 
   @Test
