@@ -700,8 +700,8 @@ def main(argv=None):
     try:
         config = read_properties(a.kafka_properties) if a.kafka_properties else {}
     except OSError as e:
-        print("fmselect_reader: %s: %s" % (a.kafka_properties, "no such file" if isinstance(e, FileNotFoundError)
-                                           else e.strerror or e), file=sys.stderr)
+        print("fmselect_reader: --kafka-properties %s: %s" % (a.kafka_properties, "no such file" if isinstance(
+            e, FileNotFoundError) else "cannot read (%s)" % (e.strerror or e)), file=sys.stderr)
         return 2
     try:
         registry_of(config, a.schema_registry)
