@@ -64,7 +64,10 @@ class PythonReaderRegistryITCase {
     kafka.close();
   }
 
-  /** Confluent and single-object records in one topic are one subset, as {@code subset} reads it; garbage is skipped. */
+  /**
+   * Confluent and single-object records in one topic are one subset, as {@code subset} reads it; a record in neither
+   * framing, and one whose schema id the registry does not have, are skipped and counted.
+   */
   @Test
   void bothFramingsInOneTopicReadAsOneSubset() throws Exception {
     kafka.createTopic("r1", 2);
@@ -74,6 +77,7 @@ class PythonReaderRegistryITCase {
         new Rec("r1", "b", WireFormat.SINGLE_OBJECT.encode(event("b", MembershipEvent.JOINED), "r1")),
         new Rec("r1", "c", confluent.encode(event("c", MembershipEvent.LEFT), "r1")),
         new Rec("r1", "x", new byte[] {9, 9, 9}),
+        new Rec("r1", "y", new byte[] {0, 0x7f, 0, 0, 1, 2}),
         new Rec("r1-windows", "windows", confluent.encode(new SubsetWindow(Instant.ofEpochMilli(1500), 3, 2, 1, 0, 2L),
             "r1-windows")));
     Path props = Files.writeString(dir.resolve("registry.properties"), "schema.registry.url=" + registry.url() + "\n");
@@ -86,16 +90,23 @@ class PythonReaderRegistryITCase {
         "--schema-registry", registry.url(), "--out", py.toString(), "--format", "jsonl"), 60);
     assertEquals(0, pr.code(), pr.err());
     assertEquals("2 selected at window end 1970-01-01T00:00:01.500Z -> " + py
-        + "; 1 records skipped: they do not decode\n", pr.out());
+        + "; 2 records skipped: they do not decode\n", pr.out());
     List<String> lines = Files.readAllLines(py);
     assertEquals(2, lines.size(), lines.toString());
     assertTrue(lines.get(0).startsWith("{\"id\":\"a\",\"label\":1,") && lines.get(0).endsWith(
         "\"event\":\"JOINED\",\"window_end\":1500,\"metadata\":{\"uri\":\"file:/a.png\"}}"), lines.get(0));
     assertTrue(lines.get(1).startsWith("{\"id\":\"b\","), lines.get(1));
     assertEquals(Files.readString(jvm), Files.readString(py), "the same file as subset writes");
-    assertTrue(pr.err().matches("fmselect_reader: skipped r1 partition \\d offset \\d: does not decode \\(neither Avro"
-        + " single-object encoding \\(C3 01 \\.\\.\\.\\) nor the Confluent wire format \\(00 and a schema id\\): starts"
-        + " 09 09 09\\); 1 skipped so far\n"), pr.err());
+    List<String> skipped = pr.err().lines().toList();
+    assertEquals(2, skipped.size(), pr.err());
+    String neither = skipped.get(skipped.get(0).contains("(neither") ? 0 : 1);
+    String unknown = skipped.get(skipped.get(0).contains("(neither") ? 1 : 0);
+    assertTrue(neither.matches("fmselect_reader: skipped r1 partition \\d offset \\d: does not decode \\(neither"
+        + " Avro single-object encoding \\(C3 01 \\.\\.\\.\\) nor the Confluent wire format \\(00 and a schema id\\):"
+        + " starts 09 09 09\\); \\d skipped so far"), neither);
+    assertTrue(unknown.matches("fmselect_reader: skipped r1 partition \\d offset \\d: does not decode \\(the"
+        + " schema registry at " + Pattern.quote(registry.url()) + " has no schema with id 2130706433: HTTP 404\\);"
+        + " \\d skipped so far"), unknown);
   }
 
   /**
