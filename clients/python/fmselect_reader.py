@@ -14,6 +14,16 @@ is read to its end. Records that do not decode are skipped and counted (`skipped
 before the job has created the topics (windows(), or --follow) waits for them; catch_up() raises
 LookupError if one does not exist.
 
+Records may be in either of fmselect's framings, told apart by their first bytes: Avro's single-object
+encoding (C3 01, the schema's fingerprint; read with the schema files alone) or the Confluent wire format
+(00, a schema id; written when the job has a schema registry). A Confluent record's writer schema comes from
+the registry (schema_registry="http://registry:8080/apis/ccompat/v7", or --schema-registry URL; basic auth
+from schema.registry.basic.auth.user.info in `config` or --kafka-properties). Either way a record of an older
+or newer schema version reads as the current schema: fields it lacks at their defaults, fields the reader does
+not know dropped. Without a registry Confluent records are skipped, with one line that says a registry is
+needed; a registry that cannot be reached (or refuses the credentials) raises RegistryError, with nothing lost:
+called again, the reader reads on from the record that needed it.
+
 Needs Debian's python3-confluent-kafka and python3-avro for the system's /usr/bin/python3
 (clients/python/install-deps.sh installs them). As a command, from the repository's root:
 
@@ -23,6 +33,7 @@ or, in clients/python, ./fmselect_reader.py --help (its first line names /usr/bi
 """
 
 import argparse
+import base64
 import datetime
 import io
 import json
@@ -33,6 +44,9 @@ import struct
 import sys
 import time
 import types
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections import namedtuple
 
 import avro.io
@@ -41,7 +55,8 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-SCHEMA_DIRS = [os.path.join(ROOT, "schemas"), os.path.join(ROOT, "src", "main", "resources", "schemas", "v1")]
+SCHEMA_DIRS = [os.path.join(ROOT, "schemas"),  # the current versions first: what records are read as
+               os.path.join(ROOT, "fmselect-wire", "src", "main", "resources", "schemas", "v1")]
 SETTLE_S = 5.0
 
 Window = namedtuple("Window", "window_end joined left relabeled selected subset")
@@ -97,27 +112,140 @@ def _canonical(schema, namespace=None):
 
 
 def _schemas(name):
-    """Every shipped version of a schema, by the fingerprint the single-object encoding carries."""
+    """Every shipped version of a schema, by the fingerprint the single-object encoding carries, and the
+    current one (the first of SCHEMA_DIRS that has it): (versions, current)."""
     out = {}
+    current = None
     for d in SCHEMA_DIRS:
         path = os.path.join(d, name + ".avsc")
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:
                 text = f.read()
-            out[struct.pack("<Q", _fingerprint(_canonical(json.loads(text))))] = avro.schema.parse(text)
+            schema = avro.schema.parse(text)
+            out[struct.pack("<Q", _fingerprint(_canonical(json.loads(text))))] = schema
+            if current is None:
+                current = schema
     if not out:
         raise RuntimeError("no %s.avsc under %s" % (name, " or ".join(SCHEMA_DIRS)))
-    return out
+    return out, current
 
 
-def _decode(value, schemas):
-    """A record in Avro's single-object encoding (C3 01, fingerprint, body); ValueError if it is not one."""
-    if value is None or len(value) < 10 or value[0:2] != b"\xc3\x01":
-        raise ValueError("not Avro single-object encoded")
-    schema = schemas.get(value[2:10])
-    if schema is None:
-        raise ValueError("unknown schema fingerprint %s" % value[2:10].hex())
-    return avro.io.DatumReader(schema).read(avro.io.BinaryDecoder(io.BytesIO(value[10:])))
+class RegistryError(Exception):
+    """The schema registry cannot be reached, failed (5xx) or refuses the credentials: the records that need
+    it may be fine, so they are not skipped."""
+
+
+class NeedsRegistry(ValueError):
+    """A record in the Confluent wire format, read without a schema registry."""
+
+    def __init__(self, schema_id):
+        super().__init__("in the Confluent wire format (schema id %d), and no schema registry is given to resolve it"
+                         % schema_id)
+        self.schema_id = schema_id
+
+
+class SchemaRegistry:
+    """What a reader needs of a schema registry's Confluent-compatible REST API (Confluent Schema Registry,
+    or Apicurio Registry at /apis/ccompat/v7): writer schemas by id (GET /schemas/ids/ID), each fetched once
+    (a registry never changes what an id means). user_info "USER:PASSWORD" for HTTP basic auth."""
+
+    def __init__(self, url, user_info=None, timeout=10.0):
+        u = url.strip().rstrip("/")
+        parsed = urllib.parse.urlparse(u)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("schema registry URL '%s' is not an http:// or https:// URL" % url)
+        self.url = u
+        self._auth = None if not user_info else "Basic " + base64.b64encode(user_info.encode("utf-8")).decode("ascii")
+        self._timeout = timeout
+        self._schemas = {}
+
+    def schema(self, schema_id):
+        """The Avro schema with this id. ValueError if the registry has none (or not an Avro one), RegistryError
+        if it cannot be asked."""
+        known = self._schemas.get(schema_id)
+        if known is not None:
+            return known
+        req = urllib.request.Request(self.url + "/schemas/ids/%d" % schema_id,
+                                     headers={"Accept": "application/vnd.schemaregistry.v1+json, application/json"})
+        if self._auth:
+            req.add_header("Authorization", self._auth)
+        try:
+            with urllib.request.urlopen(req, timeout=self._timeout) as r:
+                body = json.loads(r.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            if e.code >= 500:
+                raise RegistryError("the schema registry at %s failed: HTTP %d on GET /schemas/ids/%d"
+                                    % (self.url, e.code, schema_id)) from None
+            if e.code in (401, 403):
+                raise RegistryError("the schema registry at %s refuses the credentials: HTTP %d (give them as "
+                                    "schema.registry.basic.auth.user.info=USER:PASSWORD in --kafka-properties)"
+                                    % (self.url, e.code)) from None
+            raise ValueError("the schema registry at %s has no schema with id %d: HTTP %d"
+                             % (self.url, schema_id, e.code)) from None
+        except (urllib.error.URLError, OSError) as e:
+            reason = getattr(e, "reason", e)
+            if isinstance(reason, ConnectionRefusedError):
+                reason = "connection refused"
+            raise RegistryError("cannot reach the schema registry at %s: %s" % (self.url, reason)) from None
+        except ValueError:
+            raise ValueError("the schema registry at %s answered GET /schemas/ids/%d with something not JSON"
+                             % (self.url, schema_id)) from None
+        kind = body.get("schemaType") or "AVRO"
+        if kind.upper() != "AVRO":
+            raise ValueError("schema id %d in the schema registry at %s is %s, not Avro" % (schema_id, self.url, kind))
+        try:
+            schema = avro.schema.parse(body["schema"])
+        except Exception as e:  # noqa: BLE001: whatever the parser says of it
+            raise ValueError("schema id %d in the schema registry at %s is not an Avro schema: %s"
+                             % (schema_id, self.url, e)) from None
+        self._schemas[schema_id] = schema
+        return schema
+
+
+class Decoder:
+    """Decodes the records of one of fmselect's schemas (e.g. "SubsetChange") in either framing, as the
+    current version of that schema: Avro single-object encoding (its writer schema by fingerprint among the
+    shipped schema files) or the Confluent wire format (its writer schema by id from `registry`, None: such
+    records raise NeedsRegistry)."""
+
+    def __init__(self, name, registry=None):
+        self.name = name
+        versions, self.schema = _schemas(name)
+        self._single = {fp: avro.io.DatumReader(w, self.schema) for fp, w in versions.items()}
+        self._registry = registry
+        self._by_id = {}
+
+    def decode(self, value):
+        """The record as a dict of the current schema's fields. ValueError if it is not a record of this schema
+        in either framing, NeedsRegistry for a Confluent record without a registry, RegistryError if the
+        registry that would resolve it cannot be asked."""
+        if not value:
+            raise ValueError("an empty record")
+        if value[0:2] == b"\xc3\x01" and len(value) >= 10:
+            reader = self._single.get(value[2:10])
+            if reader is None:
+                raise ValueError("unknown schema fingerprint %s" % value[2:10].hex())
+            return reader.read(avro.io.BinaryDecoder(io.BytesIO(value[10:])))
+        if value[0] == 0 and len(value) >= 5:
+            schema_id = struct.unpack(">i", value[1:5])[0]
+            if self._registry is None:
+                raise NeedsRegistry(schema_id)
+            reader = self._by_id.get(schema_id)
+            if reader is None:
+                reader = self._by_id[schema_id] = avro.io.DatumReader(self._registry.schema(schema_id), self.schema)
+            body = io.BytesIO(value[5:])
+            try:
+                datum = reader.read(avro.io.BinaryDecoder(body))
+            except Exception as e:  # noqa: BLE001: a datum of another schema, or cut short
+                raise ValueError("not a %s (schema id %d, %s): %s"
+                                 % (self.name, schema_id, reader.writers_schema.fullname, e)) from None
+            if body.tell() != len(value) - 5:
+                raise ValueError("not a %s (schema id %d): %d bytes, of which the datum ends before the last"
+                                 % (self.name, schema_id, len(value) - 5))
+            return datum
+        raise ValueError("neither Avro single-object encoding (C3 01 ...) nor the Confluent wire format"
+                         " (00 and a schema id): starts %s" % " ".join("%02X" % b for b in value[:4])
+                         + (" ..." if len(value) > 4 else ""))
 
 
 def _millis(t):
@@ -157,10 +285,57 @@ def java_double(x):
     return sign + mantissa[0] + "." + (mantissa[1:] or "0") + "E" + str(point - 1)
 
 
-class SubsetReader:
-    """The subset as a training loop sees it; `selected` maps id -> its latest record (a dict)."""
+REGISTRY_URL = "schema.registry.url"
+REGISTRY_USER_INFO = "schema.registry.basic.auth.user.info"
 
-    def __init__(self, bootstrap_servers, topic="subset", config=None, timeout=30.0):
+
+def registry_of(config, url=None):
+    """The schema registry at `url`, else at the config's schema.registry.url (None if neither names one), with
+    the config's schema.registry.basic.auth.user.info (or basic.auth.user.info) as its credentials."""
+    config = config or {}
+    url = url or config.get(REGISTRY_URL)
+    if not url:
+        return None
+    return SchemaRegistry(url, config.get(REGISTRY_USER_INFO, config.get("basic.auth.user.info")))
+
+
+def kafka_only(config):
+    """Kafka client settings without the schema registry's (librdkafka refuses settings it does not know)."""
+    return {k: v for k, v in (config or {}).items() if not k.startswith(("schema.registry.", "basic.auth."))}
+
+
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+
+
+def _unescape(text):
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text)
+
+
+def read_properties(path):
+    """A Java properties file as a dict: key=value, key: value or key value lines; # and ! comments; a line
+    ending in an odd number of backslashes goes on on the next. OSError if it cannot be read."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        lines = iter(f.read().splitlines())
+    for line in lines:
+        line = line.lstrip()
+        if not line or line[0] in "#!":
+            continue
+        while (len(line) - len(line.rstrip("\\"))) % 2 == 1:
+            line = line[:-1] + next(lines, "").lstrip()
+        m = re.match(r"((?:[^\\=:\s]|\\.)*)\s*[=:]?\s*(.*)$", line)
+        out[_unescape(m.group(1))] = _unescape(m.group(2))
+    return out
+
+
+class SubsetReader:
+    """The subset as a training loop sees it; `selected` maps id -> its latest record (a dict).
+
+    `config`: librdkafka settings, plus the schema registry's (schema.registry.url, and
+    schema.registry.basic.auth.user.info = USER:PASSWORD) if it has any; `schema_registry`: the registry's URL
+    (overrides schema.registry.url). With neither, Confluent-framed records are skipped (see the module's doc)."""
+
+    def __init__(self, bootstrap_servers, topic="subset", config=None, timeout=30.0, schema_registry=None):
         self.topic = topic
         self.windows_topic = topic + "-windows"
         self.selected = {}
@@ -171,13 +346,15 @@ class SubsetReader:
         self._pending = {}
         self._marks = {}
         self._announced = {}
-        self._changes = _schemas("SubsetChange")
-        self._windows = _schemas("SubsetWindow")
+        self.registry = registry_of(config, schema_registry)
+        self._changes = Decoder("SubsetChange", self.registry)
+        self._windows = Decoder("SubsetWindow", self.registry)
+        self._told_registry = False
         conf = {"bootstrap.servers": bootstrap_servers, "group.id": "fmselect-reader-%d" % os.getpid(),
                 "isolation.level": "read_committed", "enable.auto.commit": False,
                 "allow.auto.create.topics": False, "auto.offset.reset": "earliest",
                 "log_level": 2}  # librdkafka's own lines: critical only; failures come as one line from here
-        conf.update(config or {})
+        conf.update(kafka_only(config))
         self._servers = bootstrap_servers
         self._timeout = timeout
         self._parts = None
@@ -290,25 +467,45 @@ class SubsetReader:
             if not more:
                 break
             msgs += more
-        for msg in msgs:
+        for i, msg in enumerate(msgs):
             if msg.error():
                 raise KafkaException(msg.error())
             try:
                 if msg.topic() == self.topic:
-                    c = _decode(msg.value(), self._changes)
+                    c = self._changes.decode(msg.value())
                     if c.get("event") is not None:
                         self._pending.setdefault(_millis(c["windowEnd"]), []).append(c)
                 else:
-                    m = _decode(msg.value(), self._windows)
+                    m = self._windows.decode(msg.value())
                     w = _millis(m["windowEnd"])
                     self._marks[w] = m
                     self._announced[w] = time.monotonic()
+            except RegistryError:
+                self._unread(msgs[i:])
+                raise
+            except NeedsRegistry as e:
+                self.skipped += 1
+                if not self._told_registry:
+                    self._told_registry = True
+                    print("fmselect_reader: %s partition %d offset %d is in the Confluent wire format (schema id %d):"
+                          " reading such records needs the schema registry that holds their schemas (--schema-registry"
+                          " URL); they are skipped" % (msg.topic(), msg.partition(), msg.offset(), e.schema_id),
+                          file=sys.stderr)
             except Exception as e:  # noqa: BLE001: any record that does not decode is skipped
                 self.skipped += 1
                 if self.skipped <= 10 or self.skipped % 1000 == 0:
                     print("fmselect_reader: skipped %s partition %d offset %d: does not decode (%s); %d skipped so far"
                           % (msg.topic(), msg.partition(), msg.offset(), e, self.skipped), file=sys.stderr)
         yield from self._apply(caught_up=False)
+
+    def _unread(self, msgs):
+        """Sets each partition of `msgs` back to the first of them, so that the next poll reads them again."""
+        first = {}
+        for msg in msgs:
+            key = (msg.topic(), msg.partition())
+            first[key] = min(first.get(key, msg.offset()), msg.offset())
+        for (t, p), offset in first.items():
+            self._consumer.seek(TopicPartition(t, p, offset))
 
     def _settled(self, w):
         at = self._announced.get(w)
@@ -493,7 +690,24 @@ def main(argv=None):
                     help="keep the manifest current after every window (waiting for topics not created yet)")
     ap.add_argument("--max-windows", type=int, default=0, help="with --follow: stop after N windows (0: never)")
     ap.add_argument("--timeout-s", type=float, default=30.0)
+    ap.add_argument("--schema-registry", metavar="URL",
+                    help="the schema registry that resolves records in the Confluent wire format (the job's "
+                    "--schema-registry), e.g. http://registry:8080/apis/ccompat/v7")
+    ap.add_argument("--kafka-properties", metavar="FILE",
+                    help="librdkafka settings (key=value lines), and the schema registry's: schema.registry.url, "
+                    "schema.registry.basic.auth.user.info=USER:PASSWORD")
     a = ap.parse_args(argv)
+    try:
+        config = read_properties(a.kafka_properties) if a.kafka_properties else {}
+    except OSError as e:
+        print("fmselect_reader: --kafka-properties %s: %s" % (a.kafka_properties, "no such file" if isinstance(
+            e, FileNotFoundError) else "cannot read (%s)" % (e.strerror or e)), file=sys.stderr)
+        return 2
+    try:
+        registry_of(config, a.schema_registry)
+    except ValueError as e:
+        print("fmselect_reader: %s" % e, file=sys.stderr)
+        return 2
     try:
         target = output_target(a.out)
         why = check_writable(target)
@@ -505,7 +719,7 @@ def main(argv=None):
     report = sys.stderr if target[0] == "stdout" else sys.stdout  # the manifest alone on standard output
     name = "standard output" if a.out == "-" else a.out
     try:
-        with SubsetReader(a.bootstrap_servers, a.topic, timeout=a.timeout_s) as reader:
+        with SubsetReader(a.bootstrap_servers, a.topic, config, a.timeout_s, a.schema_registry) as reader:
             if a.follow:
                 reader.wait_for_topics()
             reader.catch_up(a.timeout_s)
@@ -524,7 +738,7 @@ def main(argv=None):
                 seen += 1
                 if done():
                     break
-    except (ConnectionError, LookupError, TimeoutError, KafkaException) as e:
+    except (ConnectionError, LookupError, TimeoutError, KafkaException, RegistryError) as e:
         print("fmselect_reader: %s" % e, file=sys.stderr)
         return 2
     except OSError as e:  # the output could not be written
