@@ -164,7 +164,7 @@ public final class SubsetCommand implements Callable<Integer> {
         }
       }
       return 0;
-    } catch (IllegalStateException | SchemaRegistry.Unavailable e) {
+    } catch (IllegalStateException | SchemaRegistry.Unavailable | SchemaRegistry.Refused e) {
       throw new UserError(e.getMessage());
     } catch (KafkaException e) {
       throw KafkaCheck.failure(kafka.bootstrapServers, e);

@@ -286,7 +286,7 @@ public final class SubsetView implements AutoCloseable {
     for (ConsumerRecord<byte[], byte[]> r : records) {
       try {
         read(r);
-      } catch (SchemaRegistry.Unavailable e) {
+      } catch (SchemaRegistry.Unavailable | SchemaRegistry.Refused e) { // Refused: the credentials (401, 403)
         unread.forEach(consumer::seek);
         throw e;
       }

@@ -122,8 +122,9 @@ public final class WireFormat implements Serializable {
 
   /**
    * The record in {@code bytes} as a {@code type}, whichever framing and schema version wrote it. Throws
-   * {@link NotDecodable} if it is not one, and {@link SchemaRegistry.Unavailable} if the registry that would
-   * resolve its schema id cannot be reached (the record itself may be fine).
+   * {@link NotDecodable} if it is not one, {@link SchemaRegistry.Unavailable} if the registry that would
+   * resolve its schema id cannot be reached, and {@link SchemaRegistry.Refused} if it refuses the credentials
+   * (the record itself may be fine in both cases).
    */
   public <T extends SpecificRecord> T decode(byte[] bytes, Class<T> type) throws NotDecodable {
     if (bytes == null || bytes.length == 0) {
@@ -146,6 +147,9 @@ public final class WireFormat implements Serializable {
       try {
         writer = registry.schema(id);
       } catch (SchemaRegistry.Refused e) {
+        if (e.status() == 401 || e.status() == 403) {
+          throw e; // the credentials, not the record: every record would fail the same way
+        }
         throw new NotDecodable(e.getMessage(), false, e);
       }
       try {
