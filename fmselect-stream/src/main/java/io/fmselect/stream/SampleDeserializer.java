@@ -5,6 +5,7 @@ import io.fmselect.avro.Op;
 import io.fmselect.stream.window.Metadata;
 import io.fmselect.stream.window.Reasons;
 import io.fmselect.stream.window.SampleEvent;
+import io.fmselect.wire.SchemaRegistry;
 import io.fmselect.wire.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,6 +31,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 public final class SampleDeserializer implements KafkaRecordDeserializationSchema<SampleEvent> {
   private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SampleDeserializer.class);
   private final StreamConfig config;
   private final WireFormat wire;
   /** Per partition: the newest accepted event time and when (System.nanoTime) a sample was last accepted. */
@@ -58,7 +60,13 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     e.offset = record.offset();
     e.raw = record.value();
     e.eventTime = record.timestamp();
-    decode(record.value(), e);
+    try {
+      decode(record.value(), e);
+    } catch (SchemaRegistry.Unavailable | SchemaRegistry.Refused ex) { // the registry's fault, not the record's
+      LOG.warn("{} partition {} offset {}: {}; the job fails over and reads it again", record.topic(),
+          record.partition(), record.offset(), ex.getMessage());
+      throw ex;
+    }
     if (e.reason == null) {
       checkFuture(e, System.nanoTime());
     }

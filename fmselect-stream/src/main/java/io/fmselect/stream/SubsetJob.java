@@ -38,6 +38,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class SubsetJob {
   private SubsetJob() {}
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SubsetJob.class);
+
   /**
    * The state layout's version, part of every operator's uid: a savepoint of another layout names no operator of
    * this one, so Flink refuses it instead of restoring state it would misread. Raise it with every change of what
@@ -155,7 +157,14 @@ public final class SubsetJob {
     WireFormat wire = WireFormat.of(kafka);
     KafkaRecordSerializationSchema<T> ser = (r, ctx, ts) -> {
       String k = key.of(r);
-      return new ProducerRecord<>(topic, k == null ? null : k.getBytes(StandardCharsets.UTF_8), wire.encode(r, topic));
+      byte[] value;
+      try {
+        value = wire.encode(r, topic);
+      } catch (SchemaRegistry.Unavailable | SchemaRegistry.Refused e) {
+        LOG.warn("topic {}: {}; the job fails over and writes it again", topic, e.getMessage());
+        throw e;
+      }
+      return new ProducerRecord<>(topic, k == null ? null : k.getBytes(StandardCharsets.UTF_8), value);
     };
     return KafkaSink.<T>builder().setKafkaProducerConfig(tuned(SchemaRegistry.kafkaOnly(kafka))).setRecordSerializer(ser)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalId).build();
