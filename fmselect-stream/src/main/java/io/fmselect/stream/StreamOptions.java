@@ -43,7 +43,7 @@ public final class StreamOptions {
 
   public static final ConfigOption<String> SCHEMA_REGISTRY = ConfigOptions.key("fmselect.schema-registry")
       .stringType().noDefaultValue()
-      .withDescription("Schema registry URL (Confluent-compatible API, e.g. http://registry:8080/apis/ccompat/v7):"
+      .withDescription("Schema registry URL (Confluent-compatible API, such as http://registry:8080/apis/ccompat/v7):"
           + " write every output topic in the Confluent wire format (default: Avro single-object encoding). Its"
           + " schemas are registered under the subjects <topic>-value, new subjects with compatibility BACKWARD;"
           + " input records may be in either framing (a record in neither is rejected with reason 'encoding')."
