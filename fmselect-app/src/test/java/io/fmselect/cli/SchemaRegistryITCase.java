@@ -147,6 +147,22 @@ class SchemaRegistryITCase {
     assertTrue(selected.size() >= 27 && selected.size() <= 33, "about 10% of 300: " + selected);
     assertEquals(selected, Files.readAllLines(dir.resolve("reg.txt")));
     assertTrue(withRegistry.out().startsWith(selected.size() + " selected"), withRegistry.out());
+    // a registry behind basic auth: the credentials come from --kafka-properties; wrong ones are one line
+    try (BasicAuthGate gate = BasicAuthGate.start(0, registry.url(), "reader:secret")) {
+      Path props = dir.resolve("client.properties");
+      Files.writeString(props, "schema.registry.basic.auth.user.info=reader:secret\n");
+      InProcess.Run authed = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "out-reg",
+          "--out", dir.resolve("authed.txt").toString(), "--schema-registry", gate.url(), "--kafka-properties", props.toString());
+      assertEquals(0, authed.code(), authed.err());
+      assertEquals(selected, Files.readAllLines(dir.resolve("authed.txt")));
+      Files.writeString(props, "schema.registry.basic.auth.user.info=reader:wrong\n");
+      InProcess.Run denied = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "out-reg",
+          "--out", dir.resolve("denied.txt").toString(), "--schema-registry", gate.url(), "--kafka-properties", props.toString());
+      assertEquals(2, denied.code(), denied.err());
+      assertEquals("fmselect subset: error: schema registry at " + gate.url() + " would not list its subjects: HTTP 401,"
+          + " Unauthorized (credentials: schema.registry.basic.auth.user.info in --kafka-properties)\n", denied.err());
+      assertTrue(!Files.exists(dir.resolve("denied.txt")));
+    }
     // without the registry, subset cannot resolve the Confluent records: it skips them and says so
     InProcess.Run blind = InProcess.run("subset", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "out-reg",
         "--out", dir.resolve("blind.txt").toString());
