@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fmselect.avro.MembershipEvent;
 import io.fmselect.avro.SubsetChange;
+import io.fmselect.io.NpyReader;
+import io.fmselect.io.NpyWriter;
 import io.fmselect.kafka.InJvmKafka;
 import io.fmselect.wire.RegistryProcess;
 import io.fmselect.wire.SchemaRegistry;
@@ -25,26 +27,27 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The subset topic in the Confluent wire format, read by tools fmselect did not write, through a real schema
- * registry (Apicurio, Confluent-compatible API): a Flink SQL query over the Kafka table connector with
- * {@code 'format' = 'avro-confluent'}, and confluent-kafka's Python client with its Avro deserializer
- * ({@code clients/python/examples/subset_confluent_avro.py}). Each must give back every record's fields.
+ * The subset topic that {@code run --schema-registry} wrote (Confluent wire format), read by tools fmselect did
+ * not write, through a real schema registry (Apicurio, Confluent-compatible API): a Flink SQL query over the Kafka
+ * table connector with {@code 'format' = 'avro-confluent'}, and confluent-kafka's Python client with its Avro
+ * deserializer ({@code clients/python/examples/subset_confluent_avro.py}). Each must give back every record's
+ * fields as fmselect's own reader decodes them.
  */
 class ConfluentConsumersITCase {
+  private static final String INPUT = "samples-confluent";
   private static final String TOPIC = "subset-confluent";
   /** The system property (set by the build) naming Flink's SQL format jar for 'avro-confluent'. */
   private static final String FORMAT_JAR = "fmselect.test.sql-avro-confluent.jar";
@@ -61,15 +64,7 @@ class ConfluentConsumersITCase {
   static void start() throws Exception {
     kafka = InJvmKafka.start();
     registry = RegistryProcess.shared();
-    kafka.createTopic(TOPIC, 2);
-    written = changes(300);
-    WireFormat confluent = WireFormat.of(registry.with(kafka.clientProperties()));
-    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(SchemaRegistry.kafkaOnly(kafka.clientProperties()),
-        new StringSerializer(), new ByteArraySerializer())) {
-      for (SubsetChange c : written) {
-        p.send(new ProducerRecord<>(TOPIC, c.getId(), confluent.encode(c, TOPIC)));
-      }
-    }
+    written = runTheJob(Files.createTempDirectory("confluent-consumers"));
   }
 
   @AfterAll
@@ -77,23 +72,55 @@ class ConfluentConsumersITCase {
     kafka.close();
   }
 
-  /** Every kind of record the subset topic holds: each event, with and without a previous class, empty maps. */
-  static List<SubsetChange> changes(int n) {
+  /**
+   * The job as a user runs it with a registry: 300 generated samples (3 classes) produced and selected
+   * ({@code run --bounded --schema-registry}); returns the subset topic's records as fmselect's own reader
+   * (WireFormat) decodes them.
+   */
+  static List<SubsetChange> runTheJob(Path dir) throws Exception {
+    InProcess.Run g = InProcess.run("generate", "--out-dir", dir.toString(), "--rows", "300", "--classes", "3", "--dims",
+        "8", "--names", "dinov2", "--seed", "11");
+    assertEquals(0, g.code(), g.err());
+    kafka.createTopic(INPUT, 2);
+    // every sample over 3 s, then every one again within one window, each class renamed (0 to 1, 1 to 2, 2 to 0):
+    // the members stay selected in their class's new name
+    long[] labels = NpyReader.readLabels(dir.resolve("labels.npy"));
+    long[] relabeled = labels.clone();
+    for (int i = 0; i < relabeled.length; i++) {
+      relabeled[i] = (labels[i] + 1) % 3;
+    }
+    NpyWriter.writeInt64(dir.resolve("relabeled.npy"), relabeled);
+    for (String[] batch : List.of(new String[] {"labels.npy", "1700000000000", "10"},
+        new String[] {"relabeled.npy", "1700000005000", "1"})) {
+      InProcess.Run p = InProcess.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", INPUT,
+          "--labels", dir.resolve(batch[0]).toString(), "--features", "dinov2=" + dir.resolve("dinov2.npy"),
+          "--start-time", batch[1], "--interval-ms", batch[2], "--schema-registry", registry.url());
+      assertEquals(0, p.code(), p.err());
+    }
+    InProcess.Run r = InProcess.run("run", "--bootstrap-servers", kafka.bootstrapServers(), "--fm", "dinov2=8",
+        "--input-topic", INPUT, "--output-topic", TOPIC, "--rejects-topic", TOPIC + "-rejects", "--window", "1s",
+        "--bounded", "--publish", "every-window", "--no-web-ui", "--group-id", "g-" + TOPIC, "-D",
+        "execution.checkpointing.interval=500ms",
+        "--schema-registry", registry.url());
+    assertEquals(0, r.code(), r.out() + r.err());
+    WireFormat wire = WireFormat.of(registry.with(new Properties()));
     List<SubsetChange> out = new ArrayList<>();
-    MembershipEvent[] events = MembershipEvent.values();
-    for (int i = 0; i < n; i++) {
-      MembershipEvent e = events[i % events.length];
-      boolean relabel = e == MembershipEvent.RELABELED || (e == MembershipEvent.LEFT && i % 2 == 0);
-      Map<String, Long> pseudo = i % 5 == 0 ? Map.of() : Map.of("dinov2", (long) i % 7, "clip", (long) (i + 1) % 7);
-      Map<String, String> meta = i % 4 == 0 ? Map.of() : Map.of("uri", "s3://bucket/img-" + i + ".png", "row", Integer.toString(i));
-      out.add(SubsetChange.newBuilder().setId(String.format("%010d", i)).setLabel(i % 7)
-          .setSelected(e != MembershipEvent.LEFT).setScore(i / 8.0 - 3).setRam(i * 0.001).setApl(1.0 / (i + 1))
-          .setRank(e == MembershipEvent.LEFT ? -1 : i % 11).setPseudoLabels(pseudo).setClassSize(e == MembershipEvent.LEFT && i % 3 == 0 ? 0 : 40 + i % 9)
-          .setBudget(10).setMethod(i % 10 == 0 ? "moderate-ds" : "ram-apl").setWindowEnd(Instant.ofEpochMilli(1_700_000_000_000L + 1000L * (i / 10)))
-          .setVersion(1_700_000_000_000L + 1000L * (i / 10)).setEvent(e).setPreviousLabel(relabel ? (Long) ((i + 3L) % 7) : null)
-          .setMetadata(meta).build());
+    for (ConsumerRecord<String, byte[]> c : kafka.readCommitted(TOPIC)) {
+      assertEquals(0, c.value()[0], "the Confluent wire format");
+      SubsetChange change = wire.decode(c.value(), SubsetChange.class);
+      assertEquals(change.getId(), c.key());
+      out.add(change);
     }
     return out;
+  }
+
+  @Test
+  void theJobWroteEveryKindOfEventInEveryClass() {
+    // what the readers below are checked on: every event, a previous class or none, every class
+    assertEquals(Set.of(MembershipEvent.values()), written.stream().map(SubsetChange::getEvent).collect(Collectors.toSet()),
+        written.toString());
+    assertEquals(Set.of(true, false), written.stream().map(c -> c.getPreviousLabel() == null).collect(Collectors.toSet()));
+    assertEquals(Set.of(0L, 1L, 2L), written.stream().map(SubsetChange::getLabel).collect(Collectors.toSet()));
   }
 
   /** A record as one line of text, its fields in the schema's order: what both readers must print. */
@@ -152,18 +179,17 @@ class ConfluentConsumersITCase {
     Path sql = dir.resolve("subset.sql");
     Files.writeString(sql, ddl(TOPIC) + """
         SELECT * FROM subset_changes;
-        SELECT id, previousLabel, label, `metadata`['uri'] FROM subset_changes WHERE event = 'RELABELED';
+        SELECT id, label, windowEnd, pseudoLabels['dinov2'] FROM subset_changes WHERE event = 'LEFT';
         """);
     List<List<String>> results = queries(flinkSql(sql));
     assertEquals(2, results.size(), results.toString());
     assertEquals(sorted(written.stream().map(ConfluentConsumersITCase::line).toList()), sorted(results.get(0)));
-    // a projection and a filter on the enum (a string in SQL); a key the map lacks reads as '' (its values are
-    // NOT NULL, as the schema has them)
-    List<String> relabeled = written.stream().filter(c -> c.getEvent() == MembershipEvent.RELABELED)
-        .map(c -> String.join("\t", c.getId(), String.valueOf(c.getPreviousLabel()), Long.toString(c.getLabel()),
-            c.getMetadata().getOrDefault("uri", ""))).toList();
-    assertEquals(100, relabeled.size());
-    assertEquals(sorted(relabeled), sorted(results.get(1)));
+    // a projection, a filter on the enum (a string in SQL) and a map's value
+    List<String> left = written.stream().filter(c -> c.getEvent() == MembershipEvent.LEFT)
+        .map(c -> String.join("\t", c.getId(), Long.toString(c.getLabel()), utc(c.getWindowEnd()),
+            String.valueOf(c.getPseudoLabels().get("dinov2")))).toList();
+    assertTrue(!left.isEmpty());
+    assertEquals(sorted(left), sorted(results.get(1)));
   }
 
   /** The rows of each query, as FlinkSqlQuery printed them. */
@@ -185,7 +211,7 @@ class ConfluentConsumersITCase {
   void confluentKafkasPythonClientDecodesEveryRecordThroughTheRegistry() throws Exception {
     List<String> out = python(List.of("--bootstrap-servers", kafka.bootstrapServers(), "--topic", TOPIC,
         "--schema-registry", registry.url()));
-    int schemaId = WireFormat.of(registry.with(new java.util.Properties())).registry()
+    int schemaId = WireFormat.of(registry.with(new Properties())).registry()
         .register(SchemaRegistry.subject(TOPIC), SubsetChange.getClassSchema());
     ObjectMapper json = new ObjectMapper();
     List<String> rows = new ArrayList<>();
