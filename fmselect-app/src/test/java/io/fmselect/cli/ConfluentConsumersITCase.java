@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fmselect.avro.MembershipEvent;
 import io.fmselect.avro.SubsetChange;
 import io.fmselect.io.NpyReader;
@@ -15,6 +16,7 @@ import io.fmselect.wire.RegistryProcess;
 import io.fmselect.wire.SchemaRegistry;
 import io.fmselect.wire.WireFormat;
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,19 +54,21 @@ class ConfluentConsumersITCase {
   /** The system property (set by the build) naming Flink's SQL format jar for 'avro-confluent'. */
   private static final String FORMAT_JAR = "fmselect.test.sql-avro-confluent.jar";
   /** The test class path's jars that stay off the query's: Avro, flink-avro, and the app's jar. */
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern OFF_SQL_CLASS_PATH = Pattern.compile("(avro|flink-avro)-[0-9][^/]*\\.jar|fmselect\\.jar");
 
   static InJvmKafka kafka;
   static RegistryProcess registry;
   static List<SubsetChange> written;
 
+  @TempDir static Path data;
   @TempDir Path dir;
 
   @BeforeAll
   static void start() throws Exception {
     kafka = InJvmKafka.start();
     registry = RegistryProcess.shared();
-    written = runTheJob(Files.createTempDirectory("confluent-consumers"));
+    written = runTheJob(data);
   }
 
   @AfterAll
@@ -142,7 +146,7 @@ class ConfluentConsumersITCase {
   }
 
   /** The table over the subset topic, as the README gives it. */
-  static String ddl(String topic) {
+  static String ddl(String topic) throws IOException {
     return """
         CREATE TABLE subset_changes (
           id STRING NOT NULL,
@@ -171,7 +175,26 @@ class ConfluentConsumersITCase {
           'avro-confluent.url' = '%s',
           'avro-confluent.schema' = '%s'
         );
-        """.formatted(topic, kafka.bootstrapServers(), registry.url(), SubsetChange.getClassSchema().toString().replace("'", "''"));
+        """.formatted(topic, kafka.bootstrapServers(), registry.url(), readerSchema().replace("'", "''"));
+  }
+
+  /**
+   * The schema Flink reads the records into: the subset topic's (schemas/SubsetChange.avsc) without its docs, on
+   * one line. Flink needs it given: the schema it derives from the columns has no enum, and Avro does not resolve
+   * the registered enum to a string; the columns must then be exactly the types Flink derives from it (NOT NULL
+   * but for the unions with null).
+   */
+  static String readerSchema() throws IOException {
+    JsonNode schema = JSON.readTree(Path.of("schemas", "SubsetChange.avsc").toFile());
+    withoutDocs(schema);
+    return JSON.writeValueAsString(schema);
+  }
+
+  private static void withoutDocs(JsonNode n) {
+    if (n instanceof ObjectNode o) {
+      o.remove("doc");
+    }
+    n.forEach(ConfluentConsumersITCase::withoutDocs);
   }
 
   @Test
@@ -213,10 +236,9 @@ class ConfluentConsumersITCase {
         "--schema-registry", registry.url()));
     int schemaId = WireFormat.of(registry.with(new Properties())).registry()
         .register(SchemaRegistry.subject(TOPIC), SubsetChange.getClassSchema());
-    ObjectMapper json = new ObjectMapper();
     List<String> rows = new ArrayList<>();
     for (String l : out) {
-      JsonNode r = json.readTree(l);
+      JsonNode r = JSON.readTree(l);
       assertEquals(r.get("id").asText(), r.get("key").asText(), "the key is the id");
       assertEquals(schemaId, r.get("schemaId").asInt(), "the id the registry has for the subset topic's schema");
       rows.add(line(r));
