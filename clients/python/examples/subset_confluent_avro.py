@@ -18,8 +18,9 @@ import json
 import struct
 import sys
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.avro import CachedSchemaRegistryClient
+from confluent_kafka.avro.serializer import SerializerError
 from confluent_kafka.avro.serializer.message_serializer import MessageSerializer
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -42,9 +43,23 @@ def main():
     parser.add_argument("--timeout-s", type=float, default=30, help="give up when the end is not reached by then")
     args = parser.parse_args()
 
+    try:
+        read(args)
+    except KafkaException as e:
+        sys.exit(f"subset_confluent_avro: Kafka at {args.bootstrap_servers}: {e.args[0].str()}")
+    except SerializerError as e:
+        # a record not in the Confluent wire format, or a schema the registry cannot give
+        sys.exit(f"subset_confluent_avro: {e}")
+    except OSError as e:
+        sys.exit(f"subset_confluent_avro: schema registry at {args.schema_registry}: {e}")
+
+
+def read(args):
+    """Prints every record of the topic, from its beginning to the end it has now."""
     values = MessageSerializer(CachedSchemaRegistryClient({"url": args.schema_registry}))
+    # log_level 0: librdkafka's own connection warnings stay quiet; a failure is one line (above)
     consumer = Consumer({"bootstrap.servers": args.bootstrap_servers, "group.id": "subset-confluent-avro",
-                         "enable.auto.commit": False, "enable.partition.eof": True})
+                         "enable.auto.commit": False, "enable.partition.eof": True, "log_level": 0})
     try:
         metadata = consumer.list_topics(args.topic, timeout=10).topics[args.topic]
         if metadata.error is not None:
@@ -63,16 +78,18 @@ def main():
                 if msg.error().code() == KafkaError._PARTITION_EOF:
                     at_end.add(msg.partition())
                     continue
-                sys.exit(f"subset_confluent_avro: {msg.error().str()}")
+                raise KafkaException(msg.error())
             at_end.discard(msg.partition())
-            record = values.decode_message(msg.value())
+            try:
+                record = values.decode_message(msg.value())
+            except SerializerError as e:
+                raise SerializerError(f"{args.topic} partition {msg.partition()} offset {msg.offset()}: {e}") from e
             record["windowEnd"] = millis(record["windowEnd"])
             out = {"key": msg.key().decode("utf-8"), "schemaId": struct.unpack(">I", msg.value()[1:5])[0]}
             out.update(record)
             print(json.dumps(out, sort_keys=True))
     finally:
         consumer.close()
-
 
 if __name__ == "__main__":
     main()

@@ -53,8 +53,8 @@ class ConfluentConsumersITCase {
   private static final String TOPIC = "subset-confluent";
   /** The system property (set by the build) naming Flink's SQL format jar for 'avro-confluent'. */
   private static final String FORMAT_JAR = "fmselect.test.sql-avro-confluent.jar";
-  /** The test class path's jars that stay off the query's: Avro, flink-avro, and the app's jar. */
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The test class path's jars that stay off the query's: Avro, flink-avro, and the app's jar. */
   private static final Pattern OFF_SQL_CLASS_PATH = Pattern.compile("(avro|flink-avro)-[0-9][^/]*\\.jar|fmselect\\.jar");
 
   static InJvmKafka kafka;
