@@ -147,6 +147,11 @@ class ConfluentConsumersITCase {
 
   /** The table over the subset topic, as the README gives it. */
   static String ddl(String topic) throws IOException {
+    return ddl(topic, kafka.bootstrapServers(), registry.url());
+  }
+
+  /** The table over {@code topic} of brokers {@code servers} with the registry at {@code url}. */
+  static String ddl(String topic, String servers, String url) throws IOException {
     return """
         CREATE TABLE subset_changes (
           id STRING NOT NULL,
@@ -175,7 +180,7 @@ class ConfluentConsumersITCase {
           'avro-confluent.url' = '%s',
           'avro-confluent.schema' = '%s'
         );
-        """.formatted(topic, kafka.bootstrapServers(), registry.url(), readerSchema().replace("'", "''"));
+        """.formatted(topic, servers, url, readerSchema().replace("'", "''"));
   }
 
   /**
@@ -204,6 +209,9 @@ class ConfluentConsumersITCase {
         SELECT * FROM subset_changes;
         SELECT id, label, windowEnd, pseudoLabels['dinov2'] FROM subset_changes WHERE event = 'LEFT';
         """);
+    // the README's table is this one, for its local setup
+    assertTrue(Files.readString(Path.of("README.md")).contains(ddl("subset", "127.0.0.1:9092",
+        "http://127.0.0.1:8085/apis/ccompat/v7")), "README.md gives the tested DDL (schemas/SubsetChange.avsc changed?)");
     List<List<String>> results = queries(flinkSql(sql));
     assertEquals(2, results.size(), results.toString());
     assertEquals(sorted(written.stream().map(ConfluentConsumersITCase::line).toList()), sorted(results.get(0)));
