@@ -48,6 +48,10 @@ public final class WireFormat implements Serializable {
   public static final WireFormat SINGLE_OBJECT = new WireFormat(null);
 
   private final SchemaRegistry registry;
+  /** Per schema, the id it has under each topic's subject (ids never change: kept for the process's life). */
+  private transient volatile Map<Schema, Map<String, Integer>> ids;
+  /** Per writer schema id, a reader of it into each type. */
+  private transient volatile Map<Integer, Map<Class<?>, SpecificDatumReader<?>>> readers;
 
   private static final Map<Class<?>, BinaryMessageDecoder<?>> DECODERS = new ConcurrentHashMap<>();
   private static final Map<Class<?>, BinaryMessageEncoder<?>> ENCODERS = new ConcurrentHashMap<>();
@@ -104,7 +108,7 @@ public final class WireFormat implements Serializable {
         b.get(out);
         return out;
       }
-      int id = registry.register(SchemaRegistry.subject(topic), schema);
+      int id = id(topic, schema);
       ByteArrayOutputStream out = new ByteArrayOutputStream(256);
       out.write(CONFLUENT_MAGIC);
       out.write(id >>> 24);
@@ -143,9 +147,9 @@ public final class WireFormat implements Serializable {
         throw new NotDecodable("in the Confluent wire format (schema id " + id + "), and no schema registry is given"
             + " to resolve it", false, null);
       }
-      Schema writer;
+      SpecificDatumReader<T> reader;
       try {
-        writer = registry.schema(id);
+        reader = reader(id, type);
       } catch (SchemaRegistry.Refused e) {
         if (e.status() == 401 || e.status() == 403) {
           throw e; // the credentials, not the record: every record would fail the same way
@@ -153,20 +157,50 @@ public final class WireFormat implements Serializable {
         throw new NotDecodable(e.getMessage(), false, e);
       }
       try {
-        Schema reader = SpecificData.get().getSchema(type);
         BinaryDecoder d = DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null);
-        T t = new SpecificDatumReader<T>(writer, reader).read(null, d);
+        T t = reader.read(null, d);
         if (!d.isEnd()) {
           throw new IOException((bytes.length - 5) + " bytes, of which the datum ends before the last");
         }
         return t;
       } catch (IOException | RuntimeException e) {
-        throw new NotDecodable("not a " + type.getSimpleName() + " (schema id " + id + ", " + writer.getFullName() + "): "
-            + e.getMessage(), false, e);
+        throw new NotDecodable("not a " + type.getSimpleName() + " (schema id " + id + ", "
+            + reader.getSchema().getFullName() + "): " + e.getMessage(), false, e);
       }
     }
     throw new NotDecodable("neither Avro single-object encoding (C3 01 ...) nor the Confluent wire format"
         + " (00 and a schema id): starts " + hex(bytes), true, null);
+  }
+
+  /** The id of {@code schema} under {@code topic}'s subject, registered the first time. */
+  private int id(String topic, Schema schema) {
+    Map<Schema, Map<String, Integer>> known = ids;
+    if (known == null) {
+      known = ids = new ConcurrentHashMap<>();
+    }
+    Map<String, Integer> byTopic = known.computeIfAbsent(schema, s -> new ConcurrentHashMap<>());
+    Integer id = byTopic.get(topic);
+    if (id == null) {
+      id = registry.register(SchemaRegistry.subject(topic), schema);
+      byTopic.put(topic, id);
+    }
+    return id;
+  }
+
+  /** A reader from the schema with this id to {@code type}'s (the writer's schema fetched the first time). */
+  @SuppressWarnings("unchecked")
+  private <T> SpecificDatumReader<T> reader(int id, Class<T> type) {
+    Map<Integer, Map<Class<?>, SpecificDatumReader<?>>> known = readers;
+    if (known == null) {
+      known = readers = new ConcurrentHashMap<>();
+    }
+    Map<Class<?>, SpecificDatumReader<?>> byType = known.computeIfAbsent(id, i -> new ConcurrentHashMap<>());
+    SpecificDatumReader<?> r = byType.get(type);
+    if (r == null) {
+      r = new SpecificDatumReader<T>(registry.schema(id), SpecificData.get().getSchema(type));
+      byType.put(type, r);
+    }
+    return (SpecificDatumReader<T>) r;
   }
 
   private static String hex(byte[] b) {
