@@ -118,8 +118,11 @@ class RegistryCommandITCase {
     return registries.get(0);
   }
 
-  /** SIGTERM to the command: it exits cleanly within 30 s and its registry process is gone; stderr stayed empty. */
-  static void stop(Registry r) throws Exception {
+  /**
+   * SIGTERM to the command: it exits cleanly within 30 s, its registry process is gone, and it printed nothing
+   * after its ready line; what it printed on stderr.
+   */
+  static String stop(Registry r) throws Exception {
     ProcessHandle registry = child(r.process());
     r.process().destroy(); // SIGTERM
     assertTrue(r.process().waitFor(30, TimeUnit.SECONDS), "stopped within 30 s of SIGTERM");
@@ -127,9 +130,8 @@ class RegistryCommandITCase {
     assertTrue(code == 0 || code == 143, "clean exit, got " + code);
     registry.onExit().get(10, TimeUnit.SECONDS);
     assertFalse(registry.isAlive(), "the registry process is gone");
-    assertEquals("", r.err().get(30, TimeUnit.SECONDS),
-        "nothing on stderr: the registry's log is not passed on, only its errors");
     assertEquals("", r.out().get(30, TimeUnit.SECONDS), "nothing on stdout after the ready line");
+    return r.err().get(30, TimeUnit.SECONDS);
   }
 
   static int freePort() throws Exception {
@@ -175,11 +177,15 @@ class RegistryCommandITCase {
       assertTrue(byId.body().contains("Sample"), byId.body());
       HttpResponse<String> subjects = get(r.url(), "/subjects");
       assertEquals("[\"samples-value\"]", subjects.body().replace(" ", ""));
+      // a request the registry logs as an ERROR (a body that is not JSON): passed on as one line
+      assertEquals(400, post(r.url(), "/subjects/samples-value/versions", "not json").statusCode());
     } catch (Throwable t) {
       r.process().destroy();
       throw t;
     }
-    stop(r);
+    List<String> err = stop(r).lines().toList();
+    assertEquals(1, err.size(), "the registry's log is not passed on, only its errors, one line each: " + err);
+    assertTrue(err.get(0).startsWith("fmselect registry: ") && err.get(0).contains("Not able to deserialize"), err.get(0));
   }
 
   @Test
@@ -203,7 +209,7 @@ class RegistryCommandITCase {
       first.process().destroy();
       throw t;
     }
-    stop(first);
+    assertEquals("", stop(first), "nothing on stderr: the registry's log is not passed on");
 
     Registry again = start(port, "--data-dir", data.toString());
     try {
@@ -218,7 +224,7 @@ class RegistryCommandITCase {
       again.process().destroy();
       throw t;
     }
-    stop(again);
+    assertEquals("", stop(again));
   }
 
   @Test
