@@ -76,7 +76,7 @@ final class RegistryServer {
    * @param err where the registry's errors go once it serves
    */
   static RegistryServer start(List<String> command, String url, PrintWriter err) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     RegistryServer server = new RegistryServer(p, url, err);
     try {
       server.awaitReady();
@@ -132,11 +132,6 @@ final class RegistryServer {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
-  }
-
-  /** The child's process id (tests look for it after a stop). */
-  long pid() {
-    return process.pid();
   }
 
   /** What went wrong, from the registry's own log: its last ERROR's innermost cause, else that ERROR. */
