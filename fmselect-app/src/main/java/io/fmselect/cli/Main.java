@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     resourceBundle = "io.fmselect.cli.messages",
     description = "Keeps a small, informative, class-balanced subset of a labeled (image) dataset.",
-    subcommands = {SelectCommand.class, GenerateCommand.class, DemoCommand.class, KafkaCommand.class,
+    subcommands = {SelectCommand.class, GenerateCommand.class, DemoCommand.class, KafkaCommand.class, RegistryCommand.class,
         ProduceCommand.class, SubsetCommand.class, RunCommand.class, EmbedCommand.class, ModelsCommand.class, BenchCommand.class, BenchCopyCommand.class, BenchEmbedCommand.class, BenchRecomputeCommand.class, BenchLatencyCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,7 @@ class DockerFilesITCase {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void dockerComposeParsesAndResolvesTheComposeFile() throws Exception {
     Result install = exec(List.of("bash", "docker/check/install-deps.sh"), 600);
     assertEquals(0, install.code(), install.out());
@@ -45,8 +47,24 @@ class DockerFilesITCase {
     assertEquals(0, config.code(), config.out());
     Result services = exec(List.of("docker-compose", "-f", "docker/compose.yaml", "config", "--services"), 120);
     assertEquals(0, services.code(), services.out());
-    assertEquals(new TreeSet<>(Set.of("kafka", "topics", "producer", "jobmanager", "taskmanager-1", "taskmanager-2",
-        "prometheus", "grafana")), new TreeSet<>(services.out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList()));
+    assertEquals(new TreeSet<>(Set.of("kafka", "registry", "topics", "producer", "jobmanager", "taskmanager-1",
+        "taskmanager-2", "prometheus", "grafana")),
+        new TreeSet<>(services.out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList()));
+    // as Compose resolves the file: the producer and the job name the registry's API and wait until it answers
+    Result resolved = exec(List.of("docker-compose", "-f", "docker/compose.yaml", "config"), 120);
+    assertEquals(0, resolved.code(), resolved.out());
+    Map<String, Object> c = (Map<String, Object>) new org.yaml.snakeyaml.Yaml().load(resolved.out());
+    Map<String, Object> registry = DockerFilesTest.service(c, "registry");
+    assertEquals(List.of(Map.of("published", 28080, "target", 8080)), registry.get("ports"));
+    String url = "http://registry:8080" + RegistryServer.API_PATH;
+    List<String> jm = (List<String>) DockerFilesTest.service(c, "jobmanager").get("command");
+    assertEquals(url, jm.get(jm.indexOf("--schema-registry") + 1), jm.toString());
+    List<String> producer = (List<String>) DockerFilesTest.service(c, "producer").get("command");
+    assertTrue(producer.get(2).contains("--schema-registry " + url + " "), producer.get(2));
+    for (String s : List.of("jobmanager", "producer")) {
+      Map<String, Object> dependsOn = (Map<String, Object>) DockerFilesTest.service(c, s).get("depends_on");
+      assertEquals(Map.of("condition", "service_healthy"), dependsOn.get("registry"), s);
+    }
     Result volumes = exec(List.of("docker-compose", "-f", "docker/compose.yaml", "config", "--volumes"), 120);
     assertTrue(volumes.out().lines().map(String::strip).toList().containsAll(List.of("checkpoints", "savepoints")),
         volumes.out());

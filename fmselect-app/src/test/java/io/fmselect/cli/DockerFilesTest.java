@@ -131,6 +131,25 @@ class DockerFilesTest {
     assertTrue(r.subcommand().hasMatchedOption("--demo-data") && r.subcommand().hasMatchedOption("--live"), cmd.get(2));
     assertEquals("kafka:9092", r.subcommand().matchedOptionValue("--bootstrap-servers", ""));
 
+    // the schema registry: Apicurio of the version the build unpacks for `fmselect registry`; the producer and
+    // the job name its Confluent-compatible API by service name and container port, and wait until it answers
+    Map<String, Object> registry = service(c, "registry");
+    assertEquals("apicurio/apicurio-registry-mem:" + pomProperty("apicurio.version"), registry.get("image"));
+    String registryUrl = "http://registry:" + containerPort(registry) + RegistryServer.API_PATH;
+    assertEquals("http://registry:8080/apis/ccompat/v7", registryUrl, "Apicurio's port in its image");
+    assertEquals(registryUrl, jm.get(jm.indexOf("--schema-registry") + 1));
+    assertEquals(registryUrl, r.subcommand().matchedOptionValue("--schema-registry", ""));
+    for (String s : List.of("jobmanager", "producer")) {
+      Map<String, Object> dependsOn = (Map<String, Object>) service(c, s).get("depends_on");
+      assertEquals(Map.of("condition", "service_healthy"), dependsOn.get("registry"), s + " waits for the registry");
+    }
+    // healthy: the API answers 200 on the path `fmselect registry` waits for
+    List<String> health = (List<String>) ((Map<String, Object>) registry.get("healthcheck")).get("test");
+    assertEquals(List.of("CMD", "bash", "-c"), health.subList(0, 3));
+    assertTrue(health.get(3).contains("/dev/tcp/127.0.0.1/" + containerPort(registry) + " ")
+        && health.get(3).contains("GET " + RegistryServer.API_PATH + "/subjects HTTP/1.0") && health.get(3).contains("' 200 '"),
+        health.get(3));
+
     // Prometheus scrapes the reporter's port on every Flink process of the file
     String prom = Files.readString(DOCKER.resolve("prometheus/prometheus.yml"));
     for (String s : List.of("jobmanager", "taskmanager-1", "taskmanager-2")) {
@@ -139,8 +158,16 @@ class DockerFilesTest {
     // pinned images: a version, never latest
     for (Object s : ((Map<String, Object>) c.get("services")).values()) {
       String image = (String) ((Map<String, Object>) s).get("image");
-      assertTrue(image.matches("[a-z0-9./-]+:v?[0-9]+\\.[0-9]+\\.[0-9]+"), image);
+      assertTrue(image.matches("[a-z0-9./-]+:v?[0-9]+\\.[0-9]+\\.[0-9]+(\\.Final)?"), image);
     }
+  }
+
+  /** The container port of a service's one published port ("HOST:CONTAINER"). */
+  @SuppressWarnings("unchecked")
+  static int containerPort(Map<String, Object> service) {
+    List<String> ports = (List<String>) service.get("ports");
+    assertEquals(1, ports.size(), ports.toString());
+    return Integer.parseInt(ports.get(0).substring(ports.get(0).lastIndexOf(':') + 1));
   }
 
   /**
@@ -383,6 +410,41 @@ class DockerFilesTest {
     StreamConfig config = runArgs(args);
     assertEquals(List.of("clip-vitb32", "dinov2-vits14"), config.fmNames().stream().sorted().toList());
     assertNotNull(config.embedding());
+  }
+
+  /**
+   * The schema registry of docker/k8s: a Deployment of the compose file's registry image that is ready when
+   * the API answers, a Service that selects its pod and reaches its port, and the job's --schema-registry naming
+   * that Service, its port and the API's path.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theRegistryOnKubernetesIsTheServiceTheJobNames() throws Exception {
+    List<JsonNode> docs = k8s();
+    JsonNode deployment = kind(docs, "Deployment", "fmselect-registry");
+    JsonNode service = kind(docs, "Service", "fmselect-registry");
+    assertEquals("apps/v1", deployment.path("apiVersion").asText());
+    assertEquals("v1", service.path("apiVersion").asText());
+    assertEquals(1, deployment.at("/spec/replicas").asInt(), "in memory: one registry, or ids differ between pods");
+    JsonNode labels = deployment.at("/spec/template/metadata/labels");
+    assertEquals(deployment.at("/spec/selector/matchLabels"), labels);
+    assertEquals(service.at("/spec/selector"), labels, "the Service selects the registry's pod");
+
+    JsonNode container = deployment.at("/spec/template/spec/containers/0");
+    assertEquals(1, deployment.at("/spec/template/spec/containers").size());
+    assertEquals(service(compose(), "registry").get("image"), container.path("image").asText(), "compose's registry");
+    JsonNode containerPort = container.at("/ports/0");
+    assertEquals(containerPort(service(compose(), "registry")), containerPort.path("containerPort").asInt());
+    JsonNode servicePort = service.at("/spec/ports/0");
+    assertEquals(containerPort.path("name").asText(), servicePort.path("targetPort").asText(), "the Service reaches it");
+    JsonNode probe = container.at("/readinessProbe/httpGet");
+    assertEquals(RegistryServer.API_PATH + "/subjects", probe.path("path").asText());
+    assertEquals(containerPort.path("name").asText(), probe.path("port").asText());
+
+    List<String> args = new ArrayList<>();
+    kind(docs, "FlinkDeployment", "fmselect").at("/spec/job/args").forEach(a -> args.add(a.asText()));
+    assertEquals("http://" + service.at("/metadata/name").asText() + ":" + servicePort.path("port").asInt()
+        + RegistryServer.API_PATH, args.get(args.indexOf("--schema-registry") + 1));
   }
 
   static Set<String> fieldNames(JsonNode n) {
