@@ -211,7 +211,7 @@ class ConfluentConsumersITCase {
         """);
     // the README's table is this one, for its local setup
     assertTrue(Files.readString(Path.of("README.md")).contains(ddl("subset", "127.0.0.1:9092",
-        "http://127.0.0.1:8085/apis/ccompat/v7")), "README.md gives the tested DDL (schemas/SubsetChange.avsc changed?)");
+        "http://127.0.0.1:8080/apis/ccompat/v7")), "README.md gives the tested DDL (schemas/SubsetChange.avsc changed?)");
     List<List<String>> results = queries(flinkSql(sql));
     assertEquals(2, results.size(), results.toString());
     assertEquals(sorted(written.stream().map(ConfluentConsumersITCase::line).toList()), sorted(results.get(0)));
