@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
  */
 final class RegistryFlag {
   @Option(names = "--schema-registry", paramLabel = "URL",
-      description = "schema registry (Confluent-compatible API, e.g. http://registry:8080/apis/ccompat/v7): records"
-          + " written in the Confluent wire format, schemas under the subjects <topic>-value; records read in either"
-          + " framing (default: Avro single-object encoding, no registry)")
+      description = "schema registry URL (its Confluent-compatible API; Apicurio's ends in /apis/ccompat/v7):"
+          + " records written in the Confluent wire format, schemas under the subjects <topic>-value; records read in"
+          + " either framing (default: Avro single-object encoding, no registry)")
   String url;
 
   /** The Kafka client properties with the registry's URL added (when given). */
