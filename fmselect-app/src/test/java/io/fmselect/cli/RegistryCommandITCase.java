@@ -64,13 +64,7 @@ class RegistryCommandITCase {
     Process p = new ProcessBuilder(command(port, extra)).start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      String line = CompletableFuture.supplyAsync(() -> {
-        try {
-          return out.readLine();
-        } catch (java.io.IOException e) {
-          return null;
-        }
-      }).get(150, TimeUnit.SECONDS);
+      String line = ProcessLines.next(out, 150);
       String url = "http://127.0.0.1:" + port + "/apis/ccompat/v7";
       assertEquals("ready " + url, line);
       CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> {
