@@ -9,7 +9,8 @@
 # (the machine's, from /proc/diskstats, while the job runs: RocksDB, checkpoints, its Kafka output) and the
 # size of its checkpoint folder at the end go to disk.txt.
 # WINDOW: the job's window (default 10s). JOB_ARGS: more flags for the job (e.g.
-# "-D execution.checkpointing.interval=1s").
+# "-D execution.checkpointing.interval=1s"). REGISTRY=1: every record in the Confluent wire format through a
+# schema registry (bench/lib.sh).
 # Usage: bench/stream-throughput.sh [ROWS] [RUNS] [PARALLELISM]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,7 +25,7 @@ else
   fms=(--fm fm1=1024)
   "$fm" generate --out-dir "$work/data" --rows "$rows" --classes 100 --dims 1024 --names fm1 --noise 1.5 > /dev/null
   "$fm" produce --bootstrap-servers $bs --topic samples --labels "$work/data/labels.npy" \
-    --features fm1="$work/data/fm1.npy" --interval-ms 1 --start-time 0 2> /dev/null
+    --features fm1="$work/data/fm1.npy" --interval-ms 1 --start-time 0 "${registry[@]}" 2> /dev/null
 fi
 for ((i = 1; i <= runs; i++)); do
   "$fm" bench-copy --bootstrap-servers $bs --from samples --to "copy-$i" 2> /dev/null | tee -a "$work/copy.txt"
@@ -32,7 +33,7 @@ for ((i = 1; i <= runs; i++)); do
   written_before=$(disk_written)
   FMSELECT_JAVA_OPTS="${JOB_JAVA_OPTS:-}" "$fm" run -D execution.checkpointing.dir="file://$work/checkpoints" --bootstrap-servers $bs --input-topic samples --output-topic "subset-$i" --rejects-topic "rejects-$i" \
     --group-id "bench-$i" "${fms[@]}" --method "$method" --fraction 0.1 --window "${WINDOW:-10s}" --bounded --parallelism "$par" \
-    --no-web-ui ${JOB_ARGS:-} 2> "$work/job-$i.err" | grep done | sed "s/^/job: $rows records, /" | tee -a "$work/job.txt"
+    --no-web-ui "${registry[@]}" ${JOB_ARGS:-} 2> "$work/job-$i.err" | grep done | sed "s/^/job: $rows records, /" | tee -a "$work/job.txt"
   written=$(( $(disk_written) - written_before ))
   printf 'disk: %s bytes written (%s B/sample); checkpoints: %s bytes\n' "$written" $((written / rows)) \
     "$(du -sb "$work/checkpoints" | cut -f1)" | tee -a "$work/disk.txt"
