@@ -37,7 +37,7 @@ for ((i = 1; i <= runs; i++)); do
   written=$(( $(disk_written) - written_before ))
   printf 'disk: %s bytes written (%s B/sample); checkpoints: %s bytes\n' "$written" $((written / rows)) \
     "$(du -sb "$work/checkpoints" | cut -f1)" | tee -a "$work/disk.txt"
-  "$here/bin/fmselect" bench-latency --bootstrap-servers $bs --topic "subset-$i" --duration-s 300 --quiet-s 10 \
+  "$here/bin/fmselect" bench-latency --bootstrap-servers $bs --topic "subset-$i" --duration-s 300 --quiet-s 10 "${registry[@]}" \
     2> /dev/null | sed 's/ in .*//; s/^/published: /' | tee -a "$work/published.txt"
 done
 printf 'median disk written %s B/sample\n' "$(grep -o '([0-9]* B/sample)' "$work/disk.txt" | tr -d '(' | awk '{print $1}' | median)"

@@ -31,6 +31,8 @@ import picocli.CommandLine.Option;
 public final class BenchLatencyCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
 
+  @Mixin RegistryFlag registry;
+
   @Option(names = "--topic", defaultValue = Topics.SUBSET, paramLabel = "TOPIC",
       description = "subset topic (default: ${DEFAULT-VALUE})") String topic;
 
@@ -52,7 +54,7 @@ public final class BenchLatencyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Properties p = kafka.properties();
+    Properties p = registry.apply(kafka.properties());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency-" + System.nanoTime());
