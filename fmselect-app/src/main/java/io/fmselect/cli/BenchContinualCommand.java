@@ -115,7 +115,7 @@ public final class BenchContinualCommand implements Callable<Integer> {
     Classifier.shuffle(order, new Random(0));
     List<Row> rows = new ArrayList<>();
     double streamSeconds = 0;
-    try (LocalPipeline p = LocalPipeline.start(out, encoders.dir(), "continual", jobOptions(), say)) {
+    try (LocalPipeline p = LocalPipeline.start(out, encoders.dir(), "continual", jobOptions(), new java.util.Properties(), say)) {
       Properties props = p.properties();
       props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),

@@ -82,6 +82,11 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Mixin RegistryFlag registry;
 
+  @Option(names = "--kafka-properties", paramLabel = "FILE",
+      description = "properties file with the schema registry's client settings (its credentials and truststore,"
+          + " the keys the other commands take in their Kafka properties); the demo's own broker needs no other")
+  Path kafkaProperties;
+
   @Option(names = "--window", paramLabel = "DURATION", defaultValue = "2s", description = "window length (default: ${DEFAULT-VALUE})")
   String window;
 
@@ -159,7 +164,8 @@ public final class DemoCommand implements Callable<Integer> {
     LocalPipeline pipeline = null;
     Thread producer = null;
     try {
-      pipeline = LocalPipeline.start(out, encoders.dir(), "demo", jobOptions(), say);
+      pipeline = LocalPipeline.start(out, encoders.dir(), "demo", jobOptions(),
+          KafkaClientOptions.load(kafkaProperties), say);
       RunCommand.Started job = pipeline.job();
       DemoFollower follower = pipeline.follower();
       producer = startProducer(pipeline.properties(), data);

@@ -23,17 +23,23 @@ final class KafkaClientOptions {
 
   /** The client properties: the file's, then the bootstrap servers. */
   Properties properties() {
+    Properties p = load(propertiesFile);
+    p.put("bootstrap.servers", bootstrapServers);
+    return p;
+  }
+
+  /** A {@code --kafka-properties} file (null: none, empty properties); a file that cannot be read is one line. */
+  static Properties load(Path file) {
     Properties p = new Properties();
-    if (propertiesFile != null) {
-      try (InputStream in = Files.newInputStream(propertiesFile)) {
+    if (file != null) {
+      try (InputStream in = Files.newInputStream(file)) {
         p.load(in);
       } catch (NoSuchFileException e) {
-        throw new UserError("--kafka-properties " + propertiesFile + ": no such file");
+        throw new UserError("--kafka-properties " + file + ": no such file");
       } catch (IOException | IllegalArgumentException e) {
-        throw new UserError("--kafka-properties " + propertiesFile + ": cannot read (" + e.getMessage() + ")");
+        throw new UserError("--kafka-properties " + file + ": cannot read (" + e.getMessage() + ")");
       }
     }
-    p.put("bootstrap.servers", bootstrapServers);
     return p;
   }
 }

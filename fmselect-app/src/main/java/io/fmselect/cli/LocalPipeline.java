@@ -34,6 +34,8 @@ final class LocalPipeline implements AutoCloseable {
   private RunCommand.Started job;
   /** The schema registry's URL; null: none (single-object encoding). */
   private String registry;
+  /** The schema registry's client settings (credentials, truststore); empty for none. */
+  private Properties client = new Properties();
   private DemoFollower follower;
 
   private LocalPipeline(KafkaRaftServer broker, String bootstrap) {
@@ -48,15 +50,18 @@ final class LocalPipeline implements AutoCloseable {
    * @param name names the consumer group and transactional ids ({@code fmselect-NAME})
    * @param options the job's options for this use ({@link StreamOptions}: method, fraction, window, ...), set
    *     after the pipeline's own
+   * @param client client settings for the pipeline's clients beside the broker's address: the schema registry's
+   *     ({@link SchemaRegistry#settings}: credentials, truststore), empty for none
    */
-  static LocalPipeline start(Path work, Path models, String name, Configuration options, PrintWriter say)
-      throws Exception {
+  static LocalPipeline start(Path work, Path models, String name, Configuration options, Properties client,
+      PrintWriter say) throws Exception {
     Path kafkaDir = work.resolve(KAFKA_DIR);
     io.fmselect.embed.Folders.recreate(kafkaDir);
     int port = freePort();
     KafkaRaftServer broker = KafkaCommand.start("127.0.0.1", port, freePort(), kafkaDir);
     LocalPipeline p = new LocalPipeline(broker, "127.0.0.1:" + port);
     p.registry = options.getOptional(StreamOptions.SCHEMA_REGISTRY).orElse(null);
+    p.client = SchemaRegistry.settings(client);
     try {
       try (Admin admin = Admin.create(SchemaRegistry.kafkaOnly(p.properties()))) {
         // the job's topics up front: the follower opens them before the job's first write
@@ -65,7 +70,7 @@ final class LocalPipeline implements AutoCloseable {
             new NewTopic(Topics.REJECTS, 1, (short) 1), new NewTopic(Topics.EXPLAIN, 2, (short) 1))).all().get();
       }
       io.fmselect.embed.Folders.recreate(work.resolve(CHECKPOINTS_DIR));
-      RunCommand.Job job = job(work, models, name, p.bootstrap, options);
+      RunCommand.Job job = job(work, models, name, p.bootstrap, options, p.client);
       Configuration conf = job.conf();
       p.job = new RunCommand().start(job, say, false);
       p.follower = DemoFollower.start(p.properties(), conf.get(StreamOptions.OUTPUT_TOPIC),
@@ -83,7 +88,8 @@ final class LocalPipeline implements AutoCloseable {
    * subtasks, checkpoints every 2 s under {@code work}) and then {@code options}; the topics are the defaults
    * ({@link Topics}).
    */
-  static RunCommand.Job job(Path work, Path models, String name, String bootstrap, Configuration options) {
+  static RunCommand.Job job(Path work, Path models, String name, String bootstrap, Configuration options,
+      Properties client) {
     Configuration conf = RunCommand.base(null, false);
     conf.set(StreamOptions.MODELS_DIR, models.toAbsolutePath().toString());
     conf.set(StreamOptions.IDLE_FLUSH, Duration.ofSeconds(2));
@@ -95,6 +101,7 @@ final class LocalPipeline implements AutoCloseable {
     conf.addAll(options);
     RunCommand.local(conf, true);
     Properties props = new Properties();
+    props.putAll(SchemaRegistry.settings(client));
     props.put("bootstrap.servers", bootstrap);
     return new RunCommand.Job(conf, props, Duration.ofSeconds(BrokerTimeout.DEFAULT_SECONDS), "fmselect-" + name, 2,
         false, true, false);
@@ -109,6 +116,7 @@ final class LocalPipeline implements AutoCloseable {
   /** Client properties for the broker (and the schema registry, if the job has one). */
   Properties properties() {
     Properties props = new Properties();
+    props.putAll(client);
     props.put("bootstrap.servers", bootstrap);
     if (registry != null) {
       props.put(SchemaRegistry.URL, registry);

@@ -12,8 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * A schema registry behind HTTP basic auth, as a reverse proxy puts one: GET requests that carry the one
- * accepted {@code USER:PASSWORD} go on to the real registry at {@code upstream}, the rest are answered 401.
+ * A schema registry behind HTTP basic auth, as a reverse proxy puts one: requests that carry the one accepted
+ * {@code USER:PASSWORD} go on to the real registry at {@code upstream} (method, body and content type), the rest
+ * are answered 401.
  * Apicurio's own authentication needs an identity server; this gate is how the tests see credentials sent.
  * It listens on a given port, so that a test can start it late (an outage the reader must survive).
  */
@@ -43,8 +44,15 @@ final class BasicAuthGate implements AutoCloseable {
         } else {
           String path = exchange.getRequestURI().getRawPath().substring(prefix.length());
           try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(upstream + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+            byte[] sent = exchange.getRequestBody().readAllBytes();
+            HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(upstream + path))
+                .method(exchange.getRequestMethod(), sent.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(sent));
+            String type = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (type != null) {
+              forward.header("Content-Type", type);
+            }
+            HttpResponse<byte[]> r = http.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
             status = r.statusCode();
             body = r.body();
           } catch (InterruptedException e) {

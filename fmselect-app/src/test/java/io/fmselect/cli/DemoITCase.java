@@ -42,15 +42,21 @@ class DemoITCase {
 
   @TempDir Path dir;
 
-  /** With a schema registry: every topic of the demo in the Confluent wire format, the report the same. */
+  /**
+   * With a schema registry behind basic auth: every topic of the demo in the Confluent wire format, the report the
+   * same.
+   */
   @Test
   void boundedDemoFinishesWithItsReport() throws Exception {
     Path out = dir.resolve("demo");
     Path empty = Files.createDirectories(dir.resolve("no-models"));
     io.fmselect.wire.RegistryProcess registry = io.fmselect.wire.RegistryProcess.shared();
+    // behind basic auth, the credentials in --kafka-properties
+    Path client = Files.writeString(dir.resolve("client.properties"), "schema.registry.basic.auth.user.info=demo:secret\n");
+    BasicAuthGate gate = BasicAuthGate.start(0, registry.url(), "demo:secret");
     Process demo = start(out, "--bounded", "--limit", "2500", "--rate", "100", "--models", empty.toString(),
-        "--no-pull", "--seed", "7", "--schema-registry", registry.url());
-    try {
+        "--no-pull", "--seed", "7", "--schema-registry", gate.url(), "--kafka-properties", client.toString());
+    try (gate) {
       assertTrue(demo.waitFor(300, TimeUnit.SECONDS), "the bounded demo finishes by itself");
       assertEquals(0, demo.exitValue(), err());
     } finally {

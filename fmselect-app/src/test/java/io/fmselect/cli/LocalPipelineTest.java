@@ -58,7 +58,7 @@ class LocalPipelineTest {
     Path models = work.resolve("models");
     DemoCommand demo = new DemoCommand();
     new CommandLine(demo).parseArgs("--method", "kcenter", "--fraction", "0.25", "--window", "3s");
-    RunCommand.Job typed = LocalPipeline.job(work, models, "demo", BOOTSTRAP, demo.jobOptions());
+    RunCommand.Job typed = LocalPipeline.job(work, models, "demo", BOOTSTRAP, demo.jobOptions(), new java.util.Properties());
     RunCommand.Job flags = fromFlags(work, models, "demo", "--method", "kcenter", "--fraction", "0.25",
         "--window", "3s", "--explain-topic", Topics.EXPLAIN, "--explain-every", "5");
     assertSame(flags, typed);
@@ -70,7 +70,7 @@ class LocalPipelineTest {
     Path models = work.resolve("models");
     BenchContinualCommand bench = new BenchContinualCommand();
     new CommandLine(bench).parseArgs("--fraction", "0.3");
-    RunCommand.Job typed = LocalPipeline.job(work, models, "continual", BOOTSTRAP, bench.jobOptions());
+    RunCommand.Job typed = LocalPipeline.job(work, models, "continual", BOOTSTRAP, bench.jobOptions(), new java.util.Properties());
     assertSame(fromFlags(work, models, "continual", "--method", "ram-apl", "--fraction", "0.3", "--window", "2s"), typed);
   }
 }

@@ -86,11 +86,26 @@ public final class SchemaRegistry implements Serializable {
   public static Properties kafkaOnly(Properties props) {
     Properties p = new Properties();
     for (String k : props.stringPropertyNames()) {
-      if (!k.startsWith("schema.registry.") && !k.startsWith("basic.auth.")) {
+      if (!registryKey(k)) {
         p.put(k, props.get(k));
       }
     }
     return p;
+  }
+
+  /** Only the registry's settings of client properties (what {@link #kafkaOnly} takes out). */
+  public static Properties settings(Properties props) {
+    Properties p = new Properties();
+    for (String k : props.stringPropertyNames()) {
+      if (registryKey(k)) {
+        p.put(k, props.get(k));
+      }
+    }
+    return p;
+  }
+
+  private static boolean registryKey(String k) {
+    return k.startsWith("schema.registry.") || k.startsWith("basic.auth.");
   }
 
   public SchemaRegistry(String url, String userInfo, String truststore, String truststorePassword, Duration timeout) {
